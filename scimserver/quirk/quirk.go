@@ -44,6 +44,10 @@ const (
 	MembershipInUserBody Quirk = "membership-in-user-body"
 	// PatchOpSchemaMissing: a PATCH body without the PatchOp schema URN.
 	PatchOpSchemaMissing Quirk = "patchop-schema-missing"
+	// ValuePathSubAttr: a filter that follows a value filter with a sub-attribute and a
+	// comparison, emails[type eq "work"].value eq "x", as Entra's guide requires for matching
+	// users by work e-mail; RFC 7644 only allows it in PATCH paths.
+	ValuePathSubAttr Quirk = "filter-value-path-sub-attr"
 	// MissingUserAgent: a request without a User-Agent header (Entra's test connection).
 	MissingUserAgent Quirk = "missing-user-agent"
 )
@@ -96,6 +100,9 @@ var catalogue = map[Quirk]Info{
 	PatchOpSchemaMissing: {PatchOpSchemaMissing, "no PatchOp schema",
 		"the PATCH body did not list urn:ietf:params:scim:api:messages:2.0:PatchOp in schemas",
 		"a strict server answers 400 invalidSyntax"},
+	ValuePathSubAttr: {ValuePathSubAttr, "filter sub-attr",
+		`a filter put a sub-attribute after a value filter (emails[type eq "work"].value eq "x")`,
+		`a strict server answers 400 invalidFilter; the RFC form is emails[type eq "work" and value eq "x"]`},
 	MissingUserAgent: {MissingUserAgent, "no User-Agent",
 		"the request carried no User-Agent header",
 		"a strict server accepts it, but web application firewalls often block it"},
