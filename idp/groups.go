@@ -1,0 +1,345 @@
+package idp
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+func (c *Classifier) classifyGroups(a *Annotation, r *rx) {
+	id := r.route.id
+	switch r.method() {
+	case http.MethodGet:
+		if id == "" {
+			c.listGroups(a, r)
+		} else {
+			c.readGroup(a, r, id)
+		}
+	case http.MethodPost:
+		c.createGroup(a, r)
+	case http.MethodPut:
+		c.replaceGroup(a, r, id)
+	case http.MethodPatch:
+		c.patchGroup(a, r, id)
+	case http.MethodDelete:
+		a.Step = StepDeleteGroup
+		a.Subject = c.groupName(id)
+		if !r.success() {
+			fail(a, r, "delete group "+a.Subject)
+			return
+		}
+		a.Summary = a.IdP.short() + " deleted group " + a.Subject
+		if a.IdP == Okta {
+			a.Summary += " (unlinked the pushed group with delete)"
+		}
+		c.groups.del(id)
+		c.docs.del(docKey("Groups", id))
+	default:
+		a.Step = StepOther
+		a.Summary = a.IdP.short() + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
+		a.Failed = !r.success()
+	}
+}
+
+func (c *Classifier) listGroups(a *Annotation, r *rx) {
+	who := a.IdP.short()
+	if r.success() {
+		c.learnList("Groups", r.resp)
+	}
+	total, _ := number(r.resp, "totalResults")
+	f := r.filter
+	switch {
+	case c.isProbe(r):
+		a.Step = StepTestConnection
+		c.testSummary(a, r, " (groups)")
+	case f.ok:
+		a.Step = StepGroupLookup
+		a.Subject = f.value
+		notFound := r.success() && total == 0 && len(list(r.resp, "Resources")) == 0
+		if r.status == http.StatusNotFound && a.IdP != Entra {
+			notFound = true
+		}
+		switch {
+		case notFound:
+			a.Summary = who + " looked up group " + f.value + ": not found"
+		case r.success():
+			a.Summary = who + " looked up group " + f.value + ": found"
+		default:
+			fail(a, r, "look up group "+f.value)
+		}
+	default:
+		a.Step = StepImportGroups
+		page := pageOf(r)
+		if !r.success() {
+			fail(a, r, "read the app's groups")
+			return
+		}
+		n := len(list(r.resp, "Resources"))
+		if a.IdP == Okta && page == 1 && !c.testOK.IsZero() && c.testIdP == Okta && r.ex.Time.Sub(c.testOK) <= settingsWindow {
+			a.Summary = "Okta saved the provisioning settings and read the app's groups (" + plural(total, "group") + ")"
+			return
+		}
+		a.Summary = who + " read the app's groups, page " + strconv.Itoa(page) + " (" + plural(n, "group") + " of " + strconv.Itoa(total) + ")"
+	}
+}
+
+func (c *Classifier) readGroup(a *Annotation, r *rx, id string) {
+	a.Step = StepGroupLookup
+	if r.success() {
+		c.learnGroup(r.resp)
+		// A reply without members (excludedAttributes=members) is no baseline for the
+		// member diff of a later PUT.
+		if _, ok := field(r.resp, "members"); ok {
+			c.docs.put(docKey("Groups", id), r.ex.RespBody)
+		}
+	}
+	a.Subject = c.groupName(id)
+	if !r.success() {
+		fail(a, r, "read group "+a.Subject)
+		return
+	}
+	a.Summary = a.IdP.short() + " read group " + a.Subject
+}
+
+func (c *Classifier) createGroup(a *Annotation, r *rx) {
+	who := a.IdP.short()
+	a.Step = StepCreateGroup
+	name := str(r.body, "displayName")
+	a.Subject = name
+	mv, _ := field(r.body, "members")
+	ms := members(mv)
+	if !r.success() {
+		verb := "create group "
+		if a.IdP == Okta {
+			verb = "push group "
+		}
+		fail(a, r, verb+name)
+		return
+	}
+	if a.IdP == Okta {
+		a.Summary = "Okta pushed group " + name
+	} else {
+		a.Summary = who + " created group " + name
+	}
+	if len(ms) > 0 {
+		a.Summary += " (" + plural(len(ms), "member") + ")"
+	}
+	if id := str(r.resp, "id"); id != "" {
+		c.groups.put(id, name)
+		if _, ok := field(r.resp, "members"); ok {
+			c.docs.put(docKey("Groups", id), r.ex.RespBody)
+		}
+	}
+	c.pushedGroups++
+	c.markGrouped(ms)
+}
+
+// replaceGroup reads Okta AIW's read-modify-write PUT: the change is the difference
+// between the group as last read and the members list sent.
+func (c *Classifier) replaceGroup(a *Annotation, r *rx, id string) {
+	who := a.IdP.short()
+	oldName := c.groupName(id)
+	newName := str(r.body, "displayName")
+	if newName == "" {
+		newName = oldName
+	}
+	a.Subject = newName
+	mv, _ := field(r.body, "members")
+	now := members(mv)
+	prevDoc, hadPrev := c.docs.get(docKey("Groups", id))
+	var before []member
+	if hadPrev {
+		pm, _ := field(jsonObject(prevDoc), "members")
+		before = members(pm)
+	}
+	added, removed := memberDiff(before, now)
+	renamed := oldName != id && newName != oldName
+	switch {
+	case !hadPrev:
+		a.Step = StepReplaceMembers
+	case len(added) > 0 && len(removed) > 0:
+		a.Step = StepReplaceMembers
+	case len(added) > 0:
+		a.Step = StepAddMembers
+	case len(removed) > 0:
+		a.Step = StepRemoveMembers
+	case renamed:
+		a.Step = StepRenameGroup
+	default:
+		a.Step = StepReplaceMembers
+	}
+	if !r.success() {
+		fail(a, r, "update group "+newName)
+		return
+	}
+	switch a.Step {
+	case StepRenameGroup:
+		a.Summary = who + " renamed group " + oldName + " to " + newName
+	case StepAddMembers, StepRemoveMembers:
+		a.Summary = who + ": " + c.memberChange(added, removed, newName)
+	default:
+		if hadPrev && (len(added) > 0 || len(removed) > 0) {
+			a.Summary = who + ": " + c.memberChange(added, removed, newName)
+		} else {
+			a.Summary = who + " pushed the full member list of " + newName + " (" + plural(len(now), "member") + ")"
+		}
+	}
+	if renamed && a.Step != StepRenameGroup {
+		a.Summary += ", renamed from " + oldName
+	}
+	c.markGrouped(now)
+	c.learnAfterWrite("Groups", id, r)
+}
+
+func memberDiff(before, now []member) (added, removed []member) {
+	was := make(map[string]bool, len(before))
+	for _, m := range before {
+		was[m.id] = true
+	}
+	is := make(map[string]bool, len(now))
+	for _, m := range now {
+		is[m.id] = true
+		if !was[m.id] {
+			added = append(added, m)
+		}
+	}
+	for _, m := range before {
+		if !is[m.id] {
+			removed = append(removed, m)
+		}
+	}
+	return added, removed
+}
+
+// memberChange words a membership change: "add alice to Sales", "remove bob from Sales",
+// "add alice, remove bob in Sales".
+func (c *Classifier) memberChange(added, removed []member, group string) string {
+	switch {
+	case len(added) > 0 && len(removed) > 0:
+		return "add " + c.memberNames(added) + ", remove " + c.memberNames(removed) + " in " + group
+	case len(added) > 0:
+		return "add " + c.memberNames(added) + " to " + group
+	case len(removed) > 0:
+		return "remove " + c.memberNames(removed) + " from " + group
+	}
+	return "no membership change in " + group
+}
+
+func (c *Classifier) memberNames(ms []member) string {
+	ns := make([]string, len(ms))
+	for i, m := range ms {
+		ns[i] = c.userName(m.id)
+		if ns[i] == m.id && m.display != "" {
+			ns[i] = m.display
+		}
+	}
+	return nameList(ns, "member")
+}
+
+func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
+	who := a.IdP.short()
+	oldName := c.groupName(id)
+	newName := oldName
+	var (
+		added, removed []member
+		replaced       []member
+		replacedSet    bool
+		removedAll     bool
+		renameOp       bool
+	)
+	for _, op := range r.ops {
+		var v any
+		_ = json.Unmarshal(op.Value, &v)
+		opName := strings.ToLower(op.Op)
+		p := strings.ToLower(op.Path)
+		switch {
+		case op.Path == "":
+			m, _ := v.(map[string]any)
+			if n := str(m, "displayName"); n != "" {
+				newName, renameOp = n, true
+			}
+			if mv, ok := field(m, "members"); ok {
+				replaced, replacedSet = members(mv), true
+			}
+		case p == "displayname":
+			if s, ok := v.(string); ok && s != "" {
+				newName, renameOp = s, true
+			}
+		case p == "members":
+			switch opName {
+			case "add":
+				added = append(added, members(v)...)
+			case "remove":
+				if op.Value == nil || string(op.Value) == "null" {
+					removedAll = true
+				} else {
+					removed = append(removed, members(v)...)
+				}
+			case "replace":
+				replaced, replacedSet = members(v), true
+			}
+		case strings.HasPrefix(p, "members["):
+			end := strings.LastIndexByte(op.Path, ']')
+			if opName != "remove" || end < len("members[") {
+				continue
+			}
+			if f := parseFilter(op.Path[len("members["):end]); f.ok && strings.EqualFold(f.attr, "value") {
+				removed = append(removed, member{id: f.value})
+			}
+		}
+	}
+	a.Subject = newName
+	switch {
+	case replacedSet || removedAll:
+		a.Step = StepReplaceMembers
+	case len(added) > 0:
+		a.Step = StepAddMembers
+	case len(removed) > 0:
+		a.Step = StepRemoveMembers
+	case renameOp:
+		a.Step = StepRenameGroup
+	default:
+		a.Step = StepOther
+	}
+	if !r.success() {
+		switch a.Step {
+		case StepAddMembers, StepRemoveMembers:
+			fail(a, r, c.memberChange(added, removed, newName))
+		case StepRenameGroup:
+			fail(a, r, "rename group "+oldName+" to "+newName)
+		default:
+			fail(a, r, "update group "+newName)
+		}
+		return
+	}
+	switch a.Step {
+	case StepReplaceMembers:
+		switch {
+		case removedAll:
+			a.Summary = who + " removed every member of " + newName
+		case len(replaced) == 0:
+			a.Summary = who + " removed every member of " + newName + " (pushed an empty group)"
+		default:
+			a.Summary = who + " replaced the members of " + newName + " (" + plural(len(replaced), "member") + ")"
+		}
+	case StepAddMembers, StepRemoveMembers:
+		a.Summary = who + ": " + c.memberChange(added, removed, newName)
+	case StepRenameGroup:
+		if newName == oldName {
+			a.Summary = who + " synced the name of group " + newName + " (unchanged)"
+		} else {
+			a.Summary = who + " renamed group " + oldName + " to " + newName
+		}
+	default:
+		a.Summary = who + " updated group " + newName
+	}
+	if renameOp && a.Step != StepRenameGroup && newName != oldName {
+		a.Summary += ", renamed from " + oldName
+	}
+	if newName != "" && newName != id {
+		c.groups.put(id, newName)
+	}
+	c.markGrouped(append(added, replaced...))
+	c.learnAfterWrite("Groups", id, r)
+}
