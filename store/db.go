@@ -1,0 +1,262 @@
+// Package store keeps scimlab's state in one SQLite file: SCIM users and groups
+// (as JSON documents plus indexed columns), group memberships, the request log
+// and settings.
+//
+// The database runs in WAL mode with one writer connection and a pool of
+// read-only connections. Every exported method is one transaction. Write
+// transactions start with BEGIN IMMEDIATE on the single writer connection, so
+// writers queue in Go instead of failing with SQLITE_BUSY, and readers never
+// wait for writers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/adrg/xdg"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Sentinel errors. Callers test them with errors.Is; the store wraps them with
+// detail (which id, which userName).
+var (
+	// ErrNotFound reports that the resource, request or group does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict reports a uniqueness violation (userName, group displayName
+	// or id), detected from SQLite's constraint result codes.
+	ErrConflict = errors.New("store: uniqueness conflict")
+	// ErrPreconditionFailed reports that the stored version differs from the
+	// version the caller expected (SCIM If-Match).
+	ErrPreconditionFailed = errors.New("store: version precondition failed")
+	// ErrInvalidMember reports a group member that is not an existing user.
+	// The returned error is a *MemberError naming the id.
+	ErrInvalidMember = errors.New("store: member is not an existing user")
+	// ErrInvalidFilter reports a query the store cannot express: an operator
+	// that does not apply to the value's type, or an unusable attribute name.
+	ErrInvalidFilter = errors.New("store: invalid filter")
+	// ErrInvalidDocument reports a resource document that is not a JSON
+	// object, or a user without a userName.
+	ErrInvalidDocument = errors.New("store: invalid document")
+)
+
+// MemberError names the user id that made a membership change fail. It
+// matches ErrInvalidMember with errors.Is.
+type MemberError struct {
+	UserID string
+}
+
+// Error implements error.
+func (e *MemberError) Error() string {
+	return fmt.Sprintf("store: member %q is not an existing user", e.UserID)
+}
+
+// Unwrap lets errors.Is(err, ErrInvalidMember) succeed.
+func (e *MemberError) Unwrap() error { return ErrInvalidMember }
+
+// busyTimeout is how long a connection waits for a lock held by another
+// process (another scimlab on the same file) before giving up. Inside one
+// process the single writer connection already serialises writers.
+const busyTimeout = 5000 * time.Millisecond
+
+// mmapSize lets SQLite read the main database file through a memory map:
+// deep pages (startIndex near the end of 100k users) step over every row,
+// and reading them with one pread per page made such a page ~10x slower.
+// 256 MiB on 64-bit platforms; 0 (off) on 32-bit ones, whose address space
+// is too small to map the file once per connection.
+const mmapSize = (256 << 20) * (strconv.IntSize / 64)
+
+// readerConns is the size of the read-only pool. WAL readers do not block each
+// other or the writer, so a few are enough for the HTTP server and the console.
+const readerConns = 4
+
+// DB is an open scimlab database. It is safe for concurrent use.
+//
+// Callbacks passed to ReplaceUser and UpdateGroup run inside the write
+// transaction on the only writer connection: they may read through DB's read
+// methods, but must not call DB's write methods (that would wait for the
+// connection they hold).
+type DB struct {
+	w      *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	r      *sql.DB // read-only pool
+	path   string
+	now    func() time.Time
+	writes atomic.Int64 // committed write transactions, paces optimize
+}
+
+// optimizeEvery is how many committed writes pass between PRAGMA optimize
+// runs. The statistics it gathers (SQLite is built with STAT4) let the planner
+// pick the last_modified index for a recent "meta.lastModified gt" instead of
+// scanning every user; without them it cannot know the range is narrow.
+const optimizeEvery = 1000
+
+// DefaultPath returns the database location under the XDG data directory,
+// $XDG_DATA_HOME/scimlab/scimlab.db. Unlike xdg.DataFile it creates nothing:
+// Open creates the directory with the right permissions.
+func DefaultPath() string {
+	return filepath.Join(xdg.DataHome, "scimlab", "scimlab.db")
+}
+
+// Open opens (creating if needed) the database file at path and migrates its
+// schema. path names a file: the reader pool and the writer share it, so
+// ":memory:" does not work.
+// A missing parent directory is created with mode 0700 and the file is made
+// 0600, because the request log holds everything identity providers sent.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("store: create directory: %w", err)
+	}
+	// Create the file ourselves so SQLite never creates it with the umask's
+	// mode; SQLite gives the -wal and -shm files the database file's mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("store: create database file: %w", err)
+	}
+	if err := os.Chmod(abs, 0o600); err != nil {
+		return nil, fmt.Errorf("store: chmod database file: %w", err)
+	}
+
+	uri := (&url.URL{Scheme: "file", Path: abs}).String()
+	wq := url.Values{}
+	wq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	wq.Add("_pragma", "journal_mode(WAL)")
+	// synchronous=NORMAL in WAL mode fsyncs only at checkpoints, not at every
+	// commit. A commit is complete once its frames are written to the -wal
+	// file, which lives in the operating system's page cache, so a killed
+	// process (kill -9, a panic) loses no committed transaction; only a power
+	// loss or kernel crash can drop the last few commits, and even then the
+	// database stays consistent.
+	wq.Add("_pragma", "synchronous(NORMAL)")
+	wq.Add("_pragma", "foreign_keys(1)")
+	wq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	// BEGIN IMMEDIATE takes the write lock at the start of the transaction, so
+	// a transaction that reads first never fails with SQLITE_BUSY when it
+	// later writes (a deferred transaction cannot upgrade its snapshot).
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", uri+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// 0x10002: consider every table, not only those this connection used;
+	// analyses only tables whose statistics are missing or stale.
+	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: optimize: %w", err)
+	}
+
+	rq := url.Values{}
+	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	rq.Add("_pragma", "query_only(1)")
+	rq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	r, err := sql.Open("sqlite", uri+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	r.SetMaxOpenConns(readerConns)
+	r.SetMaxIdleConns(readerConns)
+	r.SetConnMaxLifetime(0)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("store: open reader: %w", err)
+	}
+	return &DB{w: w, r: r, path: abs, now: time.Now}, nil
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. The writer closes last so that its close
+// checkpoints the WAL into the main file.
+func (db *DB) Close() error {
+	_, optErr := db.w.Exec("PRAGMA optimize")
+	return errors.Join(optErr, db.r.Close(), db.w.Close())
+}
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE on the writer
+// connection) and commits if fn returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if db.writes.Add(1)%optimizeEvery == 0 {
+		// Best effort: stale statistics make queries slower, never wrong.
+		_, _ = db.w.ExecContext(ctx, "PRAGMA optimize")
+	}
+	return nil
+}
+
+// read runs fn in a read transaction on the reader pool, so that every query
+// inside fn sees the same snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// sqliteCode returns the extended SQLite result code carried by err, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUniqueViolation(err error) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return false
+}
+
+// isPrimaryKeyViolation reports whether err is a PRIMARY KEY violation: a
+// caller-chosen id that is already taken.
+func isPrimaryKeyViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKeyViolation reports whether err is a FOREIGN KEY violation.
+func isForeignKeyViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; migration i brings the schema to
+// PRAGMA user_version i+1. Never edit a released migration: append one.
+var migrations = []string{
+	// 1: resources, memberships, request log, settings.
+	`
+CREATE TABLE users (
+	id            TEXT PRIMARY KEY,
+	user_name     TEXT NOT NULL,
+	external_id   TEXT,
+	display_name  TEXT,
+	active        INTEGER,
+	doc           TEXT NOT NULL,
+	version       INTEGER NOT NULL,
+	created       TEXT NOT NULL,
+	last_modified TEXT NOT NULL
+) STRICT;
+-- SCIM userName is caseExact=false with uniqueness=server (RFC 7643 §4.1.1).
+CREATE UNIQUE INDEX users_user_name ON users(user_name COLLATE NOCASE);
+CREATE INDEX users_external_id ON users(external_id);
+CREATE INDEX users_display_name ON users(display_name COLLATE NOCASE);
+CREATE INDEX users_last_modified ON users(last_modified);
+
+CREATE TABLE groups (
+	id            TEXT PRIMARY KEY,
+	display_name  TEXT,
+	external_id   TEXT,
+	doc           TEXT NOT NULL,
+	version       INTEGER NOT NULL,
+	created       TEXT NOT NULL,
+	last_modified TEXT NOT NULL
+) STRICT;
+-- Entra ID matches groups by displayName and expects it to be unique.
+CREATE UNIQUE INDEX groups_display_name ON groups(display_name COLLATE NOCASE);
+CREATE INDEX groups_external_id ON groups(external_id);
+CREATE INDEX groups_last_modified ON groups(last_modified);
+
+CREATE TABLE memberships (
+	group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	display  TEXT NOT NULL DEFAULT '',
+	type     TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (group_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships(user_id, group_id);
+
+-- AUTOINCREMENT: sequence numbers are never reused, even after pruning
+-- removed every row, because subscribers use them to detect missed events.
+-- Bodies come last so listing rows never touches their overflow pages.
+CREATE TABLE requests (
+	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+	time          TEXT NOT NULL,
+	method        TEXT NOT NULL,
+	path          TEXT NOT NULL,
+	query         TEXT NOT NULL,
+	status        INTEGER NOT NULL,
+	duration_ns   INTEGER NOT NULL,
+	remote_addr   TEXT NOT NULL,
+	via_tunnel    INTEGER NOT NULL,
+	auth          TEXT NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_id   TEXT NOT NULL,
+	quirks        TEXT NOT NULL,
+	error_detail  TEXT NOT NULL,
+	user_agent    TEXT NOT NULL,
+	idp           TEXT NOT NULL,
+	step          TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	summary       TEXT NOT NULL,
+	hints         TEXT NOT NULL,
+	body_bytes    INTEGER NOT NULL,
+	req_headers   TEXT NOT NULL,
+	resp_headers  TEXT NOT NULL,
+	req_body      BLOB,
+	resp_body     BLOB
+) STRICT;
+CREATE INDEX requests_resource ON requests(resource_type, resource_id, seq);
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+}
+
+// schemaVersion is the user_version this build of scimlab writes.
+var schemaVersion = len(migrations)
+
+// migrate brings the database to schemaVersion, one transaction per
+// migration, so an interrupted upgrade resumes where it stopped.
+func migrate(ctx context.Context, w *sql.DB) error {
+	for {
+		done, err := migrateStep(ctx, w)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// migrateStep applies the next pending migration, reporting done when there
+// is none. The version is read inside the write transaction, so two processes
+// opening the same file cannot both apply a migration.
+func migrateStep(ctx context.Context, w *sql.DB) (done bool, err error) {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return false, fmt.Errorf("store: read schema version: %w", err)
+	}
+	switch {
+	case v == schemaVersion:
+		return true, nil
+	case v > schemaVersion || v < 0:
+		return false, fmt.Errorf("store: database schema version %d is newer than this scimlab (%d)", v, schemaVersion)
+	}
+	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	}
+	// PRAGMA takes no bound parameters; v+1 is an integer we computed.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	}
+	return false, nil
+}

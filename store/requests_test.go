@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func seqs(rs []*Request) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.Seq
+	}
+	return out
+}
+
+func TestRequestLog(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	when := time.Date(2024, 3, 4, 5, 6, 7, 890, time.UTC)
+	full := &Request{
+		Time: when, Method: "PATCH", Path: "/scim/v2/Users/u1", Query: "a=b",
+		ReqHeaders: http.Header{"Authorization": {"Bearer [redacted]"}, "Content-Type": {"application/scim+json"}},
+		ReqBody:    []byte(`{"Operations":[]}`), Status: 200,
+		RespHeaders: http.Header{"Etag": {`W/"2"`}}, RespBody: []byte(`{"id":"u1"}`),
+		Duration: 1500 * time.Microsecond, RemoteAddr: "10.0.0.1:5555", ViaTunnel: true, Auth: "ok",
+		ResourceType: "User", ResourceID: "u1", Quirks: []string{"a", "b"}, ErrorDetail: "none",
+		UserAgent: "Okta SCIM Client 1.0.0", IdP: "okta", Step: "update", Subject: "alice", Summary: "changed",
+		Hints: []string{"h"},
+	}
+	batch := []*Request{
+		{Method: "GET", Path: "/scim/v2/Users", ResourceType: "User", Status: 200},
+		full,
+		{Method: "DELETE", Path: "/scim/v2/Groups/g1", ResourceType: "Group", ResourceID: "g1", Status: 204},
+	}
+	if err := db.AppendRequests(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(batch); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("seqs = %v", got)
+	}
+	if batch[0].Time.IsZero() {
+		t.Error("zero Time not filled")
+	}
+	more := []*Request{
+		{Method: "GET", Path: "/scim/v2/Users/u1", ResourceType: "User", ResourceID: "u1", Status: 200},
+		{Method: "POST", Path: "/scim/v2/Users", Status: 201, ReqBody: []byte("12345")},
+	}
+	if err := db.AppendRequests(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(more); !slices.Equal(got, []int64{4, 5}) {
+		t.Fatalf("second batch seqs = %v", got)
+	}
+
+	got, err := db.GetRequest(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *full
+	want.Time = when
+	if !reflect.DeepEqual(got, &want) {
+		t.Fatalf("GetRequest =\n%+v\nwant\n%+v", got, &want)
+	}
+	_, err = db.GetRequest(ctx, 99)
+	wantErr(t, err, ErrNotFound)
+
+	list, err := db.ListRequests(ctx, 0, 2)
+	if err != nil || !slices.Equal(seqs(list), []int64{5, 4}) {
+		t.Fatalf("ListRequests(0, 2) = %v, %v", seqs(list), err)
+	}
+	list, err = db.ListRequests(ctx, 4, 0)
+	if err != nil || !slices.Equal(seqs(list), []int64{3, 2, 1}) {
+		t.Fatalf("ListRequests(4, 0) = %v, %v", seqs(list), err)
+	}
+	for _, r := range list {
+		if r.ReqBody != nil || r.RespBody != nil {
+			t.Fatalf("list returned bodies for %d", r.Seq)
+		}
+	}
+	if list[1].Summary != "changed" || list[1].ReqHeaders.Get("Content-Type") != "application/scim+json" || !slices.Equal(list[1].Quirks, []string{"a", "b"}) {
+		t.Fatalf("listed row lost fields: %+v", list[1])
+	}
+	since, err := db.RequestsSince(ctx, 2, 0)
+	if err != nil || !slices.Equal(seqs(since), []int64{3, 4, 5}) {
+		t.Fatalf("RequestsSince(2) = %v, %v", seqs(since), err)
+	}
+	since, _ = db.RequestsSince(ctx, 2, 1)
+	if !slices.Equal(seqs(since), []int64{3}) {
+		t.Fatalf("RequestsSince(2, 1) = %v", seqs(since))
+	}
+	hist, err := db.RequestsForResource(ctx, KindUser, "u1", 0)
+	if err != nil || !slices.Equal(seqs(hist), []int64{4, 2}) {
+		t.Fatalf("RequestsForResource = %v, %v", seqs(hist), err)
+	}
+	hist, _ = db.RequestsForResource(ctx, KindGroup, "g1", 10)
+	if !slices.Equal(seqs(hist), []int64{3}) {
+		t.Fatalf("group history = %v", seqs(hist))
+	}
+	plan := explain(t, db, `SELECT `+requestMeta+` FROM requests WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`, []any{"User", "u1", 10})
+	if want := "SEARCH requests USING INDEX requests_resource (resource_type=? AND resource_id=?)"; !strings.Contains(plan, want) {
+		t.Errorf("history plan:\n%s", plan)
+	}
+}
+
+func TestPruneRequests(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	var rs []*Request
+	for i := range 10 {
+		// Request i carries 10*(i+1) body bytes, split over both bodies.
+		body := make([]byte, 5*(i+1))
+		rs = append(rs, &Request{Method: "GET", Path: fmt.Sprint("/", i), ReqBody: body, RespBody: body})
+	}
+	if err := db.AppendRequests(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	remaining := func() []int64 {
+		l, err := db.RequestsSince(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seqs(l)
+	}
+
+	n, err := db.PruneRequests(ctx, 0, 0)
+	if err != nil || n != 0 || len(remaining()) != 10 {
+		t.Fatalf("no limits deleted %d, %v", n, err)
+	}
+	n, err = db.PruneRequests(ctx, 7, 0)
+	if err != nil || n != 3 || !slices.Equal(remaining(), []int64{4, 5, 6, 7, 8, 9, 10}) {
+		t.Fatalf("keep 7: deleted %d (%v), left %v", n, err, remaining())
+	}
+	// Bodies of 10, 9, 8 are 100+90+80 = 270 bytes; adding 7 (70) passes 300.
+	n, err = db.PruneRequests(ctx, 100, 300)
+	if err != nil || n != 4 || !slices.Equal(remaining(), []int64{8, 9, 10}) {
+		t.Fatalf("300 bytes: deleted %d (%v), left %v", n, err, remaining())
+	}
+	// Exactly at the budget keeps everything.
+	n, err = db.PruneRequests(ctx, 0, 270)
+	if err != nil || n != 0 {
+		t.Fatalf("at budget: deleted %d, %v", n, err)
+	}
+	// Both limits in one call: count first, then bytes.
+	n, err = db.PruneRequests(ctx, 2, 100)
+	if err != nil || n != 2 || !slices.Equal(remaining(), []int64{10}) {
+		t.Fatalf("both: deleted %d (%v), left %v", n, err, remaining())
+	}
+	// A newest request larger than the budget goes too.
+	n, err = db.PruneRequests(ctx, 0, 1)
+	if err != nil || n != 1 || len(remaining()) != 0 {
+		t.Fatalf("over budget: deleted %d (%v), left %v", n, err, remaining())
+	}
+	// Seqs are never reused, even after everything was pruned.
+	next := []*Request{{Method: "GET"}}
+	if err := db.AppendRequests(ctx, next); err != nil || next[0].Seq != 11 {
+		t.Fatalf("seq after prune = %d, %v", next[0].Seq, err)
+	}
+}
+
+func TestAppendRequestsConcurrentGapFree(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var all []int64
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				batch := make([]*Request, 1+(w+i)%3)
+				for j := range batch {
+					batch[j] = &Request{Method: "GET"}
+				}
+				if err := db.AppendRequests(ctx, batch); err != nil {
+					t.Error(err)
+					return
+				}
+				for j := 1; j < len(batch); j++ {
+					if batch[j].Seq != batch[j-1].Seq+1 {
+						t.Errorf("batch not consecutive: %v", seqs(batch))
+					}
+				}
+				mu.Lock()
+				all = append(all, seqs(batch)...)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(all)
+	for i, s := range all {
+		if s != int64(i+1) {
+			t.Fatalf("seqs have a gap or duplicate at %d: %d", i, s)
+		}
+	}
+}
+
+func TestSettings(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	if v, ok, err := db.Setting(ctx, "token.hash"); err != nil || ok || v != "" {
+		t.Fatalf("missing setting = %q %v %v", v, ok, err)
+	}
+	for _, v := range []string{"one", "two", ""} {
+		if err := db.SetSetting(ctx, "token.hash", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := db.Setting(ctx, "token.hash"); err != nil || !ok || got != v {
+			t.Fatalf("Setting = %q %v %v, want %q", got, ok, err, v)
+		}
+	}
+}
