@@ -1,0 +1,327 @@
+// Command scimlab is a SCIM 2.0 server for rehearsing Okta and Microsoft Entra ID
+// provisioning: it accepts what the identity providers send, stores it in one SQLite
+// file and records every request so an admin can see exactly what happened.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/scimlab/scimlab/scimserver"
+	"github.com/scimlab/scimlab/store"
+)
+
+// Set by release builds (see .goreleaser.yaml).
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "scimlab:", err)
+		}
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		if !errors.Is(err, flag.ErrHelp) {
+			os.Exit(1)
+		}
+	}
+}
+
+// errUsage marks a command line that could not be understood; usage was printed.
+var errUsage = errors.New("usage")
+
+const usage = `scimlab: a SCIM 2.0 server for rehearsing Okta and Microsoft Entra ID provisioning
+
+Usage:
+  scimlab serve [flags]   run the SCIM server headless (no console); logs go to stderr
+  scimlab version         print the version
+
+Run "scimlab serve -h" for the server's flags.
+`
+
+// run is the whole program; main only supplies the process's context, arguments,
+// environment and streams, so tests can run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return runDefault(ctx, getenv, stdin, stdout, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "scimlab: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// runDefault is what a bare "scimlab" does. It prints usage until the console exists.
+func runDefault(_ context.Context, _ func(string) string, _ io.Reader, stdout, _ io.Writer) error {
+	fmt.Fprint(stdout, usage)
+	return nil
+}
+
+func versionString() string {
+	v, c, d := version, commit, date
+	if bi, ok := debug.ReadBuildInfo(); ok && c == "" {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				c = s.Value[:min(len(s.Value), 12)]
+			case "vcs.time":
+				d = s.Value
+			}
+		}
+	}
+	out := "scimlab " + v
+	if c != "" {
+		out += " (" + c
+		if d != "" {
+			out += ", " + d
+		}
+		out += ")"
+	}
+	return out
+}
+
+// settingToken is the settings key of the bearer token, so the token an admin pasted
+// into Okta or Entra survives restarts.
+const settingToken = "scim.token"
+
+type serveOptions struct {
+	listen       string
+	token        string
+	db           string
+	noTunnel     bool
+	strict       bool
+	maxBody      int64
+	logRetention int
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
+	var o serveOptions
+	fs := flag.NewFlagSet("scimlab serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
+	fs.StringVar(&o.token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
+	fs.StringVar(&o.db, "db", store.DefaultPath(), "SQLite database `FILE`")
+	fs.BoolVar(&o.noTunnel, "no-tunnel", false, "serve on the local address only, without a public tunnel")
+	fs.BoolVar(&o.strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
+	fs.Int64Var(&o.maxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
+	fs.IntVar(&o.logRetention, "log-retention", scimserver.DefaultLogRetention, "number of newest requests the request log keeps (`N`)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: scimlab serve [flags]\n\nRuns the SCIM 2.0 server headless and prints the base URL and token to give Okta or Entra.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "scimlab serve: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return o, errUsage
+	}
+	if o.maxBody <= 0 {
+		return o, fmt.Errorf("--max-body must be a positive number of bytes, not %d", o.maxBody)
+	}
+	if o.logRetention <= 0 {
+		return o, fmt.Errorf("--log-retention must be a positive number of requests, not %d", o.logRetention)
+	}
+	return o, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	db, err := store.Open(ctx, o.db)
+	if err != nil {
+		return fmt.Errorf("opening the database %s: %w", o.db, err)
+	}
+	defer db.Close()
+
+	token, generated, err := resolveToken(ctx, db, o.token, getenv)
+	if err != nil {
+		return err
+	}
+
+	srv := scimserver.New(scimserver.Config{
+		Token:        token,
+		Strict:       o.strict,
+		MaxBodyBytes: o.maxBody,
+		LogRetention: o.logRetention,
+	}, db, logger)
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.listen)
+		}
+		return fmt.Errorf("cannot listen on %s: %w", o.listen, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ConnContext:       scimserver.ConnContext,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	events, cancelEvents := srv.Subscribe(1024)
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		logEvents(logger, events)
+	}()
+
+	printBanner(stdout, ln.Addr(), o, token, generated, db.Path())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-serveErr:
+		cancelEvents()
+		return fmt.Errorf("the HTTP server stopped: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("requests still running at shutdown were cut off", "err", err)
+	}
+	// Flush the request log before the database closes (deferred above).
+	srv.Close()
+	cancelEvents()
+	<-logged
+	fmt.Fprintln(stdout, "scimlab stopped.")
+	return nil
+}
+
+// resolveToken picks the bearer token: --token, then $SCIMLAB_TOKEN, then the stored
+// one; on first start it generates one and stores it so the IdP configuration keeps
+// working across restarts.
+func resolveToken(ctx context.Context, db *store.DB, flagToken string, getenv func(string) string) (token string, generated bool, err error) {
+	if t := strings.TrimSpace(flagToken); t != "" {
+		return t, false, nil
+	}
+	if t := strings.TrimSpace(getenv("SCIMLAB_TOKEN")); t != "" {
+		return t, false, nil
+	}
+	stored, ok, err := db.Setting(ctx, settingToken)
+	if err != nil {
+		return "", false, fmt.Errorf("reading the stored token: %w", err)
+	}
+	if ok && stored != "" {
+		return stored, false, nil
+	}
+	t, err := newToken()
+	if err != nil {
+		return "", false, err
+	}
+	if err := db.SetSetting(ctx, settingToken, t); err != nil {
+		return "", false, fmt.Errorf("storing the new token: %w", err)
+	}
+	return t, true, nil
+}
+
+// newToken returns 32 random bytes as unpadded base64url: 256 bits, and safe to paste
+// into any IdP field or shell without quoting.
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating a token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// displayHost is the host to print in the base URL: a wildcard listen address is
+// reachable at loopback, which is what an admin on this machine can use.
+func displayHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func printBanner(w io.Writer, addr net.Addr, o serveOptions, token string, generated bool, dbPath string) {
+	base := "http://" + displayHost(addr) + scimserver.BasePath
+	mode := "tolerant (accepts Okta's and Entra's known quirks)"
+	if o.strict {
+		mode = "strict (refuses anything RFC 7644 does not allow)"
+	}
+	tokenNote := ""
+	if generated {
+		tokenNote = "  (new; stored in the database and reused on the next start)"
+	}
+	fmt.Fprintf(w, `scimlab is serving SCIM 2.0 — local-only: no tunnel, reachable from this machine only
+  SCIM base URL  %s
+  Token          %s%s
+  Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
+  Entra:  Tenant URL = the base URL, Secret Token = the token
+  Mode           %s
+  Database       %s
+  Try it:        curl -H "Authorization: Bearer %s" %s/Users
+Press Ctrl+C to stop.
+`, base, token, tokenNote, mode, dbPath, token, base)
+}
+
+func logEvents(logger *slog.Logger, events <-chan scimserver.Event) {
+	for ev := range events {
+		attrs := []any{
+			"seq", ev.Seq, "method", ev.Method, "path", ev.Path, "status", ev.Status,
+			"duration", ev.Duration.Round(time.Microsecond), "auth", ev.Auth, "remote", ev.RemoteAddr,
+		}
+		if ev.Query != "" {
+			attrs = append(attrs, "query", ev.Query)
+		}
+		if len(ev.Quirks) > 0 {
+			attrs = append(attrs, "quirks", strings.Join(ev.Quirks, ","))
+		}
+		if ev.ErrorDetail != "" {
+			attrs = append(attrs, "error", ev.ErrorDetail)
+		}
+		if ev.Dropped > 0 {
+			attrs = append(attrs, "unlogged_before", ev.Dropped)
+		}
+		logger.Info("request", attrs...)
+	}
+}

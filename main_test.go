@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scimlab/scimlab/store"
+)
+
+// TestMain lets the kill -9 test run this test binary as "scimlab" itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("SCIMLAB_TEST_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func noEnv(string) string { return "" }
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantErr    error
+		wantStdout string
+		wantStderr string
+	}{
+		{"no arguments prints usage", nil, nil, "scimlab serve", ""},
+		{"help", []string{"help"}, nil, "scimlab version", ""},
+		{"version", []string{"version"}, nil, "scimlab ", ""},
+		{"unknown command", []string{"frobnicate"}, errUsage, "", `unknown command "frobnicate"`},
+		{"serve -h", []string{"serve", "-h"}, flag.ErrHelp, "", "-no-tunnel"},
+		{"unknown flag", []string{"serve", "--tunnel-please"}, errUsage, "", "flag provided but not defined"},
+		{"extra argument", []string{"serve", "now"}, errUsage, "", `unexpected argument "now"`},
+		{"bad --max-body", []string{"serve", "--max-body", "0"}, errors.New("--max-body"), "", ""},
+		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errors.New("--log-retention"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tc.args, noEnv, strings.NewReader(""), &stdout, &stderr)
+			switch {
+			case tc.wantErr == nil && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.wantErr != nil && err == nil:
+				t.Fatalf("no error, want %v", tc.wantErr)
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr) && !strings.Contains(err.Error(), tc.wantErr.Error()):
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			if !strings.Contains(stdout.String(), tc.wantStdout) {
+				t.Errorf("stdout %q does not contain %q", stdout.String(), tc.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tc.wantStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr.String(), tc.wantStderr)
+			}
+		})
+	}
+}
+
+var (
+	baseLine  = regexp.MustCompile(`SCIM base URL\s+(http://\S+/scim/v2)`)
+	tokenLine = regexp.MustCompile(`Token\s+(\S+)`)
+)
+
+// startServe runs "scimlab serve" in-process and returns its base URL and token.
+func startServe(t *testing.T, args []string, getenv func(string) string) (base, token string, stdout *lockedBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), stdout, stderr)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := baseLine.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+			token = tokenLine.FindStringSubmatch(stdout.String())[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited early: %v\nstderr: %s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("serve printed no base URL: %s", stdout.String())
+	}
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-done
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { stop() })
+	return base, token, stdout, stop
+}
+
+func call(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestServeHeadless(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "data", "scimlab.db")
+	base, token, stdout, stop := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv)
+
+	out := stdout.String()
+	for _, want := range []string{"local-only", "SCIM connector base URL", "API Token", "Tenant URL", "Secret Token", "new; stored in the database", dbPath} {
+		if !strings.Contains(out, want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+	if len(token) != 43 {
+		t.Errorf("generated token %q: want 32 random bytes in unpadded base64url (43 chars)", token)
+	}
+	if status, _ := call(t, "GET", base+"/Users?startIndex=1&count=2", token, ""); status != 200 {
+		t.Fatalf("test connection: %d", status)
+	}
+	if status, body := call(t, "POST", base+"/Users", token, `{"userName":"headless@example.com"}`); status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, _ := call(t, "GET", base+"/Users", "wrong", ""); status != 401 {
+		t.Fatalf("wrong token: %d", status)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
+	}
+	if !strings.Contains(stdout.String(), "scimlab stopped.") {
+		t.Errorf("no clean stop message: %s", stdout.String())
+	}
+
+	// The database holds the user, the flushed request log and the token.
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := db.ListRequests(context.Background(), 0, 10)
+	if err != nil || len(reqs) != 3 {
+		t.Fatalf("request log after shutdown: %d rows, %v", len(reqs), err)
+	}
+	stored, _, _ := db.Setting(context.Background(), settingToken)
+	db.Close()
+	if stored != token {
+		t.Errorf("stored token differs from the printed one")
+	}
+
+	// A restart reuses the stored token; --token and $SCIMLAB_TOKEN override it.
+	_, again, stdout2, stop2 := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath}, noEnv)
+	if again != token || strings.Contains(stdout2.String(), "new; stored") {
+		t.Errorf("restart did not reuse the stored token")
+	}
+	stop2()
+	_, flagTok, _, stop3 := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--token", "from-flag"}, noEnv)
+	stop3()
+	_, envTok, _, stop4 := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath}, func(k string) string {
+		if k == "SCIMLAB_TOKEN" {
+			return "from-env"
+		}
+		return ""
+	})
+	stop4()
+	if flagTok != "from-flag" || envTok != "from-env" {
+		t.Errorf("token precedence: flag %q env %q", flagTok, envTok)
+	}
+}
+
+func TestServeStrictFlag(t *testing.T) {
+	base, token, stdout, _ := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "s.db"), "--strict", "--max-body", "100"}, noEnv)
+	if !strings.Contains(stdout.String(), "strict") {
+		t.Errorf("banner does not say strict: %s", stdout.String())
+	}
+	if status, _ := call(t, "POST", base+"/Users", token, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"s@x","active":"True"}`); status != 400 {
+		t.Errorf("strict mode accepted a string boolean: %d", status)
+	}
+	if status, _ := call(t, "POST", base+"/Users", token, `{"userName":"`+strings.Repeat("x", 200)+`"}`); status != 413 {
+		t.Errorf("--max-body 100 accepted a 200-byte body: %d", status)
+	}
+}
+
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"serve", "--listen", ln.Addr().String(), "--db", filepath.Join(t.TempDir(), "x.db")}, noEnv, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), "--listen") {
+		t.Fatalf("error %v, want a clear 'already in use' message", err)
+	}
+}
+
+// TestKill9KeepsAcknowledgedWrites runs scimlab as a separate process, creates users,
+// kills it with SIGKILL and checks that every user it acknowledged is in the database.
+func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a subprocess")
+	}
+	dbPath := filepath.Join(t.TempDir(), "kill9.db")
+	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0", "--db", dbPath, "--token", "kill9-token")
+	cmd.Env = append(os.Environ(), "SCIMLAB_TEST_AS_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	base := ""
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if m := baseLine.FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("the subprocess printed no base URL")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	const n = 25
+	var ids []string
+	for i := range n {
+		status, body := call(t, "POST", base+"/Users", "kill9-token", fmt.Sprintf(`{"userName":"k%d@example.com"}`, i))
+		if status != 201 {
+			t.Fatalf("create %d: %d %s", i, status, body)
+		}
+		ids = append(ids, regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(body)[1])
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, id := range ids {
+		if _, err := db.GetUser(context.Background(), id); err != nil {
+			t.Errorf("user %d (%s) acknowledged with 201 is gone after kill -9: %v", i, id, err)
+		}
+	}
+}
