@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
+	"github.com/scimlab/scimlab/tunnel"
 )
 
 // Set by release builds (see .goreleaser.yaml).
@@ -114,27 +114,11 @@ func versionString() string {
 // into Okta or Entra survives restarts.
 const settingToken = "scim.token"
 
-type serveOptions struct {
-	listen       string
-	token        string
-	db           string
-	noTunnel     bool
-	strict       bool
-	maxBody      int64
-	logRetention int
-}
-
-func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
-	var o serveOptions
+func parseServeFlags(args []string, stderr io.Writer) (appOptions, error) {
+	var o appOptions
 	fs := flag.NewFlagSet("scimlab serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
-	fs.StringVar(&o.token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
-	fs.StringVar(&o.db, "db", store.DefaultPath(), "SQLite database `FILE`")
-	fs.BoolVar(&o.noTunnel, "no-tunnel", false, "serve on the local address only, without a public tunnel")
-	fs.BoolVar(&o.strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
-	fs.Int64Var(&o.maxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
-	fs.IntVar(&o.logRetention, "log-retention", scimserver.DefaultLogRetention, "number of newest requests the request log keeps (`N`)")
+	addAppFlags(fs, &o)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: scimlab serve [flags]\n\nRuns the SCIM 2.0 server headless and prints the base URL and token to give Okta or Entra.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -150,13 +134,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 		fs.Usage()
 		return o, errUsage
 	}
-	if o.maxBody <= 0 {
-		return o, fmt.Errorf("--max-body must be a positive number of bytes, not %d", o.maxBody)
-	}
-	if o.logRetention <= 0 {
-		return o, fmt.Errorf("--log-retention must be a positive number of requests, not %d", o.logRetention)
-	}
-	return o, nil
+	return o, o.validate()
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -166,70 +144,60 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	db, err := store.Open(ctx, o.db)
-	if err != nil {
-		return fmt.Errorf("opening the database %s: %w", o.db, err)
-	}
-	defer db.Close()
-
-	token, generated, err := resolveToken(ctx, db, o.token, getenv)
+	a, err := startApp(ctx, o, getenv, logger)
 	if err != nil {
 		return err
 	}
-
-	srv := scimserver.New(scimserver.Config{
-		Token:        token,
-		Strict:       o.strict,
-		MaxBodyBytes: o.maxBody,
-		LogRetention: o.logRetention,
-	}, db, logger)
-	defer srv.Close()
-
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.listen)
-		}
-		return fmt.Errorf("cannot listen on %s: %w", o.listen, err)
-	}
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ConnContext:       scimserver.ConnContext,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-
-	events, cancelEvents := srv.Subscribe(1024)
+	events, cancelEvents := a.srv.Subscribe(1024)
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
 		logEvents(logger, events)
 	}()
 
-	printBanner(stdout, ln.Addr(), o, token, generated, db.Path())
+	printBanner(stdout, a)
+	tunnelDone := make(chan struct{})
+	go func() {
+		defer close(tunnelDone)
+		reportTunnel(stdout, a)
+	}()
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-
+	var runErr error
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down")
-	case err := <-serveErr:
-		cancelEvents()
-		return fmt.Errorf("the HTTP server stopped: %w", err)
+	case err := <-a.serveErr:
+		runErr = fmt.Errorf("the HTTP server stopped: %w", err)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("requests still running at shutdown were cut off", "err", err)
-	}
-	// Flush the request log before the database closes (deferred above).
-	srv.Close()
+	a.close()
 	cancelEvents()
 	<-logged
+	<-tunnelDone
+	if runErr != nil {
+		return runErr
+	}
 	fmt.Fprintln(stdout, "scimlab stopped.")
 	return nil
+}
+
+// reportTunnel prints each tunnel state change until the tunnel closes, so a script or
+// an admin watching serve's output learns when the public URL is up or why it is not.
+func reportTunnel(w io.Writer, a *app) {
+	last := a.tunnel.Status()
+	for st := range a.tunnel.Updates() {
+		if st.State == last.State && st.PublicURL == last.PublicURL && st.Reason == last.Reason {
+			continue
+		}
+		last = st
+		fmt.Fprintf(w, "tunnel: %s\n", st.String())
+		a.noteTunnelStatus(st)
+		if st.State == tunnel.Online && st.PublicURL != "" {
+			fmt.Fprintf(w, "  Public SCIM base URL  %s\n", scimBase(st.PublicURL))
+		}
+		if warn := a.URLWarning(); warn != "" {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
 }
 
 // resolveToken picks the bearer token: --token, then $SCIMLAB_TOKEN, then the stored
@@ -282,26 +250,34 @@ func displayHost(addr net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-func printBanner(w io.Writer, addr net.Addr, o serveOptions, token string, generated bool, dbPath string) {
-	base := "http://" + displayHost(addr) + scimserver.BasePath
+func printBanner(w io.Writer, a *app) {
 	mode := "tolerant (accepts Okta's and Entra's known quirks)"
-	if o.strict {
+	if a.opts.strict {
 		mode = "strict (refuses anything RFC 7644 does not allow)"
 	}
 	tokenNote := ""
-	if generated {
+	if a.tokenGenerated {
 		tokenNote = "  (new; stored in the database and reused on the next start)"
 	}
-	fmt.Fprintf(w, `scimlab is serving SCIM 2.0 — local-only: no tunnel, reachable from this machine only
+	st := a.tunnel.Status()
+	a.noteTunnelStatus(st)
+	reach := "tunnel: " + st.String()
+	base := a.BaseURL()
+	fmt.Fprintf(w, `scimlab is serving SCIM 2.0
   SCIM base URL  %s
+  Local URL      %s
   Token          %s%s
   Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
   Database       %s
+  %s
   Try it:        curl -H "Authorization: Bearer %s" %s/Users
 Press Ctrl+C to stop.
-`, base, token, tokenNote, mode, dbPath, token, base)
+`, base, a.localURL, a.Token(), tokenNote, mode, a.db.Path(), reach, a.Token(), a.localURL)
+	if warn := a.URLWarning(); warn != "" {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
 }
 
 func logEvents(logger *slog.Logger, events <-chan scimserver.Event) {

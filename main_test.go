@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adrg/xdg"
+
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -29,7 +31,19 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	// Keep every test away from the real config and data directories: the tunnel
+	// code reads and writes scimlab's config file.
+	home, err := os.MkdirTemp("", "scimlab-test-home-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	os.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	os.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
+	xdg.Reload()
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
 }
 
 type lockedBuffer struct {
@@ -162,7 +176,7 @@ func TestServeHeadless(t *testing.T) {
 	base, token, stdout, stop := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv)
 
 	out := stdout.String()
-	for _, want := range []string{"local-only", "SCIM connector base URL", "API Token", "Tenant URL", "Secret Token", "new; stored in the database", dbPath} {
+	for _, want := range []string{"local only", "SCIM connector base URL", "API Token", "Tenant URL", "Secret Token", "new; stored in the database", dbPath} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}
