@@ -1,0 +1,464 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/scimlab/scimlab/tunnel"
+)
+
+// connectionTab shows what to paste into the IdP: the SCIM base URL and the
+// bearer token, under each IdP's own field names, with the tunnel state.
+type connectionTab struct {
+	sh *shared
+	// recent returns the newest requests, newest first, for the activity
+	// block; the Requests tab owns them.
+	recent   func(n int) []*RequestRow
+	k        connectionKeys
+	ik       inputKeys
+	reveal   bool
+	input    textinput.Model
+	entering bool
+	w, h     int
+}
+
+func newConnectionTab(sh *shared) *connectionTab {
+	in := textinput.New()
+	in.Prompt = "ngrok authtoken › "
+	in.Placeholder = "paste it from dashboard.ngrok.com › Your Authtoken"
+	in.EchoMode = textinput.EchoPassword
+	in.EchoCharacter = '•'
+	in.CharLimit = 512
+	return &connectionTab{sh: sh, k: newConnectionKeys(), ik: newInputKeys(), input: in}
+}
+
+func (t *connectionTab) restyle() { t.input.SetStyles(t.sh.st.inputStyles()) }
+
+func (t *connectionTab) setSize(w, h int) {
+	t.w, t.h = w, h
+	t.input.SetWidth(max(10, min(60, w-24)))
+}
+
+func (t *connectionTab) typing() bool { return t.entering }
+
+func (t *connectionTab) keys() keyMap {
+	if t.entering {
+		return t.ik.keyMap()
+	}
+	k := t.k
+	k.Rotate.SetEnabled(t.sh.d.RotateToken != nil)
+	k.Mode.SetEnabled(t.sh.d.SetStrict != nil)
+	k.Ngrok.SetEnabled(t.sh.d.SaveNgrokToken != nil)
+	return k.keyMap()
+}
+
+func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tokenRotatedMsg:
+		if msg.err != nil {
+			t.sh.log.Error("rotate token", "err", msg.err)
+			return toastErr("Could not rotate the token: " + msg.err.Error())
+		}
+		t.sh.log.Info("token rotated")
+		return toast("New token active; the old one stopped working. Paste the new one into Okta/Entra (t copies it).")
+	case ngrokSavedMsg:
+		if msg.err != nil {
+			t.sh.log.Error("save ngrok token", "err", msg.err)
+			return toastErr("Could not save the ngrok token: " + msg.err.Error())
+		}
+		return toast("ngrok token saved; the tunnel is starting")
+	case tea.KeyPressMsg:
+		if t.entering {
+			return t.updateInput(msg)
+		}
+		return t.onKey(msg)
+	}
+	if t.entering {
+		var cmd tea.Cmd
+		t.input, cmd = t.input.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	d := t.sh.d
+	switch {
+	case key.Matches(msg, t.k.CopyURL):
+		u := t.sh.baseURL()
+		if u == "" {
+			return toastErr("No URL yet: the server is not listening")
+		}
+		return tea.Batch(tea.SetClipboard(u), toast("Copied "+u+" (OSC 52)"))
+	case key.Matches(msg, t.k.CopyToken):
+		if t.sh.token() == "" {
+			return toastErr("There is no token to copy")
+		}
+		return tea.Batch(tea.SetClipboard(t.sh.token()), toast("Copied the bearer token (OSC 52, works over SSH)"))
+	case key.Matches(msg, t.k.Reveal):
+		t.reveal = !t.reveal
+	case key.Matches(msg, t.k.Rotate) && d.RotateToken != nil:
+		rotate := d.RotateToken
+		return func() tea.Msg {
+			return confirmMsg{
+				title: "Rotate the bearer token?",
+				body: "A new token is generated and the current one stops working at once: " +
+					"Okta and Entra get 401 Unauthorized until you paste the new token into them.",
+				action: "rotate now",
+				yes: func() tea.Msg {
+					_, err := rotate()
+					return tokenRotatedMsg{err: err}
+				},
+			}
+		}
+	case key.Matches(msg, t.k.Mode) && d.SetStrict != nil:
+		return t.confirmMode()
+	case key.Matches(msg, t.k.Ngrok) && d.SaveNgrokToken != nil:
+		t.entering = true
+		t.input.Reset()
+		return t.input.Focus()
+	}
+	return nil
+}
+
+func (t *connectionTab) confirmMode() tea.Cmd {
+	set := t.sh.d.SetStrict
+	to := !t.sh.strict
+	c := confirmMsg{
+		title:  "Switch to strict RFC mode?",
+		body:   "Requests that rely on Okta or Entra quirks (string booleans, capitalised PATCH ops, member removal by value, …) will be refused with the error a strict RFC 7644 server returns. Use it to rehearse against a strict app.",
+		action: "switch to strict",
+	}
+	if !to {
+		c.title = "Switch to tolerant mode?"
+		c.body = "scimlab will accept what Okta and Entra really send, as production apps must, and badge every quirk in the inspector."
+		c.action = "switch to tolerant"
+	}
+	c.yes = func() tea.Msg {
+		set(to)
+		return strictSetMsg{strict: to}
+	}
+	return func() tea.Msg { return c }
+}
+
+func (t *connectionTab) updateInput(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, t.ik.Cancel):
+		t.entering = false
+		t.input.Blur()
+		t.input.Reset()
+		return nil
+	case key.Matches(msg, t.ik.Accept):
+		tok := strings.TrimSpace(t.input.Value())
+		t.entering = false
+		t.input.Blur()
+		t.input.Reset()
+		if tok == "" {
+			return nil
+		}
+		save := t.sh.d.SaveNgrokToken
+		return func() tea.Msg { return ngrokSavedMsg{err: save(tok)} }
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(msg)
+	return cmd
+}
+
+// block is a group of lines; when the screen is short, blocks with the
+// highest drop rank go first.
+type block struct {
+	lines []string
+	drop  int // 0: never dropped
+}
+
+func fitBlocks(blocks []block, h int) []string {
+	total := func() int {
+		n := 0
+		for _, b := range blocks {
+			n += len(b.lines)
+		}
+		return n
+	}
+	for total() > h {
+		worst := -1
+		for i, b := range blocks {
+			if b.drop > 0 && len(b.lines) > 0 && (worst < 0 || b.drop > blocks[worst].drop) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		blocks[worst].lines = nil
+	}
+	var out []string
+	for _, b := range blocks {
+		out = append(out, b.lines...)
+	}
+	return out
+}
+
+func (t *connectionTab) secret() string {
+	s := t.sh.st
+	tok := t.sh.token()
+	switch {
+	case tok == "":
+		return s.Error.Render("none: every request is refused")
+	case t.reveal:
+		return s.Secret.Render(clean(tok))
+	}
+	return s.Secret.Render(maskToken(tok))
+}
+
+func (t *connectionTab) view() string {
+	s := t.sh.st
+	w := t.w
+	url := t.sh.baseURL()
+	const lw = 14
+	valueW := w - lw - 3
+
+	urlLine := s.URL.Render(trunc(url, valueW))
+	if !t.sh.isPublic() && url != "" {
+		urlLine += s.Muted.Render(trunc("  local only", max(0, valueW-cellWidth(url))))
+	}
+	revealHint := "v show"
+	if t.reveal {
+		revealHint = "v hide"
+	}
+	tokLine := t.secret() + s.Faint.Render("  "+revealHint)
+	head := []string{
+		" " + kv(s, "SCIM base URL", lw, urlLine),
+		" " + kv(s, "Bearer token", lw, tokLine),
+	}
+	head = append(head, t.tunnelLines(lw, w)...)
+	mode := s.Tolerant.Render("tolerant") + s.Muted.Render(" — accepts what Okta and Entra really send; quirks are badged")
+	if t.sh.strict {
+		mode = s.Strict.Render("strict RFC") + s.Muted.Render(" — refuses requests that rely on IdP quirks")
+	}
+	head = append(head, " "+kv(s, "Mode", lw, trunc(mode, valueW)))
+
+	var local []string
+	if t.sh.isPublic() && t.sh.d.LocalURL != "" {
+		local = []string{" " + kv(s, "Local URL", lw, s.Link.Render(t.sh.d.LocalURL))}
+	}
+
+	var input []string
+	if t.entering {
+		input = []string{
+			"",
+			" " + t.input.View(),
+			" " + s.Muted.Render(trunc("enter saves it to scimlab's config file (mode 0600) · esc cancels", w-2)),
+		}
+	}
+	// Try the full boxes first; a short terminal gets the compact ones, which
+	// keep the fields the IdP needs and lose the advice.
+	var out []string
+	for _, compact := range []bool{false, true} {
+		blocks := []block{{lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
+		blocks = append(blocks, t.idpBlocks(w, compact)...)
+		blocks = append(blocks, block{lines: t.tryIt(w), drop: 4}, block{lines: t.activity(w), drop: 7}, block{lines: input})
+		out = fitBlocks(blocks, t.h)
+		if len(out) <= t.h {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// tunnelLines describes the tunnel state, and what to do about it.
+func (t *connectionTab) tunnelLines(lw, w int) []string {
+	s := t.sh.st
+	st := t.sh.tunnel
+	glyph, word, style := tunnelBadge(s, st)
+	status := style.Render(glyph + " " + word)
+	var detail string
+	advice := st.Hint
+	switch st.State {
+	case tunnel.Online:
+		if !st.Since.IsZero() {
+			detail = "since " + clock(st.Since)
+		}
+		if st.Mode == tunnel.ModePublicURL {
+			detail += " · given by --public-url"
+		} else if st.Mode != "" {
+			detail += " · " + st.Mode
+		}
+		advice = ""
+	case tunnel.Connecting:
+		detail = "publishing through " + modeWord(st.Mode) + "…"
+		if st.Attempt > 1 {
+			detail = fmt.Sprintf("attempt %d…", st.Attempt)
+		}
+	case tunnel.Reconnecting:
+		detail = fmt.Sprintf("attempt %d", max(1, st.Attempt))
+		if st.Reason != "" {
+			detail += " — " + st.Reason
+		}
+	case tunnel.Failed:
+		detail = st.Reason
+		if detail == "" && st.Err != nil {
+			detail = st.Err.Error()
+		}
+		if !st.RetryAt.IsZero() {
+			detail += " · retrying at " + clock(st.RetryAt)
+		}
+		if advice == "" {
+			advice = "The local server keeps running."
+		}
+	default:
+		detail = st.Reason
+		if t.sh.isPublic() {
+			advice = ""
+		}
+	}
+	first := status
+	if detail != "" {
+		first += s.Muted.Render(" — " + clean(detail))
+	}
+	lines := []string{" " + kv(s, "Tunnel", lw, trunc(first, w-lw-3))}
+	if advice != "" {
+		if t.sh.d.SaveNgrokToken != nil && st.State != tunnel.Online && !strings.Contains(st.Reason, "--no-tunnel") {
+			advice += " (n pastes an ngrok token here)"
+		}
+		for _, l := range wrap(clean(advice), w-lw-3) {
+			lines = append(lines, " "+strings.Repeat(" ", lw+1)+s.Warning.Render(l))
+		}
+	}
+	return lines
+}
+
+func modeWord(mode string) string {
+	if mode == "" || mode == tunnel.ModeNgrok {
+		return "ngrok"
+	}
+	return mode
+}
+
+type field struct {
+	label, value string
+	drop         int
+}
+
+// idpBlocks renders the Okta and Entra boxes: side by side when wide, else
+// stacked. compact keeps only the fields the IdP needs.
+func (t *connectionTab) idpBlocks(w int, compact bool) []block {
+	s := t.sh.st
+	url := s.URL.Render(t.sh.baseURL())
+	secret := t.secret()
+	okta := []field{
+		{"SCIM connector base URL", url, 0},
+		{"Unique identifier field", s.Value.Render("userName"), 3},
+		{"Authentication Mode", s.Value.Render("HTTP Header"), 2},
+		{"API Token / OAuth Bearer Token", secret, 0},
+		{"", s.Italic.Render("Paste the token alone: Okta adds “Bearer ” itself."), 3},
+	}
+	entra := []field{
+		{"Tenant URL", url, 0},
+		{"Secret Token", secret, 0},
+		{"", s.Italic.Render("Provisioning Mode: Automatic, then Test Connection."), 3},
+	}
+	const oktaSub, entraSub = "Applications › your app › Provisioning › Integration", "Enterprise app › Provisioning › Admin Credentials"
+	maxDrop := 99
+	if compact {
+		maxDrop = 0
+	}
+	if w >= wideWidth {
+		bw := (w - 3) / 2
+		ob := fieldLines(s, okta, bw-4, maxDrop)
+		eb := fieldLines(s, entra, bw-4, maxDrop)
+		for len(eb) < len(ob) {
+			eb = append(eb, "")
+		}
+		for len(ob) < len(eb) {
+			ob = append(ob, "")
+		}
+		left := strings.Split(box(s, "Okta", oktaSub, ob, bw), "\n")
+		right := strings.Split(box(s, "Microsoft Entra ID", entraSub, eb, bw), "\n")
+		lines := make([]string, len(left))
+		for i := range left {
+			lines[i] = " " + left[i] + " " + right[i]
+		}
+		return []block{{lines: lines}, {lines: []string{""}, drop: 6}}
+	}
+	bw := w - 2
+	var lines []string
+	for _, b := range []string{box(s, "Okta", oktaSub, fieldLines(s, okta, bw-4, maxDrop), bw), box(s, "Microsoft Entra ID", entraSub, fieldLines(s, entra, bw-4, maxDrop), bw)} {
+		for _, l := range strings.Split(b, "\n") {
+			lines = append(lines, " "+l)
+		}
+	}
+	return []block{{lines: lines}}
+}
+
+// fieldLines renders label/value rows for a box, keeping rows whose drop rank
+// is at most maxDrop. A value that does not fit beside its label goes on the
+// next line.
+func fieldLines(s *Styles, fs []field, inner, maxDrop int) []string {
+	lw := 0
+	for _, f := range fs {
+		if f.drop <= maxDrop {
+			lw = max(lw, cellWidth(f.label))
+		}
+	}
+	var out []string
+	for _, f := range fs {
+		if f.drop > maxDrop {
+			continue
+		}
+		if f.label == "" {
+			out = append(out, trunc(f.value, inner))
+			continue
+		}
+		if lw+1+cellWidth(f.value) <= inner {
+			out = append(out, s.Label.Render(fit(f.label, lw))+" "+f.value)
+			continue
+		}
+		out = append(out, s.Label.Render(f.label), "  "+trunc(f.value, inner-2))
+	}
+	return out
+}
+
+// tryIt shows what the IdPs send first, so the admin knows what to look for.
+func (t *connectionTab) tryIt(w int) []string {
+	s := t.sh.st
+	lines := []string{" " + rule(s, "What to expect", w-2)}
+	add := func(who, what string) {
+		lines = append(lines, " "+s.Bold.Render(fit(who, 7))+s.Muted.Render(trunc(what, w-10)))
+	}
+	add("Okta", "Test API Credentials sends GET /Users?startIndex=1&count=2")
+	add("Entra", "Test Connection sends GET /Users?filter=userName eq \"<random GUID>\"")
+	lines = append(lines, " "+s.Faint.Render(trunc("Each request appears in 2 Requests as it arrives; 5 Walkthrough ticks the steps off.", w-2)))
+	return lines
+}
+
+// activityRows is how many recent requests the connection panel lists when
+// there is room: enough to see a connection test land beside the values the
+// admin just pasted.
+const activityRows = 8
+
+// activity lists the newest requests, so a connection test can be watched
+// from this panel.
+func (t *connectionTab) activity(w int) []string {
+	if t.recent == nil {
+		return nil
+	}
+	s := t.sh.st
+	rows := t.recent(activityRows)
+	lines := []string{"", " " + rule(s, "Latest requests", w-2)}
+	if len(rows) == 0 {
+		return append(lines, " "+s.Faint.Render("None yet: they appear here and in 2 Requests as they arrive."))
+	}
+	for _, r := range rows {
+		what := rowSummary(r)
+		if what == "" {
+			what = shortPath(target(r))
+		}
+		line := " " + s.Muted.Render(clock(r.Time)) + "  " + s.status(r.Status).Render(fmt.Sprintf("%3d", r.Status)) + "  " +
+			s.method(r.Method).Render(fit(r.Method, 6)) + " " + s.Text.Render(clean(what))
+		lines = append(lines, trunc(line, w))
+	}
+	return lines
+}

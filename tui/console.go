@@ -1,0 +1,743 @@
+// Package tui is scimlab's console: a full-screen terminal view of the running
+// SCIM server, with the connection details an admin pastes into Okta or Entra,
+// a live request inspector, the users and groups the IdP provisioned, and a
+// guided walkthrough of each IdP's setup.
+//
+// The console reads through the narrow Reader interface and receives the
+// server's events through a buffered subscription; it never touches the
+// database and never slows the server down.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/scimlab/scimlab/scimserver"
+	"github.com/scimlab/scimlab/tunnel"
+)
+
+const (
+	// subscriptionBuffer is how many events the server may queue for the
+	// console before it drops (and counts) them.
+	subscriptionBuffer = 4096
+	// frameInterval bounds how often a flood of events reaches the view:
+	// 20 frames a second is smooth to the eye and leaves the CPU to the server.
+	frameInterval = time.Second / 20
+	// toastTTL is how long a footer notice stays.
+	toastTTL = 4 * time.Second
+	// headerLines and footerLines frame the body of every tab.
+	headerLines = 2
+	footerLines = 1
+)
+
+type tabID int
+
+const (
+	tabConnection tabID = iota
+	tabRequests
+	tabUsers
+	tabGroups
+	tabWalkthrough
+	tabCount
+)
+
+// tab is one screen of the console. Tabs are pointers owned by the root
+// model; the root routes messages to them and draws their body.
+type tab interface {
+	update(msg tea.Msg) tea.Cmd
+	view() string
+	setSize(w, h int)
+	keys() keyMap
+	// typing reports that a text field has focus, so global keys are off.
+	typing() bool
+}
+
+// shared is the state every tab reads: dependencies, styles, sizes and the
+// live connection facts.
+type shared struct {
+	d      Deps
+	ctx    context.Context
+	log    *slog.Logger
+	st     *Styles
+	now    func() time.Time
+	tunnel tunnel.Status
+	strict bool
+
+	seen    int // requests seen since the console started
+	dropped int // events the subscription dropped (reloaded from the log)
+}
+
+// baseURL is the SCIM base URL to give the IdP: public when known, else local.
+func (sh *shared) baseURL() string {
+	if sh.d.PublicURL != nil {
+		if u := sh.d.PublicURL(); u != "" {
+			return u
+		}
+	}
+	return sh.d.LocalURL
+}
+
+// isPublic reports whether baseURL is reachable from the internet.
+func (sh *shared) isPublic() bool {
+	return sh.d.PublicURL != nil && sh.d.PublicURL() != ""
+}
+
+func (sh *shared) token() string {
+	if sh.d.Token == nil {
+		return ""
+	}
+	return sh.d.Token()
+}
+
+// toast returns a command that shows a notice in the footer.
+func toast(text string) tea.Cmd {
+	return func() tea.Msg { return toastMsg{text: text} }
+}
+
+// toastErr shows a failure in the footer.
+func toastErr(text string) tea.Cmd {
+	return func() tea.Msg { return toastMsg{text: text, bad: true} }
+}
+
+type notice struct {
+	id   int
+	text string
+	bad  bool
+}
+
+// frame caches the last rendered screen. Messages that cannot change what is
+// drawn (the re-arm tick of the event reader) skip rendering.
+type frame struct {
+	content string
+	valid   bool
+}
+
+// Model is the console's root model. Create it with New; it implements
+// tea.Model.
+type Model struct {
+	sh       *shared
+	gkeys    globalKeys
+	dkeys    dialogKeys
+	help     help.Model
+	showHelp bool
+	active   tabID
+	tabs     [tabCount]tab
+	reqs     *requestsTab
+	users    *resourcesTab
+	groups   *resourcesTab
+	walk     *walkthroughTab
+	conn     *connectionTab
+	dialog   *confirmMsg
+	toast    notice
+	toastSeq int
+	unseen   int // requests that arrived while the Requests tab was hidden
+	width    int
+	height   int
+	events   <-chan scimserver.Event
+	cancel   func()
+	frame    *frame
+}
+
+// New builds the console for d. It does no I/O: subscribing and the first
+// reads happen in the commands Init returns.
+func New(d Deps) Model {
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sh := &shared{d: d, ctx: context.Background(), log: logger, st: NewStyles(true), now: time.Now}
+	if d.TunnelNow != nil {
+		sh.tunnel = d.TunnelNow()
+	}
+	if d.Strict != nil {
+		sh.strict = d.Strict()
+	}
+	m := Model{
+		sh:     sh,
+		gkeys:  newGlobalKeys(),
+		dkeys:  newDialogKeys(),
+		help:   help.New(),
+		active: tabConnection,
+		frame:  &frame{},
+	}
+	m.conn = newConnectionTab(sh)
+	m.reqs = newRequestsTab(sh)
+	m.users = newResourcesTab(sh, KindUser)
+	m.groups = newResourcesTab(sh, KindGroup)
+	m.walk = newWalkthroughTab(sh)
+	m.conn.recent = m.reqs.recent
+	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk}
+	m.restyle()
+	return m
+}
+
+// Run runs the console full-screen until the user quits or ctx is done. It
+// returns nil in both cases.
+func Run(ctx context.Context, d Deps) error {
+	m := New(d)
+	m.sh.ctx = ctx
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	final, err := p.Run()
+	if fm, ok := final.(Model); ok && fm.cancel != nil {
+		fm.cancel()
+	}
+	if err != nil && (ctx.Err() != nil || errors.Is(err, tea.ErrInterrupted)) {
+		return nil
+	}
+	return err
+}
+
+// Init subscribes to events and starts the first reads.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(
+		tea.RequestBackgroundColor,
+		m.subscribe(),
+		m.waitTunnel(),
+		m.walk.refresh(),
+		tickClock(),
+	)
+}
+
+func (m Model) subscribe() tea.Cmd {
+	if m.sh.d.Subscribe == nil {
+		return m.reqs.loadInitial()
+	}
+	sub := m.sh.d.Subscribe
+	return func() tea.Msg {
+		ch, cancel := sub(subscriptionBuffer)
+		return subscribedMsg{events: ch, cancel: cancel}
+	}
+}
+
+// waitEvents blocks until at least one event arrives, then drains whatever
+// else is already queued so a burst becomes one message.
+func (m Model) waitEvents() tea.Cmd {
+	ch, ctx := m.events, m.sh.ctx
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		var batch eventsMsg
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				return eventsClosedMsg{}
+			}
+			batch = append(batch, e)
+		case <-ctx.Done():
+			return nil
+		}
+		for len(batch) < subscriptionBuffer {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, e)
+			default:
+				return batch
+			}
+		}
+		return batch
+	}
+}
+
+func (m Model) waitTunnel() tea.Cmd {
+	ch, ctx := m.sh.d.Tunnel, m.sh.ctx
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		select {
+		case st, ok := <-ch:
+			if !ok {
+				return tunnelClosedMsg{}
+			}
+			return tunnelMsg(st)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func tickClock() tea.Cmd {
+	return tea.Every(time.Minute, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg.(type) {
+	case rearmEventsMsg, detailDebounceMsg, settleMsg, resourceDebounceMsg, searchDebounceMsg, refreshResourcesMsg:
+		// Timers that at most start a read: nothing on screen changes yet.
+	default:
+		m.frame.valid = false
+	}
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.resize()
+		return m, nil
+
+	case tea.BackgroundColorMsg:
+		m.sh.st = NewStyles(msg.IsDark())
+		m.restyle()
+		return m, nil
+
+	case subscribedMsg:
+		m.events, m.cancel = msg.events, msg.cancel
+		return m, tea.Batch(m.waitEvents(), m.reqs.loadInitial())
+
+	case eventsMsg:
+		return m, m.onEvents(msg)
+
+	case rearmEventsMsg:
+		return m, m.waitEvents()
+
+	case eventsClosedMsg:
+		m.events = nil
+		m.sh.log.Info("event subscription closed")
+		return m, nil
+
+	case tunnelMsg:
+		m.sh.tunnel = tunnel.Status(msg)
+		m.sh.log.Info("tunnel status", "state", int(msg.State), "reason", msg.Reason)
+		return m, m.waitTunnel()
+
+	case tunnelClosedMsg:
+		return m, nil
+
+	case clockMsg:
+		return m, tickClock()
+
+	case toastMsg:
+		m.toastSeq++
+		m.toast = notice{id: m.toastSeq, text: msg.text, bad: msg.bad}
+		id := m.toastSeq
+		return m, tea.Tick(toastTTL, func(time.Time) tea.Msg { return toastExpiredMsg{id} })
+
+	case toastExpiredMsg:
+		if msg.id == m.toast.id {
+			m.toast = notice{}
+		}
+		return m, nil
+
+	case confirmMsg:
+		d := msg
+		m.dialog = &d
+		return m, nil
+
+	case strictSetMsg:
+		m.sh.strict = msg.strict
+		if msg.strict {
+			return m, toast("Strict RFC mode: quirky requests are now rejected as a strict server would")
+		}
+		return m, toast("Tolerant mode: Okta and Entra quirks are accepted and badged")
+
+	case jumpToRequestMsg:
+		return m, tea.Batch(m.setActive(tabRequests), m.reqs.jumpTo(msg.seq))
+
+	case openResourceMsg:
+		id, t := tabUsers, m.users
+		if msg.kind == KindGroup {
+			id, t = tabGroups, m.groups
+		}
+		return m, tea.Batch(m.setActive(id), t.openID(msg.id))
+
+	case requestsLoadedMsg:
+		var seed tea.Cmd
+		if msg.purpose == loadInitial && msg.err == nil {
+			seed = m.walk.seed(msg.rows)
+		}
+		return m, tea.Batch(seed, m.reqs.update(msg))
+	case requestDetailMsg, detailDebounceMsg, settleMsg:
+		return m, m.reqs.update(msg)
+
+	case resourcesLoadedMsg:
+		return m, m.resourceTab(msg.kind).update(msg)
+	case resourceDetailMsg:
+		return m, m.resourceTab(msg.kind).update(msg)
+	case refreshResourcesMsg:
+		return m, m.resourceTab(msg.kind).update(msg)
+	case searchDebounceMsg:
+		return m, m.resourceTab(msg.kind).update(msg)
+	case resourceDebounceMsg:
+		return m, m.resourceTab(msg.kind).update(msg)
+
+	case walkthroughMsg:
+		return m, m.walk.update(msg)
+
+	case tokenRotatedMsg, ngrokSavedMsg:
+		return m, m.conn.update(msg)
+
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if m.dialog != nil || m.showHelp {
+			return m, nil
+		}
+		return m, m.onMouse(msg.(tea.MouseMsg))
+	}
+	// Anything else (pastes, cursor blinks of text fields, terminal reports)
+	// goes to the active tab, which ignores what it does not know.
+	return m, m.tabs[m.active].update(msg)
+}
+
+func (m Model) resourceTab(kind string) *resourcesTab {
+	if kind == KindGroup {
+		return m.groups
+	}
+	return m.users
+}
+
+// onEvents fans a burst out to the tabs and schedules the next read one frame
+// later, so a flood renders at a bounded rate.
+func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
+	m.sh.seen += len(evs)
+	for _, e := range evs {
+		m.sh.dropped += e.Dropped
+	}
+	if m.active != tabRequests {
+		m.unseen += len(evs)
+	}
+	// A flood (bursts of several hundred requests a second and more) is
+	// drawn at half the frame rate: nobody reads rows that fast, and the CPU
+	// is better spent answering the IdP.
+	interval := frameInterval
+	if len(evs) >= 20 {
+		interval *= 2
+	}
+	rearm := tea.Tick(interval, func(time.Time) tea.Msg { return rearmEventsMsg{} })
+	return tea.Batch(
+		rearm,
+		m.reqs.addEvents(evs),
+		m.users.touched(evs),
+		m.groups.touched(evs),
+		m.walk.addEvents(evs),
+	)
+}
+
+func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.dialog != nil {
+		switch {
+		case key.Matches(msg, m.dkeys.Yes):
+			yes := m.dialog.yes
+			m.dialog = nil
+			return *m, yes
+		case key.Matches(msg, m.dkeys.No), key.Matches(msg, m.gkeys.ForceQuit):
+			m.dialog = nil
+		}
+		return *m, nil
+	}
+	if key.Matches(msg, m.gkeys.ForceQuit) {
+		return *m, tea.Quit
+	}
+	active := m.tabs[m.active]
+	if active.typing() {
+		return *m, active.update(msg)
+	}
+	if m.showHelp {
+		// Tab switches keep the help open (it follows the tab); any other key
+		// closes it, and keys other than esc and ? then act as usual.
+		switch {
+		case msg.String() == "esc", key.Matches(msg, m.gkeys.Help):
+			m.showHelp = false
+			return *m, nil
+		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Quit):
+		default:
+			m.showHelp = false
+		}
+	}
+	switch {
+	case key.Matches(msg, m.gkeys.Quit):
+		return *m, tea.Quit
+	case key.Matches(msg, m.gkeys.Help):
+		m.showHelp = true
+		return *m, nil
+	case key.Matches(msg, m.gkeys.Next):
+		return *m, m.setActive((m.active + 1) % tabCount)
+	case key.Matches(msg, m.gkeys.Prev):
+		return *m, m.setActive((m.active + tabCount - 1) % tabCount)
+	case key.Matches(msg, m.gkeys.Conn):
+		return *m, m.setActive(tabConnection)
+	case key.Matches(msg, m.gkeys.Reqs):
+		return *m, m.setActive(tabRequests)
+	case key.Matches(msg, m.gkeys.Users):
+		return *m, m.setActive(tabUsers)
+	case key.Matches(msg, m.gkeys.Groups):
+		return *m, m.setActive(tabGroups)
+	case key.Matches(msg, m.gkeys.Guide):
+		return *m, m.setActive(tabWalkthrough)
+	}
+	return *m, active.update(msg)
+}
+
+// onMouse routes wheel and clicks: clicks on the tab bar switch tabs, the rest
+// goes to the active tab with coordinates relative to its body.
+func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
+	mouse := msg.Mouse()
+	if _, click := msg.(tea.MouseClickMsg); click && mouse.Y == 0 {
+		for i, span := range m.tabSpans() {
+			if mouse.X >= span[0] && mouse.X < span[1] {
+				return m.setActive(tabID(i))
+			}
+		}
+		return nil
+	}
+	mouse.Y -= headerLines
+	if mouse.Y < 0 {
+		return nil
+	}
+	switch msg.(type) {
+	case tea.MouseWheelMsg:
+		return m.tabs[m.active].update(tea.MouseWheelMsg(mouse))
+	default:
+		return m.tabs[m.active].update(tea.MouseClickMsg(mouse))
+	}
+}
+
+// setActive switches tabs and starts whatever the new tab needs to show.
+func (m *Model) setActive(t tabID) tea.Cmd {
+	m.active = t
+	switch t {
+	case tabRequests:
+		m.unseen = 0
+	case tabUsers:
+		return m.users.visit()
+	case tabGroups:
+		return m.groups.visit()
+	case tabWalkthrough:
+		return m.walk.refresh()
+	}
+	return nil
+}
+
+func (m *Model) resize() {
+	bodyH := max(0, m.height-headerLines-footerLines)
+	for _, t := range m.tabs {
+		t.setSize(m.width, bodyH)
+	}
+	m.help.SetWidth(m.width)
+}
+
+func (m *Model) restyle() {
+	m.help.Styles = m.sh.st.Help
+	m.conn.restyle()
+	m.reqs.restyle()
+	m.users.restyle()
+	m.groups.restyle()
+}
+
+// View draws the whole screen.
+func (m Model) View() tea.View {
+	if !m.frame.valid {
+		m.frame.content = m.render()
+		m.frame.valid = true
+	}
+	v := tea.NewView(m.frame.content)
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "scimlab — " + m.sh.baseURL()
+	return v
+}
+
+func (m Model) render() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("scimlab needs at least %d×%d cells; this terminal is %d×%d.", minWidth, minHeight, w, h)
+		return canvas(strings.Join(wrap(msg, w), "\n"), w, h)
+	}
+	bodyH := h - headerLines - footerLines
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.fullHelp(w, bodyH)
+	default:
+		body = m.tabs[m.active].view()
+	}
+	if m.dialog != nil {
+		body = overlay(canvas(body, w, bodyH), m.dialogView(w), w, bodyH)
+	}
+	// The body is cut to its height here, and every line to the width below.
+	if lines := strings.Split(body, "\n"); len(lines) != bodyH {
+		for len(lines) < bodyH {
+			lines = append(lines, "")
+		}
+		body = strings.Join(lines[:bodyH], "\n")
+	}
+	return canvas(strings.Join([]string{m.tabBar(w), m.statusLine(w), body, m.footer(w)}, "\n"), w, h)
+}
+
+var tabNames = [tabCount][2]string{
+	{"Connection", "Conn"},
+	{"Requests", "Reqs"},
+	{"Users", "Users"},
+	{"Groups", "Groups"},
+	{"Walkthrough", "Guide"},
+}
+
+// tabLabels returns the tab captions that fit in w cells next to the brand.
+func (m Model) tabLabels(w int) []string {
+	for _, short := range []int{0, 1} {
+		labels := make([]string, tabCount)
+		total := cellWidth(" scimlab ") + 1
+		for i := range tabNames {
+			labels[i] = fmt.Sprintf("%d %s", i+1, tabNames[i][short])
+			if tabID(i) == tabRequests && m.unseen > 0 {
+				labels[i] += fmt.Sprintf(" +%d", m.unseen)
+			}
+			total += cellWidth(labels[i]) + 2
+		}
+		if total+14 <= w || short == 1 {
+			return labels
+		}
+	}
+	return nil
+}
+
+// tabSpans gives the x range of each tab caption on the first line, for clicks.
+func (m Model) tabSpans() [][2]int {
+	x := cellWidth(" scimlab ") + 1
+	spans := make([][2]int, tabCount)
+	for i, l := range m.tabLabels(m.width) {
+		w := cellWidth(l) + 2
+		spans[i] = [2]int{x, x + w}
+		x += w
+	}
+	return spans
+}
+
+func (m Model) tabBar(w int) string {
+	s := m.sh.st
+	var b strings.Builder
+	b.WriteString(s.Brand.Render("scimlab"))
+	b.WriteString(" ")
+	for i, l := range m.tabLabels(w) {
+		if tabID(i) == m.active {
+			b.WriteString(s.TabActive.Render(l))
+		} else {
+			b.WriteString(s.Tab.Render(l))
+		}
+	}
+	left := b.String()
+	mode := s.Tolerant.Render("tolerant")
+	if m.sh.strict {
+		mode = s.Strict.Render("strict RFC")
+	}
+	return spread(left, mode+" ", w)
+}
+
+// spread puts left and right on one w-cell line, dropping right if it does
+// not fit.
+func spread(left, right string, w int) string {
+	lw, rw := cellWidth(left), cellWidth(right)
+	if lw+rw+1 > w {
+		return fitHard(left, w)
+	}
+	return left + strings.Repeat(" ", w-lw-rw) + right
+}
+
+// statusLine shows the tunnel and URL on every tab, so the admin always sees
+// where the IdP should point.
+func (m Model) statusLine(w int) string {
+	s := m.sh.st
+	glyph, word, st := tunnelBadge(s, m.sh.tunnel)
+	left := " " + st.Render(glyph+" "+word) + "  " + s.URL.Render(m.sh.baseURL())
+	right := s.Muted.Render(plural(int(m.reqs.latest), "request", "requests") + " logged ")
+	return spread(left, right, w)
+}
+
+// tunnelBadge is the glyph, word and style for a tunnel state.
+func tunnelBadge(s *Styles, t tunnel.Status) (string, string, lipgloss.Style) {
+	switch t.State {
+	case tunnel.Online:
+		return "●", "online", s.Success
+	case tunnel.Connecting:
+		return "◌", "connecting", s.Warning
+	case tunnel.Reconnecting:
+		return "◌", "reconnecting", s.Warning
+	case tunnel.Failed:
+		return "✘", "tunnel failed", s.Error
+	}
+	return "○", "local only", s.Muted
+}
+
+func (m Model) footer(w int) string {
+	s := m.sh.st
+	left := ""
+	if m.toast.text != "" {
+		st := s.Toast
+		if m.toast.bad {
+			st = s.ToastError
+		}
+		left = " " + st.Render(trunc(m.toast.text, w-2)) + "  "
+	}
+	var km keyMap
+	global := ""
+	switch {
+	case m.dialog != nil:
+		km = m.dkeys.keyMap()
+	case m.tabs[m.active].typing():
+		km = m.tabs[m.active].keys()
+	default:
+		km = m.tabs[m.active].keys()
+		// "?" and "q" stay visible however narrow the terminal: they are how
+		// a newcomer finds everything else.
+		global = s.Help.ShortKey.Render("?") + " " + s.Help.ShortDesc.Render("all keys") + s.Help.ShortSeparator.Render(" • ") +
+			s.Help.ShortKey.Render("q") + " " + s.Help.ShortDesc.Render("quit") + " "
+	}
+	room := w - cellWidth(left) - cellWidth(global) - 2
+	if room < 10 {
+		return spread(left, global, w)
+	}
+	h := m.help
+	h.SetWidth(room)
+	return spread(left+" "+trunc(h.ShortHelpView(km.short), room), global, w)
+}
+
+// fullHelp lists every key of the active tab, then the global ones.
+func (m Model) fullHelp(w, h int) string {
+	s := m.sh.st
+	km := m.tabs[m.active].keys()
+	hm := m.help
+	hm.SetWidth(w - 4)
+	g := m.gkeys
+	global := [][]key.Binding{{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide}, {g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}}
+	block := lipgloss.JoinVertical(lipgloss.Left, []string{
+		s.Title.Render("Keys — " + tabNames[m.active][0]),
+		"",
+		hm.FullHelpView(km.full),
+		"",
+		s.Title.Render("Everywhere"),
+		"",
+		hm.FullHelpView(global),
+		"",
+		s.Muted.Render("? or esc closes this help · the mouse wheel scrolls, a click selects"),
+	}...)
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, block)
+}
+
+func (m Model) dialogView(w int) string {
+	s := m.sh.st
+	d := m.dialog
+	bw := min(64, w-4)
+	inner := bw - 6
+	lines := []string{s.DialogTitle.Render(d.title), ""}
+	for _, l := range wrap(d.body, inner) {
+		lines = append(lines, s.Text.Render(l))
+	}
+	lines = append(lines, "", s.Key.Render("y")+" "+s.Text.Render(d.action)+"    "+s.Key.Render("n/esc")+" "+s.Muted.Render("cancel"))
+	return s.Dialog.Width(bw).Render(strings.Join(lines, "\n"))
+}

@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// reqFilter narrows the request list.
+type reqFilter struct {
+	method   string // "" = any
+	class    int    // 0 = any, 2..5 = status class, 9 = any error (>= 400)
+	resource string // "" = any, KindUser, KindGroup, "other"
+	text     string // case-insensitive substring of path, summary, subject, ...
+}
+
+var (
+	filterMethods   = []string{"", "GET", "POST", "PUT", "PATCH", "DELETE"}
+	filterClasses   = []int{0, 2, 4, 5, 9}
+	filterResources = []string{"", KindUser, KindGroup, "other"}
+)
+
+func (f reqFilter) active() bool {
+	return f.method != "" || f.class != 0 || f.resource != "" || f.text != ""
+}
+
+func (f reqFilter) match(r *RequestRow) bool {
+	if f.method != "" && r.Method != f.method {
+		return false
+	}
+	switch {
+	case f.class == 9 && r.Status < 400:
+		return false
+	case f.class >= 2 && f.class <= 5 && r.Status/100 != f.class:
+		return false
+	}
+	switch f.resource {
+	case KindUser, KindGroup:
+		if !isKind(r.ResourceType, r.Path, f.resource) {
+			return false
+		}
+	case "other":
+		if isKind(r.ResourceType, r.Path, KindUser) || isKind(r.ResourceType, r.Path, KindGroup) {
+			return false
+		}
+	}
+	if f.text != "" {
+		needle := strings.ToLower(f.text)
+		hay := strings.ToLower(strings.Join([]string{
+			r.Method, target(r), fmt.Sprint(r.Status), r.Summary, r.Subject, r.Step, r.IdP,
+			r.ErrorDetail, r.UserAgent, r.RemoteAddr, r.ResourceID, strings.Join(badges(r.Quirks), " "),
+			authShort(r.Auth),
+		}, "\x00"))
+		if !strings.Contains(hay, needle) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f reqFilter) describe() []string {
+	var parts []string
+	if f.method != "" {
+		parts = append(parts, f.method)
+	}
+	switch {
+	case f.class == 9:
+		parts = append(parts, "errors")
+	case f.class != 0:
+		parts = append(parts, fmt.Sprintf("%dxx", f.class))
+	}
+	switch f.resource {
+	case KindUser:
+		parts = append(parts, "Users")
+	case KindGroup:
+		parts = append(parts, "Groups")
+	case "other":
+		parts = append(parts, "not Users/Groups")
+	}
+	if f.text != "" {
+		parts = append(parts, "“"+f.text+"”")
+	}
+	return parts
+}
+
+func next[T comparable](vals []T, cur T) T {
+	i := slices.Index(vals, cur)
+	return vals[(i+1)%len(vals)]
+}

@@ -1,0 +1,94 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/scimlab/scimlab/tunnel"
+)
+
+// screens are the states the golden files pin, each reached by key presses
+// from a console showing the sample rehearsal.
+var screens = []struct {
+	name  string
+	setup func(t *testing.T, td *testDeps)
+	keys  []string
+}{
+	{name: "connection"},
+	{name: "connection-revealed", keys: []string{"v"}},
+	{name: "connection-local-only", setup: func(_ *testing.T, td *testDeps) { td.public = "" }, keys: []string{"!tunnel-off"}},
+	{name: "connection-ngrok-input", keys: []string{"n", "a", "b", "c"}},
+	{name: "rotate-dialog", keys: []string{"R"}},
+	{name: "requests", keys: []string{"2"}},
+	{name: "requests-filtered", keys: []string{"2", "m", "s"}},
+	{name: "requests-paused", keys: []string{"2", "up", "up", "!event"}},
+	{name: "inspector-401", keys: []string{"2", "up", "up", "enter"}},
+	{name: "inspector-quirks", keys: []string{"2", "up", "up", "up", "enter"}},
+	{name: "users", keys: []string{"3"}},
+	{name: "user-detail", keys: []string{"3", "enter"}},
+	{name: "user-history", keys: []string{"3", "enter", "right"}},
+	{name: "user-json", keys: []string{"3", "enter", "right", "right"}},
+	{name: "groups", keys: []string{"4"}},
+	{name: "walkthrough", keys: []string{"5"}},
+	{name: "walkthrough-okta", keys: []string{"5", "o"}},
+	{name: "presenter", keys: []string{"5", "p"}},
+	{name: "help", keys: []string{"2", "?"}},
+	{name: "empty-requests", setup: func(_ *testing.T, td *testDeps) { td.reader = newFakeReader(nil) }, keys: []string{"2"}},
+	{name: "empty-users", setup: func(_ *testing.T, td *testDeps) { td.reader = newFakeReader(nil) }, keys: []string{"3"}},
+}
+
+// TestGolden pins every screen at 80x24 and 200x50. The files hold the text
+// without colour; TestStyles checks the colours separately. Regenerate with
+// go test ./tui -run TestGolden -update and review the diff.
+func TestGolden(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 50}} {
+		for _, sc := range screens {
+			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, sz[0], sz[1]), func(t *testing.T) {
+				td := newTestDeps(sampleEvents())
+				if sc.setup != nil {
+					sc.setup(t, td)
+				}
+				m := newTestModel(t, td, sz[0], sz[1])
+				for _, k := range sc.keys {
+					switch k {
+					case "!event":
+						m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Groups", 201, "Okta pushed group Engineering")})
+					case "!tunnel-off":
+						m = send(t, m, tunnelMsg(tunnel.Status{State: tunnel.Off, Mode: tunnel.ModeLocalOnly, Reason: tunnel.ReasonNoToken, Hint: tunnel.EnableHint}))
+					default:
+						m = press(t, m, k)
+					}
+				}
+				view := m.View().Content
+				assertFrame(t, view, sz[0], sz[1])
+				golden.RequireEqual(t, ansi.Strip(view))
+			})
+		}
+	}
+}
+
+// newEvent is a request event after the sample rehearsal.
+func newEvent(seq int64, method, path string, status int, summary string) scimEvent {
+	return scimEvent{
+		Seq: seq, Time: t0.Add(time.Duration(seq) * 40 * time.Second), Method: method, Path: path, Status: status,
+		Duration: 2 * time.Millisecond, Auth: "ok", UserAgent: "Okta SCIM Client 1.0.0", IdP: "okta", Summary: summary,
+	}
+}
+
+// assertFrame checks the view is exactly w×h cells: nothing wraps or spills
+// past the edge, whatever the content.
+func assertFrame(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := splitLines(view)
+	if len(lines) != h {
+		t.Fatalf("view has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if got := ansi.StringWidth(l); got != w {
+			t.Fatalf("line %d is %d cells wide, want %d: %q", i, got, w, ansi.Strip(l))
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package tui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/scimlab/scimlab/idp"
+	"github.com/scimlab/scimlab/scimserver"
+	"github.com/scimlab/scimlab/tunnel"
+)
+
+// subscribedMsg carries a new event subscription to the model.
+type subscribedMsg struct {
+	events <-chan scimserver.Event
+	cancel func()
+}
+
+// eventsMsg is a burst of events drained from the subscription in one go.
+type eventsMsg []scimserver.Event
+
+// eventsClosedMsg says the server closed the subscription (it is shutting down).
+type eventsClosedMsg struct{}
+
+// rearmEventsMsg fires one frame after a burst; only then is the subscription
+// read again, so a flood costs at most one update per frame.
+type rearmEventsMsg struct{}
+
+// tunnelMsg is a tunnel status change.
+type tunnelMsg tunnel.Status
+
+// tunnelClosedMsg says the tunnel's status channel was closed.
+type tunnelClosedMsg struct{}
+
+// loadPurpose says why request rows were loaded, which decides how they merge.
+type loadPurpose int
+
+const (
+	loadInitial loadPurpose = iota // first page at start-up
+	loadOlder                      // scrolled past the top of the window
+	loadNewest                     // resumed following after the window left the head
+	loadGap                        // events were dropped; fill the hole
+	loadAround                     // jump to a request outside the window
+	loadTail                       // after a burst: is the log ahead of the events seen?
+)
+
+// requestsLoadedMsg returns rows read from the request log.
+type requestsLoadedMsg struct {
+	purpose loadPurpose
+	before  int64 // the beforeSeq asked for
+	target  int64 // loadAround: the request to select
+	limit   int
+	rows    []RequestRow // newest first, as the Reader returns them
+	err     error
+}
+
+// settleMsg fires a moment after a burst of events, to check that no event
+// was lost at the end of the burst (a subscriber learns of drops only from the
+// next event it gets).
+type settleMsg struct{}
+
+// requestDetailMsg returns one request with headers and bodies.
+type requestDetailMsg struct {
+	seq    int64
+	detail *RequestDetail
+	err    error
+}
+
+// detailDebounceMsg fires after the selection has rested on seq for a moment,
+// so holding ↓ does not read every body on the way.
+type detailDebounceMsg struct{ seq int64 }
+
+// resourcesLoadedMsg returns a Users or Groups table.
+type resourcesLoadedMsg struct {
+	kind   string
+	search string
+	gen    int
+	rows   []ResourceRow
+	err    error
+}
+
+// resourceDetailMsg returns one user or group.
+type resourceDetailMsg struct {
+	kind, id string
+	detail   *ResourceDetail
+	err      error
+}
+
+// refreshResourcesMsg fires when a debounced reload of a table is due.
+type refreshResourcesMsg struct {
+	kind string
+	gen  int
+}
+
+// searchDebounceMsg fires when typing in a table's search field has paused.
+type searchDebounceMsg struct {
+	kind string
+	gen  int
+}
+
+// resourceDebounceMsg fires after the table selection has rested on id.
+type resourceDebounceMsg struct{ kind, id string }
+
+// walkthroughMsg returns a snapshot of one IdP's walkthrough; ok is false
+// when there is none.
+type walkthroughMsg struct {
+	idp   idp.IdP
+	steps []idp.StepState
+	ok    bool
+}
+
+// tokenRotatedMsg reports the result of rotating the bearer token.
+type tokenRotatedMsg struct{ err error }
+
+// strictSetMsg reports that the mode was switched.
+type strictSetMsg struct{ strict bool }
+
+// ngrokSavedMsg reports the result of saving an ngrok token.
+type ngrokSavedMsg struct{ err error }
+
+// toastMsg shows a short notice in the footer.
+type toastMsg struct {
+	text string
+	bad  bool
+}
+
+// toastExpiredMsg clears the notice with the given id if it is still shown.
+type toastExpiredMsg struct{ id int }
+
+// confirmMsg opens a confirmation dialog; yes runs when the user accepts.
+type confirmMsg struct {
+	title, body string
+	action      string // what "y" does, e.g. "rotate the token"
+	yes         tea.Cmd
+}
+
+// jumpToRequestMsg switches to the inspector with a request open.
+type jumpToRequestMsg struct{ seq int64 }
+
+// openResourceMsg switches to the Users or Groups tab with a resource open.
+type openResourceMsg struct{ kind, id string }
+
+// clockMsg refreshes relative times ("online for 5m") once a minute.
+type clockMsg time.Time

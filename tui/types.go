@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/scimlab/scimlab/idp"
+	"github.com/scimlab/scimlab/scimserver"
+	"github.com/scimlab/scimlab/tunnel"
+)
+
+// Deps is everything the console needs from the running program; main wires it.
+// Every function may be nil: the console then hides the action it would back.
+// Functions are called from the console's own goroutines and must be safe for
+// concurrent use.
+type Deps struct {
+	// Subscribe starts a buffered event subscription. The server never blocks on
+	// it: when the buffer is full events are dropped and counted in Event.Dropped,
+	// and the console reloads the gap from Reader. cancel ends the subscription.
+	// scimserver.Server.Subscribe fits as is.
+	Subscribe func(buffer int) (events <-chan scimserver.Event, cancel func())
+	// Reader gives read access to the request log and the resources.
+	Reader Reader
+	// Tunnel delivers tunnel status changes (tunnel.Tunnel.Updates); TunnelNow
+	// gives the current one (tunnel.Tunnel.Status).
+	Tunnel    <-chan tunnel.Status
+	TunnelNow func() tunnel.Status
+	// LocalURL is the SCIM base URL on the local listener, e.g.
+	// http://127.0.0.1:8080/scim/v2.
+	LocalURL string
+	// PublicURL returns the public SCIM base URL (…/scim/v2) when one is known —
+	// --public-url, or the tunnel's URL while it is online — and "" otherwise.
+	PublicURL func() string
+	// Token returns the bearer token the server accepts now.
+	Token func() string
+	// RotateToken replaces the token; the old one stops working at once.
+	RotateToken func() (string, error)
+	// Strict reports whether strict RFC mode is on; SetStrict switches it.
+	Strict    func() bool
+	SetStrict func(bool)
+	// SaveNgrokToken stores an ngrok auth token in scimlab's config file so the
+	// tunnel can start; main restarts the tunnel with it.
+	SaveNgrokToken func(string) error
+	// Walkthrough returns the live guided checklist for idp.Okta or idp.Entra
+	// (the one main feeds every annotated exchange to), or nil.
+	Walkthrough func(p idp.IdP) *idp.Walkthrough
+	// Logger receives the console's diagnostics. While the console runs it must
+	// write to a file, never to the terminal. Nil discards.
+	Logger *slog.Logger
+}
+
+// Reader is the narrow read access the console needs. main adapts the store and
+// the server to it. Methods are called from background commands, never from
+// the console's update loop.
+type Reader interface {
+	// Requests lists recorded requests with Seq < beforeSeq (0: the newest),
+	// newest first, without bodies.
+	Requests(ctx context.Context, beforeSeq int64, limit int) ([]RequestRow, error)
+	// Request returns one request with headers (Authorization already redacted)
+	// and bodies.
+	Request(ctx context.Context, seq int64) (*RequestDetail, error)
+	// Users lists users whose userName, name, e-mail or externalId contain
+	// search (all users when empty), at most limit.
+	Users(ctx context.Context, search string, limit int) ([]ResourceRow, error)
+	// Groups lists groups whose displayName or externalId contain search.
+	Groups(ctx context.Context, search string, limit int) ([]ResourceRow, error)
+	// Resource returns one user (kind KindUser) or group (KindGroup) with its
+	// SCIM JSON, memberships and history.
+	Resource(ctx context.Context, kind, id string) (*ResourceDetail, error)
+}
+
+// RequestRow is one line of the request log: everything but headers and bodies.
+type RequestRow struct {
+	Seq                      int64
+	Time                     time.Time
+	Method, Path, Query      string
+	Status                   int
+	Duration                 time.Duration
+	RemoteAddr               string
+	ViaTunnel                bool
+	Auth                     string // scimserver.AuthOK, AuthMissing, AuthScheme, AuthBadToken, AuthPublic
+	UserAgent                string
+	ResourceType, ResourceID string
+	Quirks                   []string // quirk.Quirk values
+	ErrorDetail              string
+	IdP, Step, Subject       string
+	Summary                  string // plain-English one-liner from the IdP classifier
+	Hints                    []string
+}
+
+// RowFromEvent converts a published event to a request row.
+func RowFromEvent(e scimserver.Event) RequestRow {
+	return RequestRow{
+		Seq: e.Seq, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.Query,
+		Status: e.Status, Duration: e.Duration, RemoteAddr: e.RemoteAddr, ViaTunnel: e.ViaTunnel,
+		Auth: e.Auth, UserAgent: e.UserAgent, ResourceType: e.ResourceType, ResourceID: e.ResourceID,
+		Quirks: e.Quirks, ErrorDetail: e.ErrorDetail, IdP: e.IdP, Step: e.Step, Subject: e.Subject,
+		Summary: e.Summary, Hints: e.Hints,
+	}
+}
+
+// RequestDetail is one request with its headers and bodies.
+type RequestDetail struct {
+	RequestRow
+	ReqHeaders  http.Header // Authorization already redacted
+	ReqBody     []byte
+	RespHeaders http.Header
+	RespBody    []byte
+}
+
+// Resource kinds, as passed to Reader.Resource.
+const (
+	KindUser  = "User"
+	KindGroup = "Group"
+)
+
+// ResourceRow is one line of the Users or Groups table.
+type ResourceRow struct {
+	Kind string // KindUser or KindGroup
+	ID   string
+	// Name is the userName of a user or the displayName of a group.
+	Name string
+	// DisplayName is a user's display name (displayName, name.formatted or
+	// given+family name); empty for groups.
+	DisplayName string
+	ExternalID  string
+	Active      bool // users only
+	// Members is a group's member count, or a user's group count; -1 when unknown.
+	Members  int
+	Modified time.Time
+}
+
+// MemberRef names the other side of a membership: a group of a user, or a
+// member of a group.
+type MemberRef struct {
+	Kind    string // KindUser or KindGroup
+	ID      string
+	Display string
+}
+
+// ResourceDetail is one resource as the detail view shows it.
+type ResourceDetail struct {
+	Row ResourceRow
+	// JSON is the full SCIM representation the server returns for GET.
+	JSON []byte
+	// Memberships are the user's groups or the group's members. For a large
+	// group it may be a prefix; MembershipTotal is the full count.
+	Memberships     []MemberRef
+	MembershipTotal int
+	// History lists the requests that touched the resource, newest first.
+	History []RequestRow
+}
+
+// isKind reports whether a resource type or path names kind ("User" matches
+// "User", "Users", "/scim/v2/Users/…").
+func isKind(resourceType, path, kind string) bool {
+	rt := strings.ToLower(resourceType)
+	k := strings.ToLower(kind)
+	if rt != "" {
+		return strings.HasPrefix(rt, k)
+	}
+	p := strings.ToLower(path)
+	return strings.Contains(p, "/"+k+"s")
+}
