@@ -55,17 +55,18 @@ var errUsage = errors.New("usage")
 const usage = `scimlab: a SCIM 2.0 server for rehearsing Okta and Microsoft Entra ID provisioning
 
 Usage:
+  scimlab [flags]         start the SCIM server and open the live console
   scimlab serve [flags]   run the SCIM server headless (no console); logs go to stderr
   scimlab version         print the version
 
-Run "scimlab serve -h" for the server's flags.
+Both take the same flags: run "scimlab serve -h" to list them.
 `
 
 // run is the whole program; main only supplies the process's context, arguments,
 // environment and streams, so tests can run it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return runDefault(ctx, getenv, stdin, stdout, stderr)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelpOrVersion(args[0]) {
+		return runConsole(ctx, args, getenv, stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "serve":
@@ -81,10 +82,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return errUsage
 }
 
-// runDefault is what a bare "scimlab" does. It prints usage until the console exists.
-func runDefault(_ context.Context, _ func(string) string, _ io.Reader, stdout, _ io.Writer) error {
-	fmt.Fprint(stdout, usage)
-	return nil
+// isHelpOrVersion tells the flags that print something and exit from the console's
+// own flags, so "scimlab --listen :9000" opens the console but "scimlab -h" helps.
+func isHelpOrVersion(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--version", "-version":
+		return true
+	}
+	return false
 }
 
 func versionString() string {

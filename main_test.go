@@ -73,7 +73,9 @@ func TestCommands(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"no arguments prints usage", nil, nil, "scimlab serve", ""},
+		{"no arguments without a terminal points to serve", nil, errNoTerminal, "", ""},
+		{"console flags without a terminal", []string{"--no-tunnel"}, errNoTerminal, "", ""},
+		{"-h prints usage", []string{"-h"}, nil, "scimlab serve", ""},
 		{"help", []string{"help"}, nil, "scimlab version", ""},
 		{"version", []string{"version"}, nil, "scimlab ", ""},
 		{"unknown command", []string{"frobnicate"}, errUsage, "", `unknown command "frobnicate"`},
