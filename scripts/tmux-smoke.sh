@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# tmux-smoke.sh — drive the scimlab console in a real terminal (tmux) against a real
+# server, send requests with curl, and check what each screen shows.
+#
+# Usage: scripts/tmux-smoke.sh BINARY PORT [CAPTURE_DIR]
+#
+#   BINARY       the scimlab binary to test (e.g. built with: go build -o /tmp/scimlab .)
+#   PORT         a free local TCP port for the SCIM server
+#   CAPTURE_DIR  where to keep the pane captures (default: a temporary directory)
+#
+# It runs "BINARY --listen 127.0.0.1:PORT --token T --db F --no-tunnel" (the console is
+# what a bare scimlab runs) twice, at 80x24 and at 200x50, with a throw-away database and
+# config directory, and resizes the window once to check the layout survives. It exits
+# non-zero at the first screen that does not show what it should, printing that
+# capture. Needs tmux and curl.
+#
+# The pane captures are plain text, so they also serve as screenshot-like material for
+# the README.
+set -euo pipefail
+export LC_ALL=C.UTF-8 # ${#line} counts characters, not bytes
+
+if [[ $# -lt 2 ]]; then
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+fi
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+PORT=$2
+OUT=${3:-}
+for tool in tmux curl; do
+	command -v "$tool" >/dev/null || { echo "tmux-smoke: $tool is required" >&2; exit 2; }
+done
+[[ -x $BIN ]] || { echo "tmux-smoke: $BIN is not an executable" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+[[ -n $OUT ]] || OUT=$WORK/captures
+mkdir -p "$OUT"
+SESSION=scimlab-smoke-$$
+TOKEN=smoke-$(date +%s)-token
+BASE=http://127.0.0.1:$PORT/scim/v2
+
+cleanup() {
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+	# Keep the work directory only when the captures live in it.
+	[[ $OUT == "$WORK"/* ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '\n== %s\n' "$*"; }
+
+fail() { # fail MESSAGE [CAPTURE]: report and stop
+	echo "FAIL $1" >&2
+	[[ -n ${2:-} ]] && cat "$2" >&2
+	echo "captures in $OUT" >&2
+	exit 1
+}
+
+capture() { # capture NAME: save the visible pane, print its path
+	local f=$OUT/$1.txt
+	tmux capture-pane -p -t "$SESSION" >"$f"
+	echo "$f"
+}
+
+# expect NAME TEXT...: capture the pane and require every TEXT in it.
+expect() {
+	local name=$1
+	shift
+	local f tries=0
+	while :; do
+		f=$(capture "$name")
+		local missing=""
+		for want in "$@"; do
+			grep -qF -- "$want" "$f" || missing="$want"
+		done
+		[[ -z $missing ]] && { echo "ok   $name"; return 0; }
+		tries=$((tries + 1))
+		if ((tries > 30)); then
+			fail "$name: missing \"$missing\"" "$f"
+		fi
+		sleep 0.2
+	done
+}
+
+# expect_not NAME TEXT: the pane must not show TEXT.
+expect_not() {
+	local f
+	f=$(capture "$1")
+	if grep -qF -- "$2" "$f"; then
+		fail "$1: shows \"$2\"" "$f"
+	fi
+	echo "ok   $1 (hides secret)"
+}
+
+# frame W H NAME: the pane is exactly H lines, the tab bar is on the first and the key
+# help on the last, so nothing scrolled or wrapped.
+frame() {
+	local w=$1 h=$2 f
+	f=$(capture "$3")
+	local lines first last
+	lines=$(wc -l <"$f")
+	first=$(head -n1 "$f")
+	last=$(tail -n1 "$f")
+	if [[ $lines -ne $h || $first != *scimlab* || $last != *"?"* ]]; then
+		fail "$3: layout broken at ${w}x${h} ($lines lines)" "$f"
+	fi
+	local line
+	while IFS= read -r line; do
+		((${#line} <= w)) || fail "$3: a line is wider than $w: $line" "$f"
+	done <"$f"
+	echo "ok   $3 (frame ${w}x${h})"
+}
+
+key() { tmux send-keys -t "$SESSION" "$@"; sleep 0.3; }
+
+scim() { # scim METHOD PATH [BODY] [TOKEN] [USER_AGENT]
+	local method=$1 path=$2 body=${3:-} tok=${4:-$TOKEN} ua=${5:-curl-smoke}
+	local args=(-sS -o /dev/null -w '%{http_code}' -X "$method" -H "Authorization: Bearer $tok" -A "$ua"
+		-H 'Accept: application/scim+json')
+	[[ -n $body ]] && args+=(-H 'Content-Type: application/scim+json' --data-raw "$body")
+	curl "${args[@]}" "$BASE$path"
+}
+
+run() { # run W H
+	local w=$1 h=$2 tag=${1}x${2}
+	local db=$WORK/$tag.db
+	log "console at $tag"
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+	tmux new-session -d -s "$SESSION" -x "$w" -y "$h" \
+		"env XDG_CONFIG_HOME=$WORK/config XDG_STATE_HOME=$WORK/state XDG_DATA_HOME=$WORK/data NGROK_AUTHTOKEN= TERM=xterm-256color \
+		 '$BIN' --listen 127.0.0.1:$PORT --token '$TOKEN' --db '$db' --no-tunnel; sleep 30"
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig" && break
+		sleep 0.2
+	done
+
+	expect "$tag-01-connection" "SCIM base URL" "$BASE" "Bearer token" "local only" "SCIM connector base URL" "Tenant URL" "Secret Token"
+	expect_not "$tag-01-connection-masked" "$TOKEN"
+	frame "$w" "$h" "$tag-01-frame"
+	key v
+	expect "$tag-02-token-revealed" "$TOKEN"
+	key v
+
+	log "requests from curl (Okta- and Entra-shaped)"
+	echo "test connection: $(scim GET '/Users?startIndex=1&count=2' '' "$TOKEN" 'Okta SCIM Client 1.0.0')"
+	echo "create alice:    $(scim POST /Users '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice@example.com","name":{"givenName":"Alice","familyName":"Example"},"active":true}' "$TOKEN" 'Okta SCIM Client 1.0.0')"
+	echo "create group:    $(scim POST /Groups '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[]}' "$TOKEN" 'Okta SCIM Client 1.0.0')"
+	echo "stale token:     $(scim GET /Users '' wrong-token)"
+	echo "not found:       $(scim GET /Users/00000000-0000-4000-8000-000000000000)"
+
+	key 2
+	expect "$tag-03-requests" "POST" "/Users" "201" "401" "/Groups" "live"
+	frame "$w" "$h" "$tag-03-frame"
+	key Up
+	expect "$tag-04-paused" "paused"
+	echo "while paused:    $(scim GET '/Users?startIndex=1&count=2' '' "$TOKEN" 'Okta SCIM Client 1.0.0')"
+	expect "$tag-04-paused-new" "1 new"
+	key End
+	expect "$tag-05-follow" "live"
+	key m m
+	expect "$tag-06-filter-post" "filter" "POST"
+	key x
+	key / a l i c e Enter
+	expect "$tag-07-search" "alice"
+	key x
+	key Up Up Up Enter
+	expect "$tag-08-inspector" "Request" "Authorization: Bearer [redacted]"
+	expect_not "$tag-08-inspector-redacted" "$TOKEN"
+	key G
+	expect "$tag-08-inspector-response" "\"location\""
+	key Escape
+
+	key 3
+	expect "$tag-09-users" "alice@example.com" "USERNAME"
+	key Enter
+	expect "$tag-10-user-detail" "alice@example.com" "History" "SCIM JSON"
+	key Escape
+	key 4
+	expect "$tag-11-groups" "Engineering"
+	key 5
+	expect "$tag-12-walkthrough" "walkthrough"
+	key p
+	expect "$tag-13-presenter" "What just happened"
+	key p
+	key '?'
+	expect "$tag-14-help" "Keys"
+	key Escape
+
+	log "resize"
+	tmux resize-window -t "$SESSION" -x 100 -y 30 2>/dev/null || tmux resize-pane -t "$SESSION" -x 100 -y 30
+	sleep 0.5
+	key 2
+	frame 100 30 "$tag-15-resized"
+	tmux resize-window -t "$SESSION" -x "$w" -y "$h" 2>/dev/null || tmux resize-pane -t "$SESSION" -x "$w" -y "$h"
+	sleep 0.5
+	frame "$w" "$h" "$tag-16-restored"
+
+	log "quit"
+	key q
+	for _ in $(seq 25); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig" || break
+		sleep 0.2
+	done
+	if curl -s -o /dev/null "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig"; then
+		fail "$tag: the server still answers after q"
+	else
+		echo "ok   $tag-17-quit (server stopped)"
+	fi
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+}
+
+run 80 24
+run 200 50
+
+log "captures in $OUT"
+echo "tmux-smoke: all checks passed"
