@@ -57,9 +57,11 @@ const usage = `scimlab: a SCIM 2.0 server for rehearsing Okta and Microsoft Entr
 Usage:
   scimlab [flags]         start the SCIM server and open the live console
   scimlab serve [flags]   run the SCIM server headless (no console); logs go to stderr
+  scimlab log [flags]     print the recorded requests (JSON lines with --json)
   scimlab version         print the version
 
-Both take the same flags: run "scimlab serve -h" to list them.
+The console and serve take the same flags: "scimlab serve -h" lists them.
+"scimlab log -h" lists the flags of log.
 `
 
 // run is the whole program; main only supplies the process's context, arguments,
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "log":
+		return runLog(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
