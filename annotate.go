@@ -83,6 +83,17 @@ func (a *annotator) Annotate(ex scimserver.Exchange) scimserver.Annotation {
 		out.Hints = append(out.Hints, h.String())
 	}
 
+	// The walkthroughs point back at the request that ticked a step, so they wait for
+	// its sequence number in the log.
+	out.Recorded = func(seq int64) {
+		in.Seq = seq
+		a.observe(in, ann)
+	}
+	return out
+}
+
+// observe feeds one logged exchange to both walkthroughs and the presenter's narration.
+func (a *annotator) observe(in idp.Exchange, ann idp.Annotation) {
 	a.mu.Lock()
 	for p, w := range a.walks {
 		if w.Observe(in, ann) {
@@ -101,7 +112,6 @@ func (a *annotator) Annotate(ex scimserver.Exchange) scimserver.Annotation {
 	if saveNow {
 		a.save(context.Background())
 	}
-	return out
 }
 
 // save writes the progress of every walkthrough that changed since the last save.

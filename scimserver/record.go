@@ -46,6 +46,11 @@ type Annotation struct {
 	Subject string // e.g. the userName or group name concerned
 	Summary string // one line for a list row
 	Hints   []string
+	// Recorded, when set, is called once the request is in the log, with its sequence
+	// number (0 if the log write failed), in request order and before the request's
+	// event is published. Whatever must point back at the logged request (a walkthrough
+	// step's "seen in #12") waits for it, since the number exists only after the write.
+	Recorded func(seq int64)
 }
 
 // exchange is what handlers learn about a request that the log needs: which resource it
@@ -354,17 +359,24 @@ func (r *recorder) drain() {
 
 func (r *recorder) write(batch []*store.Request) {
 	s := r.s
-	for _, req := range batch {
+	recorded := make([]func(int64), len(batch))
+	for i, req := range batch {
 		req.ReqBody = redactPasswords(req.ReqBody)
 		if s.cfg.Annotate != nil {
 			a := r.annotate(req)
 			req.IdP, req.Step, req.Subject, req.Summary, req.Hints = a.IdP, a.Step, a.Subject, a.Summary, a.Hints
+			recorded[i] = a.Recorded
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.st.AppendRequests(ctx, batch); err != nil {
 		s.logger.Error("writing the request log failed", "err", err, "requests", len(batch))
+	}
+	for i, req := range batch {
+		if recorded[i] != nil {
+			r.callRecorded(recorded[i], req.Seq)
+		}
 	}
 	r.sincePrune += len(batch)
 	evs := make([]Event, len(batch))
@@ -396,6 +408,16 @@ func (r *recorder) annotate(req *store.Request) (a Annotation) {
 		RemoteAddr: req.RemoteAddr, ViaTunnel: req.ViaTunnel, Auth: req.Auth, UserAgent: req.UserAgent,
 		ResourceType: req.ResourceType, ResourceID: req.ResourceID, Quirks: req.Quirks, ErrorDetail: req.ErrorDetail,
 	})
+}
+
+// callRecorded contains a panic in an Annotation.Recorded hook, as annotate does.
+func (r *recorder) callRecorded(hook func(int64), seq int64) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.s.logger.Error("request log hook panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	hook(seq)
 }
 
 func (r *recorder) prune() {

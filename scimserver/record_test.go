@@ -139,6 +139,39 @@ func TestAnnotatorPanicDoesNotStopTheLog(t *testing.T) {
 	}
 }
 
+func TestRecordedHookGetsTheLoggedSeqBeforeTheEvent(t *testing.T) {
+	var mu sync.Mutex
+	recorded := map[string]int64{}
+	e := newEnv(t, Config{Annotate: func(x Exchange) Annotation {
+		path := x.Path
+		return Annotation{Step: "seen", Recorded: func(seq int64) {
+			mu.Lock()
+			recorded[path] = seq
+			mu.Unlock()
+			if path == BasePath+"/Groups" {
+				panic("walkthrough bug")
+			}
+		}}
+	}})
+	events, cancel := e.srv.Subscribe(8)
+	defer cancel()
+	e.do("GET", "/Users", nil, nil)
+	e.do("GET", "/Groups", nil, nil)
+	e.do("GET", "/ServiceProviderConfig", nil, nil)
+	for range 3 {
+		ev := <-events
+		mu.Lock()
+		seq, ok := recorded[ev.Path]
+		mu.Unlock()
+		if !ok || seq == 0 || seq != ev.Seq {
+			t.Errorf("%s: hook saw seq %d (called: %v) before the event with seq %d", ev.Path, seq, ok, ev.Seq)
+		}
+	}
+	if !strings.Contains(e.logBuf.String(), "walkthrough bug") {
+		t.Error("hook panic not logged")
+	}
+}
+
 func TestCloseFlushesAndRetentionPrunes(t *testing.T) {
 	db := openStore(t)
 	s := New(Config{Token: testToken, LogRetention: 5}, db, nil)
