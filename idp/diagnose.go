@@ -40,8 +40,8 @@ func (c *Classifier) diagnose(a *Annotation, r *rx) {
 	case r.status >= 500:
 		a.Hints = append(a.Hints, Hint{Code: HintServerError, Severity: SeverityError,
 			Text: "scimlab failed with " + statusText(r) + ". " + consequence(a.IdP, true)})
-	case r.status == http.StatusBadRequest && len(r.ex.Quirks) > 0:
-		a.Hints = append(a.Hints, strictHint(a.IdP, r.ex.Quirks))
+	case r.status == http.StatusBadRequest && len(refusable(r.ex.Quirks)) > 0:
+		a.Hints = append(a.Hints, strictHint(a.IdP, refusable(r.ex.Quirks)))
 	case a.Step == StepUserLookup && r.status == http.StatusNotFound:
 		// Already explained where the lookup was classified.
 	default:
@@ -83,6 +83,20 @@ func conflictHint(a *Annotation, r *rx) Hint {
 		text += "The client should have found it with a filter query before creating it."
 	}
 	return Hint{Code: HintConflict, Severity: SeverityWarn, Text: text}
+}
+
+// refusable drops the quirks a strict server lets through: they ride along on requests
+// refused for something else (every Entra request lacks a User-Agent) and explain nothing.
+func refusable(quirks []string) []string {
+	var out []string
+	for _, q := range quirks {
+		switch quirk.Quirk(q) {
+		case quirk.MissingUserAgent, quirk.MembershipInUserBody, quirk.MemberRemoveByValue:
+		default:
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func strictHint(p IdP, quirks []string) Hint {

@@ -137,6 +137,13 @@ func TestDiagnostics(t *testing.T) {
 		{name: "strict mode refuses a quirk", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"active","value":"False"}`), 400, ""),
 			func(e *Exchange) { e.Quirks = []string{"capitalised-op", "string-boolean"} }),
 			step: StepDeactivateUser, code: HintStrictRejected, severity: SeverityWarn, failed: true, text: "the PATCH op was capitalised"},
+		{name: "strict refusal names the refused quirk, not the missing User-Agent", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 400, ""),
+			func(e *Exchange) { e.Quirks = []string{"capitalised-op", "missing-user-agent"} }),
+			step: StepUpdateUser, code: HintStrictRejected, severity: SeverityWarn, failed: true,
+			text: `Microsoft Entra ID really sends: the PATCH op was capitalised ("Replace" instead of "replace") (a strict server answers 400 invalidSyntax: op must be add, remove or replace). Production`},
+		{name: "a 400 without a refused quirk is no strict refusal", ex: with(req("POST", "/scim/v2/Users", "", `{"displayName":"x"}`, 400, `{"detail":"userName is required"}`),
+			func(e *Exchange) { e.Quirks = []string{"missing-user-agent"} }),
+			step: StepCreateUser, code: HintRejected, severity: SeverityWarn, failed: true, text: "refused the request with 400 userName is required"},
 		{name: "other 4xx", ex: req("PUT", "/scim/v2/Users/u1", oktaUA, `{"userName":"a","active":true}`, 400, `{"detail":"name.givenName is required"}`),
 			step: StepUpdateUser, code: HintRejected, severity: SeverityWarn, failed: true, text: "Retry"},
 	}

@@ -54,7 +54,15 @@ func (t *translator) query(kind store.Kind, p listParams) (store.Query, error) {
 			err  error
 		)
 		if t.strict {
-			expr, err = filter.Parse(p.filter)
+			if expr, err = filter.Parse(p.filter); err != nil {
+				// Badge the quirks that tolerant mode would have accepted.
+				var tolerated quirk.Set
+				if _, terr := filter.ParseTolerant(p.filter, &tolerated); terr == nil {
+					for _, q := range tolerated.List() {
+						t.seen.Add(q)
+					}
+				}
+			}
 		} else {
 			expr, err = filter.ParseTolerant(p.filter, t.seen)
 		}
@@ -297,10 +305,10 @@ func (t *translator) value(e *filter.Compare, a *schema.Attribute) (any, error) 
 			return v.Bool, nil
 		case filter.String:
 			if b, ok := parseBoolText(v.Str); ok {
+				t.seen.Add(quirk.StringBoolean)
 				if t.strict {
 					return nil, badRequest(ScimTypeInvalidFilter, "%s is a boolean: compare with %t, not the string %q", e.Attr.String(), b, v.Str)
 				}
-				t.seen.Add(quirk.StringBoolean)
 				return b, nil
 			}
 		}

@@ -126,11 +126,12 @@ func (n *normalizer) schemas(v any) error {
 		case strings.EqualFold(u, n.rt.Schema.ID):
 			core = true
 		case n.rt.IsExtension(u):
-		case n.strict:
-			return badRequest(ScimTypeInvalidValue, "schemas lists %q, which this server does not define for %s; it defines %s",
-				u, n.rt.Name, strings.Join(n.rt.SchemaURNs(), " and "))
 		default:
 			n.seen.Add(quirk.UnknownSchemaURN)
+			if n.strict {
+				return badRequest(ScimTypeInvalidValue, "schemas lists %q, which this server does not define for %s; it defines %s",
+					u, n.rt.Name, strings.Join(n.rt.SchemaURNs(), " and "))
+			}
 		}
 	}
 	if !core && n.strict {
@@ -216,10 +217,10 @@ func (n *normalizer) value(a *schema.Attribute, v any, path string) (any, bool, 
 				return nil, false, badRequest(ScimTypeInvalidValue, "%q is a complex attribute and must be a JSON object, not a JSON %s", path, jsonKind(v))
 			}
 			// Entra's default manager mapping sends the manager's id as a bare string.
+			n.seen.Add(quirk.BareManager)
 			if n.strict {
 				return nil, false, badRequest(ScimTypeInvalidValue, `%q is a complex attribute: send {"value": %q}, not a bare string`, path, str)
 			}
-			n.seen.Add(quirk.BareManager)
 			obj = map[string]any{"value": str}
 		}
 		out := make(map[string]any, len(obj))
@@ -252,10 +253,10 @@ func (n *normalizer) value(a *schema.Attribute, v any, path string) (any, bool, 
 			if !ok {
 				return nil, false, badRequest(ScimTypeInvalidValue, "%q must be true or false, not %q", path, b)
 			}
+			n.seen.Add(quirk.StringBoolean)
 			if n.strict {
 				return nil, false, badRequest(ScimTypeInvalidValue, "%q is a boolean: send %t, not the string %q", path, parsed, b)
 			}
-			n.seen.Add(quirk.StringBoolean)
 			return parsed, true, nil
 		}
 		return nil, false, badRequest(ScimTypeInvalidValue, "%q must be true or false, not a JSON %s", path, jsonKind(v))

@@ -165,10 +165,10 @@ func (e *engine) applyKey(op, key string, raw json.RawMessage, ext string) error
 // pathKey handles a key of a path-less value that is an attribute path, as Entra sends
 // with aadOptscim062020: {"name.givenName": "x", "urn:…:enterprise:2.0:User:employeeNumber": "y"}.
 func (e *engine) pathKey(op, key string, raw json.RawMessage) error {
+	e.opts.Seen.Add(quirk.DottedPatchKeys)
 	if e.opts.Strict {
 		return errorf(invalidPath, `%s sent the key %q in an %s without "path": keys of a path-less value must be attribute names (RFC 7644 §3.5.2); an attribute path belongs in "path"`, e.opts.Sender, key, op)
 	}
-	e.opts.Seen.Add(quirk.DottedPatchKeys)
 	t, err := e.parsePath(key)
 	if err != nil {
 		return err
@@ -198,7 +198,15 @@ func (e *engine) parsePath(path string) (*target, error) {
 	var p filter.Path
 	var err error
 	if e.opts.Strict {
-		p, err = filter.ParsePath(path)
+		if p, err = filter.ParsePath(path); err != nil {
+			// Badge the quirks that tolerant mode would have accepted.
+			var tolerated quirk.Set
+			if _, terr := filter.ParsePathTolerant(path, &tolerated); terr == nil {
+				for _, q := range tolerated.List() {
+					e.opts.Seen.Add(q)
+				}
+			}
+		}
 	} else {
 		p, err = filter.ParsePathTolerant(path, e.opts.Seen)
 	}

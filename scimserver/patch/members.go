@@ -45,6 +45,9 @@ func (e *engine) removeMembers(t *target, v any, hasValue bool) error {
 	case t.filter == nil && t.sub == nil:
 		if !hasValue || isEmpty(v) || e.opts.Strict {
 			// See remove: strict mode shows the RFC reading, which empties the group.
+			if hasValue && !isEmpty(v) {
+				e.opts.Seen.Add(quirk.MemberRemoveByValue)
+			}
 			if err := ed.RemoveAllMembers(); err != nil {
 				return fmt.Errorf("removing all members: %w", err)
 			}

@@ -138,6 +138,8 @@ func TestMemberEditor(t *testing.T) {
 			body:      patchBody(`{"op": "remove", "path": "members", "value": [{"value": "b"}]}`),
 			wantCalls: "RemoveAll",
 			wantIDs:   "",
+			// The badge is the admin's only clue why every member went.
+			quirks: []quirk.Quirk{quirk.MemberRemoveByValue},
 		},
 		{
 			name:      "remove members without value",

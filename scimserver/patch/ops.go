@@ -62,10 +62,12 @@ func (e *engine) setSimple(op string, t *target, v any) error {
 func (e *engine) setComplex(op string, t *target, v any) error {
 	if arr, ok := v.([]any); ok && t.attr.Sub("value") != nil {
 		// Entra's 2018 manager shape: [{"$ref": "…/Users/id", "value": "id"}].
+		if len(arr) <= 1 {
+			e.opts.Seen.Add(quirk.BareManager)
+		}
 		if e.opts.Strict || len(arr) > 1 {
 			return e.invalidValue(t.label(), v, "an object such as {\"value\": \"<id>\"}; "+t.attr.Name+" holds one value, not an array")
 		}
-		e.opts.Seen.Add(quirk.BareManager)
 		v = nil
 		if len(arr) == 1 {
 			v = arr[0]
@@ -277,6 +279,10 @@ func (e *engine) setFiltered(op string, t *target, v any) error {
 // emails[type eq "work"].value when the user has no work email: {"type": "work", "value": v}.
 func (e *engine) createFromFilter(t *target, cur []any, val any) error {
 	if e.opts.Strict {
+		if _, ok := filterSeed(t.filter, t.attr); ok {
+			// Tolerant mode would have created the element.
+			e.opts.Seen.Add(quirk.FilterNoMatchCreates)
+		}
 		return errorf(noTarget, "%s sent %s, but no element of %s matches the filter; RFC 7644 §3.5.2 answers noTarget", e.opts.Sender, t.label(), t.name)
 	}
 	seed, ok := filterSeed(t.filter, t.attr)
@@ -318,8 +324,12 @@ func (e *engine) remove(t *target, v any, hasValue bool) error {
 		return e.removeFiltered(t)
 	case t.sub != nil:
 		return e.removeSub(t)
-	case t.attr.MultiValued && hasValue && !isEmpty(v) && !e.opts.Strict:
-		return e.removeByValue(t, v)
+	case t.attr.MultiValued && hasValue && !isEmpty(v):
+		if !e.opts.Strict {
+			return e.removeByValue(t, v)
+		}
+		// The badge tells the admin why every value went.
+		e.opts.Seen.Add(quirk.MemberRemoveByValue)
 	}
 	// A strict server reads {"op":"remove","path":"members","value":[...]} as RFC 7644
 	// §3.5.2.2 does: no filter means every value goes, and the value is ignored. Showing
@@ -361,10 +371,10 @@ func (e *engine) removeFiltered(t *target) error {
 // absent handles a remove (or member removal) whose target is not there: Okta re-pushes
 // and Entra removes users already gone, so tolerant mode lets it pass.
 func (e *engine) absent(t *target) error {
+	e.opts.Seen.Add(quirk.RemoveAbsentValue)
 	if e.opts.Strict {
 		return errorf(noTarget, "%s sent a remove of %s, but nothing matches it; RFC 7644 §3.5.2.2 answers noTarget", e.opts.Sender, t.label())
 	}
-	e.opts.Seen.Add(quirk.RemoveAbsentValue)
 	return nil
 }
 
@@ -463,18 +473,18 @@ func (e *engine) readOnly(t *target, v any) error {
 	if e.unchanged(t, v) {
 		return nil
 	}
+	e.opts.Seen.Add(quirk.ReadOnlyEcho)
 	if e.opts.Strict {
 		return errorf(mutability, "%s sent %s for %s, which is read-only and cannot be changed (RFC 7643 §7)", e.opts.Sender, abbreviate(v), t.label())
 	}
-	e.opts.Seen.Add(quirk.ReadOnlyEcho)
 	return nil
 }
 
 func (e *engine) readOnlyRemove(t *target) error {
+	e.opts.Seen.Add(quirk.ReadOnlyEcho)
 	if e.opts.Strict {
 		return errorf(mutability, "%s tried to remove %s, which is read-only (RFC 7643 §7)", e.opts.Sender, t.label())
 	}
-	e.opts.Seen.Add(quirk.ReadOnlyEcho)
 	return nil
 }
 

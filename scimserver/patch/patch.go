@@ -89,10 +89,10 @@ func Decode(body []byte, strict bool, seen *quirk.Set) (*Request, error) {
 		return nil, errorf(invalidSyntax, "the PATCH body has data after its JSON object")
 	}
 	if !hasPatchOpSchema(req.Schemas) {
+		seen.Add(quirk.PatchOpSchemaMissing)
 		if strict {
 			return nil, errorf(invalidSyntax, `the PATCH body's "schemas" must list %q`, schema.PatchOpURN)
 		}
-		seen.Add(quirk.PatchOpSchemaMissing)
 	}
 	if len(req.Operations) == 0 {
 		return nil, errorf(invalidSyntax, `the PATCH body has no "Operations": RFC 7644 §3.5.2 requires at least one operation`)
@@ -160,10 +160,10 @@ func normalizeOp(op string, strict bool, seen *quirk.Set) (string, error) {
 	lower := strings.ToLower(op)
 	switch lower {
 	case opAdd, opRemove, opReplace:
+		seen.Add(quirk.CapitalisedOp)
 		if strict {
 			return "", errorf(invalidSyntax, `op %q must be spelled %q: RFC 7644 §3.5.2 defines "add", "remove" and "replace" in lower case`, op, lower)
 		}
-		seen.Add(quirk.CapitalisedOp)
 		return lower, nil
 	}
 	if op == "" {

@@ -41,10 +41,10 @@ func (e *engine) coerce(a *schema.Attribute, v any, label string, core bool) (an
 		case string:
 			if lower := strings.ToLower(x); lower == "true" || lower == "false" {
 				// Entra sends "active": "False" unless aadOptscim062020 is set.
+				e.opts.Seen.Add(quirk.StringBoolean)
 				if e.opts.Strict {
 					return nil, e.invalidValue(label, v, "a boolean (true or false without quotes)")
 				}
-				e.opts.Seen.Add(quirk.StringBoolean)
 				return lower == "true", nil
 			}
 		}
@@ -66,10 +66,10 @@ func (e *engine) coerce(a *schema.Attribute, v any, label string, core bool) (an
 		case string:
 			if !a.MultiValued && a.Sub("value") != nil {
 				// Entra's default manager mapping sends the manager's id as a bare string.
+				e.opts.Seen.Add(quirk.BareManager)
 				if e.opts.Strict {
 					return nil, e.invalidValue(label, v, `an object such as {"value": "<id>"}; `+a.Name+" is a complex attribute")
 				}
-				e.opts.Seen.Add(quirk.BareManager)
 				if x == "" {
 					return nil, nil
 				}
@@ -105,10 +105,10 @@ func (e *engine) coerceComplex(a *schema.Attribute, m map[string]any, label stri
 			continue
 		}
 		if sub.Mutability == schema.ReadOnly {
+			e.opts.Seen.Add(quirk.ReadOnlyEcho)
 			if e.opts.Strict {
 				return nil, errorf(mutability, "%s sent %s.%s, which is read-only (RFC 7643 §7)", e.opts.Sender, label, sub.Name)
 			}
-			e.opts.Seen.Add(quirk.ReadOnlyEcho)
 			continue
 		}
 		cv, err := e.coerce(sub, sv, label+"."+sub.Name, core)
