@@ -102,11 +102,15 @@ func consoleDeps(ctx context.Context, a *app, logger *slog.Logger) tui.Deps {
 		RotateToken: func() (string, error) {
 			return a.RotateToken(ctx)
 		},
-		Strict:         a.srv.Strict,
-		SetStrict:      a.srv.SetStrict,
-		SaveNgrokToken: a.SaveNgrokToken,
-		Walkthrough:    a.annotator.Walkthrough,
-		Logger:         logger,
+		Strict:           a.srv.Strict,
+		SetStrict:        a.srv.SetStrict,
+		SaveNgrokToken:   a.SaveNgrokToken,
+		Walkthrough:      a.annotator.Walkthrough,
+		URLWarning:       a.URLWarning,
+		RetryTunnel:      a.RetryTunnel,
+		Pending:          a.annotator.Pending,
+		ResetWalkthrough: a.annotator.ResetWalkthrough,
+		Logger:           logger,
 	}
 }
 

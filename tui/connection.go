@@ -52,7 +52,13 @@ func (t *connectionTab) keys() keyMap {
 	k.Rotate.SetEnabled(t.sh.d.RotateToken != nil)
 	k.Mode.SetEnabled(t.sh.d.SetStrict != nil)
 	k.Ngrok.SetEnabled(t.sh.d.SaveNgrokToken != nil)
+	k.Retry.SetEnabled(t.canRetry())
 	return k.keyMap()
+}
+
+// canRetry reports whether the tunnel is down and main can make it try now.
+func (t *connectionTab) canRetry() bool {
+	return t.sh.d.RetryTunnel != nil && tunnelDown(t.sh.tunnel)
 }
 
 func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
@@ -70,6 +76,11 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 			return toastErr("Could not save the ngrok token: " + msg.err.Error())
 		}
 		return toast("ngrok token saved; the tunnel is starting")
+	case tunnelRetriedMsg:
+		if msg.state == tunnel.Reconnecting {
+			return toast("An attempt is under way; if it fails, the next one starts at once")
+		}
+		return toast("Trying the tunnel again now")
 	case tea.KeyPressMsg:
 		if t.entering {
 			return t.updateInput(msg)
@@ -116,6 +127,12 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, t.k.Mode) && d.SetStrict != nil:
 		return t.confirmMode()
+	case key.Matches(msg, t.k.Retry) && t.canRetry():
+		retry, state := d.RetryTunnel, t.sh.tunnel.State
+		return func() tea.Msg {
+			retry()
+			return tunnelRetriedMsg{state: state}
+		}
 	case key.Matches(msg, t.k.Ngrok) && d.SaveNgrokToken != nil:
 		t.entering = true
 		t.input.Reset()
@@ -255,15 +272,23 @@ func (t *connectionTab) view() string {
 	}
 	// Try the full boxes first; a short terminal gets the compact ones, which
 	// keep the fields the IdP needs and lose the advice.
-	var out []string
-	for _, compact := range []bool{false, true} {
-		blocks := []block{{lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
+	warning := t.urlWarningLines(w)
+	layout := func(compact bool) []string {
+		blocks := []block{{lines: warning}, {lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
 		blocks = append(blocks, t.idpBlocks(w, compact)...)
 		blocks = append(blocks, block{lines: t.tryIt(w), drop: 4}, block{lines: t.activity(w), drop: 7}, block{lines: input})
-		out = fitBlocks(blocks, t.h)
-		if len(out) <= t.h {
-			break
-		}
+		return fitBlocks(blocks, t.h)
+	}
+	out := layout(false)
+	if len(out) > t.h {
+		out = layout(true)
+	}
+	// Still too tall: the warning gives up its tail (the --domain advice)
+	// before the values to paste are cut off.
+	if over := len(out) - t.h; over > 0 && len(warning) > 3 {
+		keep := max(3, len(warning)-over)
+		warning = append(warning[:keep-1:keep-1], " "+t.sh.st.Muted.Render(trunc("  … (a taller terminal shows the rest)", w-1)))
+		out = layout(true)
 	}
 	return strings.Join(out, "\n")
 }
@@ -302,9 +327,6 @@ func (t *connectionTab) tunnelLines(lw, w int) []string {
 		if detail == "" && st.Err != nil {
 			detail = st.Err.Error()
 		}
-		if !st.RetryAt.IsZero() {
-			detail += " · retrying at " + clock(st.RetryAt)
-		}
 		if advice == "" {
 			advice = "The local server keeps running."
 		}
@@ -327,7 +349,40 @@ func (t *connectionTab) tunnelLines(lw, w int) []string {
 			lines = append(lines, " "+strings.Repeat(" ", lw+1)+s.Warning.Render(l))
 		}
 	}
+	// The countdown and the key get a line of their own: after a long
+	// reason they would be cut off the tunnel line.
+	var retry []string
+	if st.State == tunnel.Failed {
+		if when := retryWords(st, t.sh.now()); when != "" {
+			retry = append(retry, s.Muted.Render(when))
+		}
+	}
+	if t.canRetry() {
+		retry = append(retry, s.Key.Render("r")+s.Muted.Render(" tries again now"))
+	}
+	if len(retry) > 0 {
+		lines = append(lines, " "+strings.Repeat(" ", lw+1)+trunc(strings.Join(retry, s.Muted.Render(" · ")), w-lw-3))
+	}
 	return lines
+}
+
+// urlWarningLines shows the changed-URL warning in full, first thing on the
+// panel: until the IdP is updated, every request it sends goes nowhere.
+func (t *connectionTab) urlWarningLines(w int) []string {
+	warning := t.sh.urlWarning
+	if warning == "" {
+		return nil
+	}
+	s := t.sh.st
+	lines := []string{}
+	for i, l := range wrapIndent("⚠ "+clean(warning), w-2, 2) {
+		st := s.Warning
+		if i == 0 {
+			st = st.Bold(true)
+		}
+		lines = append(lines, " "+st.Render(l))
+	}
+	return append(lines, "")
 }
 
 func modeWord(mode string) string {

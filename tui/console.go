@@ -21,6 +21,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -74,6 +75,15 @@ type shared struct {
 
 	seen    int // requests seen since the console started
 	dropped int // events the subscription dropped (reloaded from the log)
+
+	// urlWarning is Deps.URLWarning as of the last tunnel status.
+	urlWarning string
+	// pending are the time-based hints (Deps.Pending); pendingAsked is when
+	// they were last asked for.
+	pending      []idp.Hint
+	pendingAsked time.Time
+	// countdownGen identifies the tunnel status the retry countdown is for.
+	countdownGen int
 }
 
 // baseURL is the SCIM base URL to give the IdP: public when known, else local.
@@ -161,6 +171,7 @@ func New(d Deps) Model {
 	if d.Strict != nil {
 		sh.strict = d.Strict()
 	}
+	sh.readURLWarning()
 	m := Model{
 		sh:     sh,
 		gkeys:  newGlobalKeys(),
@@ -204,6 +215,8 @@ func (m Model) Init() tea.Cmd {
 		m.waitTunnel(),
 		m.walk.refresh(),
 		tickClock(),
+		m.sh.pollPending(m.sh.now()),
+		m.sh.retryCountdown(),
 	)
 }
 
@@ -310,13 +323,32 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tunnelMsg:
 		m.sh.tunnel = tunnel.Status(msg)
 		m.sh.log.Info("tunnel status", "state", int(msg.State), "reason", msg.Reason)
-		return m, m.waitTunnel()
+		// main notes the status (and so the changed URL) before passing it on.
+		if m.sh.readURLWarning() {
+			m.resize()
+		}
+		m.sh.countdownGen++
+		return m, tea.Batch(m.waitTunnel(), m.sh.retryCountdown())
+
+	case retryCountdownMsg:
+		if msg.gen != m.sh.countdownGen {
+			return m, nil
+		}
+		return m, m.sh.retryCountdown()
 
 	case tunnelClosedMsg:
 		return m, nil
 
 	case clockMsg:
-		return m, tickClock()
+		return m, tea.Batch(tickClock(), m.sh.pollPending(time.Time(msg)))
+
+	case pendingMsg:
+		if msg.at.Before(m.sh.pendingAsked) {
+			return m, nil // an answer overtaken by a newer question
+		}
+		m.sh.pending = msg.hints
+		m.reqs.noticeChanged()
+		return m, nil
 
 	case toastMsg:
 		m.toastSeq++
@@ -372,10 +404,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case resourceDebounceMsg:
 		return m, m.resourceTab(msg.kind).update(msg)
 
-	case walkthroughMsg:
+	case walkthroughMsg, walkthroughResetMsg:
 		return m, m.walk.update(msg)
 
-	case tokenRotatedMsg, ngrokSavedMsg:
+	case tokenRotatedMsg, ngrokSavedMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
 
 	case tea.KeyPressMsg:
@@ -423,6 +455,7 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 		m.users.touched(evs),
 		m.groups.touched(evs),
 		m.walk.addEvents(evs),
+		m.sh.recheckPending(),
 	)
 }
 
@@ -493,7 +526,7 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 		}
 		return nil
 	}
-	mouse.Y -= headerLines
+	mouse.Y -= m.headerHeight(m.active)
 	if mouse.Y < 0 {
 		return nil
 	}
@@ -522,9 +555,8 @@ func (m *Model) setActive(t tabID) tea.Cmd {
 }
 
 func (m *Model) resize() {
-	bodyH := max(0, m.height-headerLines-footerLines)
-	for _, t := range m.tabs {
-		t.setSize(m.width, bodyH)
+	for i, t := range m.tabs {
+		t.setSize(m.width, m.bodyHeight(tabID(i)))
 	}
 	m.help.SetWidth(m.width)
 }
@@ -559,7 +591,7 @@ func (m Model) render() string {
 		msg := fmt.Sprintf("scimlab needs at least %d×%d cells; this terminal is %d×%d.", minWidth, minHeight, w, h)
 		return canvas(strings.Join(wrap(msg, w), "\n"), w, h)
 	}
-	bodyH := h - headerLines - footerLines
+	bodyH := m.bodyHeight(m.active)
 	var body string
 	switch {
 	case m.showHelp:
@@ -577,7 +609,11 @@ func (m Model) render() string {
 		}
 		body = strings.Join(lines[:bodyH], "\n")
 	}
-	return canvas(strings.Join([]string{m.tabBar(w), m.statusLine(w), body, m.footer(w)}, "\n"), w, h)
+	header := []string{m.tabBar(w), m.statusLine(w)}
+	if m.showsBanner(m.active) {
+		header = append(header, m.urlBanner(w))
+	}
+	return canvas(strings.Join(append(header, body, m.footer(w)), "\n"), w, h)
 }
 
 var tabNames = [tabCount][2]string{

@@ -226,6 +226,12 @@ type testDeps struct {
 	ngrok   string
 	public  string
 	rotated int
+	// warning is what URLWarning returns; hints what Pending returns.
+	warning  string
+	hints    []idp.Hint
+	askedAt  []time.Time // the times Pending was asked about
+	retries  int
+	resetIdP []idp.IdP
 }
 
 func newTestDeps(evs []scimserver.Event) *testDeps {
@@ -282,6 +288,28 @@ func (td *testDeps) deps() Deps {
 			return nil
 		},
 		Walkthrough: func(p idp.IdP) *idp.Walkthrough { return td.walks[p] },
+		URLWarning: func() string {
+			td.mu.Lock()
+			defer td.mu.Unlock()
+			return td.warning
+		},
+		RetryTunnel: func() {
+			td.mu.Lock()
+			defer td.mu.Unlock()
+			td.retries++
+		},
+		Pending: func(now time.Time) []idp.Hint {
+			td.mu.Lock()
+			defer td.mu.Unlock()
+			td.askedAt = append(td.askedAt, now)
+			return td.hints
+		},
+		ResetWalkthrough: func(p idp.IdP) {
+			td.mu.Lock()
+			defer td.mu.Unlock()
+			td.resetIdP = append(td.resetIdP, p)
+			td.walks[p].Reset()
+		},
 	}
 }
 

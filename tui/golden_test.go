@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -38,7 +39,30 @@ var screens = []struct {
 	{name: "help", keys: []string{"2", "?"}},
 	{name: "empty-requests", setup: func(_ *testing.T, td *testDeps) { td.reader = newFakeReader(nil) }, keys: []string{"2"}},
 	{name: "empty-users", setup: func(_ *testing.T, td *testDeps) { td.reader = newFakeReader(nil) }, keys: []string{"3"}},
+	{name: "connection-url-changed", setup: urlChanged},
+	{name: "requests-url-changed", setup: urlChanged, keys: []string{"2"}},
+	{name: "connection-tunnel-failed", setup: func(_ *testing.T, td *testDeps) { td.public = "" }, keys: []string{"!tunnel-failed"}},
+	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
+	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
+	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
 }
+
+// urlChanged is a run whose tunnel came up on another URL than last time.
+func urlChanged(_ *testing.T, td *testDeps) {
+	td.warning = tunnel.URLChangedWarning("https://old-name.ngrok-free.app", "https://scimlab-demo.ngrok-free.app")
+}
+
+// entraQuiet is a run where Entra has said nothing for a while.
+func entraQuiet(_ *testing.T, td *testDeps) { td.hints = []idp.Hint{entraCycleHint} }
+
+var entraCycleHint = idp.Hint{Code: idp.HintEntraCycle, Severity: idp.SeverityInfo,
+	Text: "Entra has been quiet for 12 minutes. Entra provisions in cycles of ~40 minutes: use Provision on demand (Provisioning → Provision on demand) to send one user or group now, or Start provisioning on the Overview page if it is stopped."}
+
+// failedTunnel is an ngrok tunnel waiting out its back-off: the next attempt
+// is 12 s after the pinned clock.
+var failedTunnel = tunnel.Status{State: tunnel.Failed, Mode: tunnel.ModeNgrok, PublicURL: "https://scimlab-demo.ngrok-free.app",
+	Reason: "the connection to ngrok was lost", Hint: "Check this machine's internet connection.", Attempt: 3,
+	RetryIn: 16 * time.Second, RetryAt: t0.Add(5*time.Minute + 12*time.Second)}
 
 // TestGolden pins every screen at 80x24 and 200x50. The files hold the text
 // without colour; TestStyles checks the colours separately. Regenerate with
@@ -56,6 +80,10 @@ func TestGolden(t *testing.T) {
 					switch k {
 					case "!event":
 						m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Groups", 201, "Okta pushed group Engineering")})
+					case "!tunnel-failed":
+						m = send(t, m, tunnelMsg(failedTunnel))
+					case "!clock":
+						m = send(t, m, clockMsg(t0.Add(5*time.Minute)))
 					case "!tunnel-off":
 						m = send(t, m, tunnelMsg(tunnel.Status{State: tunnel.Off, Mode: tunnel.ModeLocalOnly, Reason: tunnel.ReasonNoToken, Hint: tunnel.EnableHint}))
 					default:

@@ -63,7 +63,7 @@ func newNavKeys() navKeys {
 
 // connectionKeys act on the connection panel.
 type connectionKeys struct {
-	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok key.Binding
+	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Retry key.Binding
 }
 
 func newConnectionKeys() connectionKeys {
@@ -74,13 +74,16 @@ func newConnectionKeys() connectionKeys {
 		Rotate:    bind([]string{"R"}, "R", "rotate token"),
 		Mode:      bind([]string{"s"}, "s", "strict/tolerant mode"),
 		Ngrok:     bind([]string{"n"}, "n", "save ngrok token"),
+		Retry:     bind([]string{"r"}, "r", "retry tunnel now"),
 	}
 }
 
 func (k connectionKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok},
-		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok}},
+		// Retry is enabled only while the tunnel is down, and then it is the
+		// first thing the admin needs, so it leads.
+		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok},
+		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Retry}},
 	}
 }
 
@@ -188,7 +191,7 @@ func (k resourceDetailKeys) keyMap() keyMap {
 
 // walkthroughKeys act on the walkthrough checklist and the presenter view.
 type walkthroughKeys struct {
-	Up, Down, Okta, Entra, Presenter, Jump key.Binding
+	Up, Down, Okta, Entra, Presenter, Jump, Reset key.Binding
 }
 
 func newWalkthroughKeys() walkthroughKeys {
@@ -199,13 +202,14 @@ func newWalkthroughKeys() walkthroughKeys {
 		Entra:     bind([]string{"e"}, "e", "Entra walkthrough"),
 		Presenter: bind([]string{"p"}, "p", "presenter view"),
 		Jump:      bind([]string{"enter"}, "enter", "open the step's request"),
+		Reset:     bind([]string{"R"}, "R", "restart the walkthrough"),
 	}
 }
 
 func (k walkthroughKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Okta, k.Entra, k.Presenter, k.Down, k.Up, k.Jump},
-		full:  [][]key.Binding{{k.Up, k.Down, k.Jump}, {k.Okta, k.Entra, k.Presenter}},
+		short: []key.Binding{k.Okta, k.Entra, k.Presenter, k.Down, k.Up, k.Jump, k.Reset},
+		full:  [][]key.Binding{{k.Up, k.Down, k.Jump}, {k.Okta, k.Entra, k.Presenter, k.Reset}},
 	}
 }
 

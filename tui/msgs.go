@@ -141,3 +141,20 @@ type openResourceMsg struct{ kind, id string }
 
 // clockMsg refreshes relative times ("online for 5m") once a minute.
 type clockMsg time.Time
+
+// pendingMsg carries the time-based hints (Deps.Pending) as of at; they
+// replace the previous ones.
+type pendingMsg struct {
+	at    time.Time
+	hints []idp.Hint
+}
+
+// tunnelRetriedMsg reports that the tunnel was asked to try again now.
+type tunnelRetriedMsg struct{ state tunnel.State }
+
+// retryCountdownMsg redraws the tunnel's "next attempt in" countdown; gen
+// tells a stale countdown from the one of the current status.
+type retryCountdownMsg struct{ gen int }
+
+// walkthroughResetMsg reports that an IdP's checklist was started afresh.
+type walkthroughResetMsg struct{ idp idp.IdP }

@@ -83,6 +83,10 @@ type requestsTab struct {
 	failed   map[int64]error
 	curlWant int64 // copy this request as curl once its body is loaded
 
+	// notice holds the rendered pending hints drawn above the status line;
+	// the list gives up that many rows.
+	notice []string
+
 	w, h int
 }
 
@@ -101,7 +105,10 @@ func newRequestsTab(sh *shared) *requestsTab {
 	}
 }
 
-func (t *requestsTab) restyle() { t.input.SetStyles(t.sh.st.inputStyles()) }
+func (t *requestsTab) restyle() {
+	t.input.SetStyles(t.sh.st.inputStyles())
+	t.noticeChanged()
+}
 
 func (t *requestsTab) typing() bool { return t.search }
 
@@ -110,7 +117,7 @@ func (t *requestsTab) wide() bool { return t.w >= wideWidth }
 func (t *requestsTab) setSize(w, h int) {
 	t.w, t.h = w, h
 	t.input.SetWidth(max(10, t.listWidth()-30))
-	t.top = scrollWindow(t.top, t.selIndex(), len(t.vis), t.listRows())
+	t.noticeChanged()
 }
 
 func (t *requestsTab) listWidth() int {
@@ -122,8 +129,8 @@ func (t *requestsTab) listWidth() int {
 }
 
 // listRows is the number of request rows the list pane can draw: the body
-// minus the filter bar, the column header and the status line.
-func (t *requestsTab) listRows() int { return max(1, t.h-3) }
+// minus the filter bar, the column header, the notice and the status line.
+func (t *requestsTab) listRows() int { return max(1, t.h-3-len(t.notice)) }
 
 func (t *requestsTab) keys() keyMap {
 	switch {

@@ -88,10 +88,11 @@ func (t *requestsTab) listView(w int, focused bool) string {
 			lines = append(lines, line)
 		}
 	}
-	for len(lines) < t.h-1 {
+	for len(lines) < t.h-1-len(t.notice) {
 		lines = append(lines, "")
 	}
-	lines = append(lines[:t.h-1], t.statusBar(w))
+	lines = append(lines[:max(0, t.h-1-len(t.notice))], t.notice...)
+	lines = append(lines, t.statusBar(w))
 	return strings.Join(lines, "\n")
 }
 
@@ -188,4 +189,26 @@ func (t *requestsTab) emptyState(w int) []string {
 		"  "+s.Text.Render(`curl -H "Authorization: Bearer $SCIMLAB_TOKEN" \`),
 		"       "+s.Text.Render(trunc(u+"/Users", w-9)))
 	return lines
+}
+
+// noticeMaxLines bounds the hints under the request list, so the list keeps
+// most of the pane; the Walkthrough tab has room for the whole text.
+const noticeMaxLines = 6
+
+// noticeChanged re-renders the pending hints for the list pane and keeps the
+// selection in view of the rows that are left.
+func (t *requestsTab) noticeChanged() {
+	t.notice = nil
+	w := t.listWidth()
+	if len(t.sh.pending) > 0 && t.h >= 12 {
+		budget := min(noticeMaxLines, (t.h-3)/3)
+		hints := hintLines(t.sh.st, t.sh.pending, w-2, budget-1, "the full advice is on 5 Walkthrough")
+		if len(hints) > 0 {
+			t.notice = append(t.notice, rule(t.sh.st, "Hints", w))
+			for _, l := range hints {
+				t.notice = append(t.notice, " "+l)
+			}
+		}
+	}
+	t.top = scrollWindow(t.top, t.selIndex(), len(t.vis), t.listRows())
 }

@@ -41,12 +41,27 @@ type Deps struct {
 	// Strict reports whether strict RFC mode is on; SetStrict switches it.
 	Strict    func() bool
 	SetStrict func(bool)
+	// URLWarning returns the warning that the public URL differs from the one of
+	// the last run (tunnel.URLChangedWarning), or "" when it did not change. The
+	// console reads it again after each tunnel status change.
+	URLWarning func() string
+	// RetryTunnel makes a tunnel that is waiting out its back-off, or stopped
+	// after a permanent failure, try again at once. It must not block.
+	RetryTunnel func()
 	// SaveNgrokToken stores an ngrok auth token in scimlab's config file so the
 	// tunnel can start; main restarts the tunnel with it.
 	SaveNgrokToken func(string) error
 	// Walkthrough returns the live guided checklist for idp.Okta or idp.Entra
 	// (the one main feeds every annotated exchange to), or nil.
 	Walkthrough func(p idp.IdP) *idp.Walkthrough
+	// ResetWalkthrough sets every step of p's checklist back to pending, for the
+	// next rehearsal.
+	ResetWalkthrough func(p idp.IdP)
+	// Pending returns the hints that depend on time passing rather than on one
+	// request (no traffic at all, Entra waiting for its next cycle, Okta testing
+	// fine but provisioning nobody) as of now. The console asks on its clock
+	// tick, and after traffic while hints are shown.
+	Pending func(now time.Time) []idp.Hint
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger

@@ -56,6 +56,7 @@ func (t *walkthroughTab) typing() bool { return false }
 
 func (t *walkthroughTab) keys() keyMap {
 	k := t.k
+	k.Reset.SetEnabled(t.sh.d.ResetWalkthrough != nil)
 	if t.presenter {
 		k.Presenter.SetHelp("p", "back to checklist")
 		k.Up.SetHelp("←/k", "previous step")
@@ -174,6 +175,13 @@ func (t *walkthroughTab) update(msg tea.Msg) tea.Cmd {
 		}
 		t.sel = max(0, min(t.sel, len(t.steps)-1))
 		return nil
+	case walkthroughResetMsg:
+		t.forget(msg.idp)
+		if msg.idp != t.idp {
+			return nil
+		}
+		t.selPinned = false
+		return tea.Batch(t.refresh(), toast("The "+msg.idp.Title()+" walkthrough starts afresh: every step is pending again"))
 	case tea.KeyPressMsg:
 		n := len(t.steps)
 		switch {
@@ -191,6 +199,8 @@ func (t *walkthroughTab) update(msg tea.Msg) tea.Cmd {
 			t.presenter = !t.presenter
 			t.selPinned = false
 			t.sel = t.currentStep()
+		case key.Matches(msg, t.k.Reset) && t.sh.d.ResetWalkthrough != nil:
+			return t.confirmReset()
 		case key.Matches(msg, t.k.Jump):
 			if t.sel < n && t.steps[t.sel].SeenSeq > 0 {
 				seq := t.steps[t.sel].SeenSeq
@@ -208,6 +218,36 @@ func (t *walkthroughTab) update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// confirmReset asks before the checklist of the IdP shown loses its
+// progress: a trainer starting the next group, not a slip of the finger.
+func (t *walkthroughTab) confirmReset() tea.Cmd {
+	reset, p := t.sh.d.ResetWalkthrough, t.idp
+	c := confirmMsg{
+		title: "Restart the " + p.Title() + " walkthrough?",
+		body: "Every step goes back to pending and its live narration is cleared, for the next rehearsal. " +
+			"The request log and the users and groups " + p.Title() + " provisioned stay as they are.",
+		action: "restart",
+		yes: func() tea.Msg {
+			reset(p)
+			return walkthroughResetMsg{idp: p}
+		},
+	}
+	return func() tea.Msg { return c }
+}
+
+// forget drops the narration of p's events, so a restarted rehearsal starts
+// with an empty story; other traffic stays.
+func (t *walkthroughTab) forget(p idp.IdP) {
+	kept := t.narr[:0]
+	for _, n := range t.narr {
+		if idpKey(n.idp) != p {
+			kept = append(kept, n)
+		}
+	}
+	clear(t.narr[len(kept):])
+	t.narr = kept
 }
 
 func (t *walkthroughTab) choose(p idp.IdP) tea.Cmd {
@@ -245,6 +285,7 @@ func (t *walkthroughTab) view() string {
 	}
 	choose := s.Key.Render("o") + s.Muted.Render(" Okta  ") + s.Key.Render("e") + s.Muted.Render(" Entra  ") + s.Key.Render("p") + s.Muted.Render(" presenter ")
 	lines := []string{spread(head, choose, w), progressBar(s, t.done(), len(t.steps), w)}
+	lines = append(lines, t.hintBlock(w, h)...)
 	bodyH := h - len(lines)
 	if !t.ok || len(t.steps) == 0 {
 		msg := "Reading the walkthrough…"
@@ -400,8 +441,9 @@ func (t *walkthroughTab) presenterView() string {
 	pad := strings.Repeat(" ", max(0, (w-tw)/2))
 	var out []string
 	if len(t.steps) == 0 {
-		out = append(out, "", center(s.BigTitle.Render(strings.ToUpper(t.title())+" · LIVE"), w), "")
-		out = append(out, rule(s, "What just happened", w))
+		out = append(out, "", center(s.BigTitle.Render(strings.ToUpper(t.title())+" · LIVE"), w))
+		out = append(out, t.presenterHints(tw, h-len(out), pad)...)
+		out = append(out, "", rule(s, "What just happened", w))
 		for _, l := range t.narrationLines(tw, h-len(out), true) {
 			out = append(out, pad+l)
 		}
@@ -439,11 +481,40 @@ func (t *walkthroughTab) presenterView() string {
 			out = append(out, pad+s.Success.Render(l))
 		}
 	}
+	out = append(out, t.presenterHints(tw, h-len(out), pad)...)
 	out = append(out, "", rule(s, "What just happened", w))
 	for _, l := range t.narrationLines(tw, h-len(out), true) {
 		out = append(out, pad+l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// presenterHints shows the pending hints in the presenter view, in at most a
+// third of the room left, so the audience also learns why nothing happens.
+func (t *walkthroughTab) presenterHints(tw, room int, pad string) []string {
+	hints := hintLines(t.sh.st, t.sh.pending, tw, max(0, room/3), "")
+	if len(hints) == 0 {
+		return nil
+	}
+	out := []string{""}
+	for _, l := range hints {
+		out = append(out, pad+l)
+	}
+	return out
+}
+
+// hintBlock shows the pending hints under the progress bar: when nothing
+// arrives, what to do about it matters more than the checklist.
+func (t *walkthroughTab) hintBlock(w, h int) []string {
+	hints := hintLines(t.sh.st, t.sh.pending, w-2, max(0, (h-2)/3), "")
+	if len(hints) == 0 {
+		return nil
+	}
+	out := []string{""}
+	for _, l := range hints {
+		out = append(out, " "+l)
+	}
+	return append(out, "")
 }
 
 func letterSpace(s string) string {
