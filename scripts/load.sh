@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# load.sh — measure request latency under load with and without the console attached.
+#
+# Usage: scripts/load.sh BINARY [RATE] [DURATION] [ROUNDS]
+#
+#   BINARY    the scimlab binary (go build -o /tmp/scimlab .)
+#   RATE      requests per second (default 1000)
+#   DURATION  of each run (default 30s)
+#   ROUNDS    A/B rounds, interleaved so machine noise hits both alike (default 2)
+#
+# Each run starts a fresh database and sends an IdP-like mix with vegeta: 90% user
+# lookups (GET /Users?filter=userName eq "…", half of them hits) and 10% creates of new
+# users. "serve" runs scimlab serve headless; "console" runs the console in a 200x50
+# tmux window on the Requests tab, following every request live. For each run it prints
+# vegeta's latency report, and the process's peak and final RSS and CPU seconds.
+# Needs vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0), tmux and curl.
+set -euo pipefail
+
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+RATE=${2:-1000}
+DURATION=${3:-30s}
+ROUNDS=${4:-2}
+PORT=18777
+TOKEN=load-test-token-0123456789
+BASE=http://127.0.0.1:$PORT/scim/v2
+VEGETA=$(command -v vegeta || echo "$HOME/go/bin/vegeta")
+WORK=$(mktemp -d)
+SESSION=scimlab-load-$$
+trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; pkill -f "^$BIN serve --listen 127.0.0.1:$PORT" || true; rm -rf "$WORK"' EXIT
+
+# Targets: enough distinct requests for the whole run, so every create is a new user.
+secs=${DURATION%s}
+total=$((RATE * secs))
+python3 - "$WORK/targets.json" "$BASE" "$TOKEN" "$total" <<'PY'
+import base64, json, sys
+path, base, token, total = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+hdr = {"Authorization": ["Bearer " + token], "Accept": ["application/scim+json"],
+       "User-Agent": ["Okta SCIM Client 1.0.0"]}
+with open(path, "w") as f:
+    created = 0
+    for i in range(total):
+        if i % 10 == 0:
+            body = json.dumps({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                               "userName": f"load{created}@example.com",
+                               "name": {"givenName": "Load", "familyName": str(created)},
+                               "emails": [{"value": f"load{created}@example.com", "type": "work", "primary": True}],
+                               "active": True})
+            created += 1
+            t = {"method": "POST", "url": base + "/Users",
+                 "header": dict(hdr, **{"Content-Type": ["application/scim+json"]}),
+                 "body": base64.b64encode(body.encode()).decode()}
+        else:
+            who = f"load{(i // 20) % max(created, 1)}@example.com" if i % 2 else f"nobody{i}@example.com"
+            q = 'filter=userName%20eq%20%22' + who + '%22'
+            t = {"method": "GET", "url": base + "/Users?" + q, "header": hdr}
+        f.write(json.dumps(t) + "\n")
+PY
+
+wait_up() {
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "$BASE/ServiceProviderConfig" && return 0
+		sleep 0.1
+	done
+	echo "load: scimlab did not start" >&2
+	exit 1
+}
+
+measure() { # measure MODE ROUND
+	local mode=$1 round=$2 db=$WORK/$1-$2.db pid
+	local env=(env XDG_CONFIG_HOME=$WORK/config XDG_STATE_HOME=$WORK/state XDG_DATA_HOME=$WORK/data NGROK_AUTHTOKEN=)
+	if [[ $mode == serve ]]; then
+		"${env[@]}" "$BIN" serve --listen 127.0.0.1:$PORT --token "$TOKEN" --db "$db" --no-tunnel >/dev/null 2>&1 &
+		pid=$!
+	else
+		tmux new-session -d -s "$SESSION" -x 200 -y 50 \
+			"exec ${env[*]} TERM=xterm-256color '$BIN' --listen 127.0.0.1:$PORT --token '$TOKEN' --db '$db' --no-tunnel"
+		wait_up
+		pid=$(pgrep -f "^$BIN --listen 127.0.0.1:$PORT" | head -1)
+		tmux send-keys -t "$SESSION" 2
+	fi
+	wait_up
+	local cpu0
+	cpu0=$(awk '{print $14+$15}' /proc/"$pid"/stat)
+	"$VEGETA" attack -targets "$WORK/targets.json" -format json -rate "$RATE" -duration "$DURATION" \
+		-max-workers 256 >"$WORK/$mode-$round.bin"
+	local cpu1 hz
+	cpu1=$(awk '{print $14+$15}' /proc/"$pid"/stat)
+	hz=$(getconf CLK_TCK)
+	echo "== $mode, round $round"
+	"$VEGETA" report -type text <"$WORK/$mode-$round.bin" | grep -E 'Requests|Latencies|Success|Status Codes|Error' || true
+	printf 'process: peak RSS %s MB, RSS now %s MB, CPU %.1f s\n' \
+		"$(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/"$pid"/status)" \
+		"$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/"$pid"/status)" \
+		"$(echo "($cpu1 - $cpu0) / $hz" | bc -l)"
+	if [[ $mode == console ]]; then
+		tmux capture-pane -p -t "$SESSION" | sed -n '1,4p'
+		tmux send-keys -t "$SESSION" q
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		tmux kill-session -t "$SESSION" 2>/dev/null || true
+	else
+		kill -INT "$pid"
+		wait "$pid" || true
+	fi
+}
+
+for round in $(seq "$ROUNDS"); do
+	measure serve "$round"
+	measure console "$round"
+done
