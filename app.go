@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.ngrok.com/ngrok/v2"
+
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -32,6 +34,11 @@ type appOptions struct {
 	domain       string
 	publicURL    string
 	tunnelMode   string
+
+	// ngrokConnectURL and ngrokDialer replace how the ngrok agent reaches ngrok's
+	// servers; tests use them to make the service unreachable or refusing offline.
+	ngrokConnectURL string
+	ngrokDialer     ngrok.Dialer
 }
 
 // addAppFlags declares the shared flags on fs.
@@ -190,6 +197,8 @@ func (a *app) startTunnel(ctx context.Context, getenv func(string) string) error
 		Domain:      domain,
 		ConnContext: scimserver.ConnContext,
 		Logger:      a.logger,
+		ConnectURL:  a.opts.ngrokConnectURL,
+		Dialer:      a.opts.ngrokDialer,
 	}))
 	return a.tunnel.Start(ctx, a.srv.Handler())
 }
@@ -295,6 +304,8 @@ func (a *app) SaveNgrokToken(token string) error {
 		TokenSource: tunnel.SourceConfig,
 		Domain:      a.domain,
 		ConnContext: scimserver.ConnContext,
+		ConnectURL:  a.opts.ngrokConnectURL,
+		Dialer:      a.opts.ngrokDialer,
 	}, a.logger)
 	// Replace starts the new tunnel with the handler the switch was started with.
 	return a.tunnel.Replace(next)

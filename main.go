@@ -164,11 +164,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logEvents(logger, events)
 	}()
 
-	printBanner(stdout, a)
+	shown := printBanner(stdout, a)
 	tunnelDone := make(chan struct{})
 	go func() {
 		defer close(tunnelDone)
-		reportTunnel(stdout, a)
+		reportTunnel(stdout, a, shown)
 	}()
 
 	var runErr error
@@ -191,8 +191,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // reportTunnel prints each tunnel state change until the tunnel closes, so a script or
 // an admin watching serve's output learns when the public URL is up or why it is not.
-func reportTunnel(w io.Writer, a *app) {
-	last := a.tunnel.Status()
+// It starts from the state the banner printed, so a change between the two is printed too.
+func reportTunnel(w io.Writer, a *app, last tunnel.Status) {
 	for st := range a.tunnel.Updates() {
 		if st.State == last.State && st.PublicURL == last.PublicURL && st.Reason == last.Reason {
 			continue
@@ -259,7 +259,8 @@ func displayHost(addr net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-func printBanner(w io.Writer, a *app) {
+// printBanner prints what to paste into the IdP and returns the tunnel state it showed.
+func printBanner(w io.Writer, a *app) tunnel.Status {
 	mode := "tolerant (accepts Okta's and Entra's known quirks)"
 	if a.opts.strict {
 		mode = "strict (refuses anything RFC 7644 does not allow)"
@@ -287,6 +288,7 @@ Press Ctrl+C to stop.
 	if warn := a.URLWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
+	return st
 }
 
 func logEvents(logger *slog.Logger, events <-chan scimserver.Event) {

@@ -121,6 +121,9 @@ func (n *Ngrok) Start(ctx context.Context, h http.Handler) error {
 		return errors.New("tunnel: already started")
 	}
 	n.started = true
+	// Connecting from the start, so whoever reads Status right after Start (serve's
+	// banner) says what is happening rather than "not started".
+	n.box.set(Status{State: Connecting, Mode: ModeNgrok, Domain: n.env().Domain, Attempt: 1})
 	ctx, n.cancel = context.WithCancel(ctx)
 	n.done = make(chan struct{})
 	go n.run(ctx, h)

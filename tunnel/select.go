@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.ngrok.com/ngrok/v2"
 )
 
 // Options are the command-line choices that decide which Tunnel runs.
@@ -27,6 +29,10 @@ type Options struct {
 	ConnContext ConnContextFunc
 	// Logger receives tunnel logs (tokens removed).
 	Logger *slog.Logger
+	// ConnectURL and Dialer are passed to NgrokConfig, so tests can make
+	// ngrok unreachable or refusing without a network.
+	ConnectURL string
+	Dialer     ngrok.Dialer
 }
 
 // Select picks the tunnel for opts: --no-tunnel, then --tunnel=loopback,
@@ -46,6 +52,8 @@ func Select(opts Options) Tunnel {
 			Domain:         opts.Domain,
 			ConnectTimeout: opts.ConnectTimeout,
 			ConnContext:    opts.ConnContext,
+			ConnectURL:     opts.ConnectURL,
+			Dialer:         opts.Dialer,
 		}, opts.Logger)
 	default:
 		return NewLocalOnly(ReasonNoToken)
@@ -88,6 +96,9 @@ func (s *Switch) Start(ctx context.Context, h http.Handler) error {
 	}
 	s.started, s.ctx, s.h = true, ctx, h
 	err := s.cur.Start(ctx, h)
+	// What Start did shows at once (a loopback is online when it returns), so a
+	// caller printing Status right after Start does not print the pre-start one.
+	s.box.set(s.cur.Status())
 	s.forward(s.cur)
 	return err
 }
@@ -106,11 +117,11 @@ func (s *Switch) Replace(t Tunnel) error {
 	old := s.cur
 	s.cur = t
 	closeErr := old.Close()
-	s.box.set(t.Status())
 	var startErr error
 	if s.started {
 		startErr = t.Start(s.ctx, s.h)
 	}
+	s.box.set(t.Status())
 	s.forward(t)
 	return errors.Join(startErr, closeErr)
 }
