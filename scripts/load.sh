@@ -79,8 +79,12 @@ measure() { # measure MODE ROUND
 		tmux send-keys -t "$SESSION" 2
 	fi
 	wait_up
-	local cpu0
+	local cpu0 tmux0 tmuxpid
 	cpu0=$(awk '{print $14+$15}' /proc/"$pid"/stat)
+	# The terminal's own work (tmux parsing and drawing the console) competes for the
+	# same cores, so it is reported too.
+	tmuxpid=$(pgrep -x tmux -n -u "$(id -u)" || pgrep -f '^tmux' | head -1 || true)
+	[[ $mode == console && -n $tmuxpid ]] && tmux0=$(awk '{print $14+$15}' /proc/"$tmuxpid"/stat)
 	"$VEGETA" attack -targets "$WORK/targets.json" -format json -rate "$RATE" -duration "$DURATION" \
 		-max-workers 256 >"$WORK/$mode-$round.bin"
 	local cpu1 hz
@@ -92,6 +96,9 @@ measure() { # measure MODE ROUND
 		"$(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/"$pid"/status)" \
 		"$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/"$pid"/status)" \
 		"$(echo "($cpu1 - $cpu0) / $hz" | bc -l)"
+	if [[ $mode == console && -n ${tmux0:-} ]]; then
+		printf 'terminal (tmux server): CPU %.1f s\n' "$(echo "($(awk '{print $14+$15}' /proc/"$tmuxpid"/stat) - $tmux0) / $hz" | bc -l)"
+	fi
 	if [[ $mode == console ]]; then
 		tmux capture-pane -p -t "$SESSION" | sed -n '1,4p'
 		tmux send-keys -t "$SESSION" q

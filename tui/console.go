@@ -33,6 +33,7 @@ const (
 	// frameInterval bounds how often a flood of events reaches the view:
 	// 20 frames a second is smooth to the eye and leaves the CPU to the server.
 	frameInterval = time.Second / 20
+	maxRenderFPS  = 30
 	// toastTTL is how long a footer notice stays.
 	toastTTL = 4 * time.Second
 	// headerLines and footerLines frame the body of every tab.
@@ -196,7 +197,9 @@ func New(d Deps) Model {
 func Run(ctx context.Context, d Deps) error {
 	m := New(d)
 	m.sh.ctx = ctx
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	// Nothing in the console animates faster than the event frames, so the renderer
+	// need not look for changes at its default 60 Hz.
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(maxRenderFPS))
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok && fm.cancel != nil {
 		fm.cancel()
@@ -442,11 +445,11 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 		m.unseen += len(evs)
 	}
 	// A flood (bursts of several hundred requests a second and more) is
-	// drawn at half the frame rate: nobody reads rows that fast, and the CPU
-	// is better spent answering the IdP.
+	// drawn at a quarter of the frame rate: nobody reads rows that fast, and
+	// the CPU is better spent answering the IdP.
 	interval := frameInterval
 	if len(evs) >= 20 {
-		interval *= 2
+		interval *= 4
 	}
 	rearm := tea.Tick(interval, func(time.Time) tea.Msg { return rearmEventsMsg{} })
 	return tea.Batch(
