@@ -167,8 +167,9 @@ func URLChangedWarning(old, newURL string) string {
 	return fmt.Sprintf("The public URL changed: it was %s and is now %s. "+
 		"Okta/Entra still point at the old URL: update the SCIM base URL "+
 		"(Okta: app → Provisioning → Integration; Entra: enterprise app → Provisioning → Admin Credentials → Tenant URL) "+
-		"to %s/scim/v2. Pass --domain with a reserved or free static ngrok domain to keep one URL across restarts.",
-		old, newURL, strings.TrimRight(newURL, "/"))
+		"to %s/scim/v2. Keep one URL across restarts: with ngrok, pass --domain with a reserved or free static domain; "+
+		"with your own proxy or tunnel, give it a fixed name.",
+		old, newURL, strings.TrimSuffix(strings.TrimRight(newURL, "/"), "/scim/v2"))
 }
 
 // MaskToken shows enough of a token to recognise it and nothing more.

@@ -189,6 +189,9 @@ func TestURLChanged(t *testing.T) {
 	msg := URLChangedWarning("https://a.ngrok-free.app", "https://b.ngrok-free.app/")
 	mustContain(t, "warning", msg, "Okta/Entra still point at the old URL", "https://a.ngrok-free.app",
 		"https://b.ngrok-free.app/scim/v2", "--domain")
+	// A --public-url given with the SCIM path must not get it twice.
+	msg = URLChangedWarning("https://old.example.com/scim/v2", "https://scim.example.com/scim/v2")
+	mustContain(t, "warning", msg, "to https://scim.example.com/scim/v2.", "your own proxy")
 }
 
 func TestMaskToken(t *testing.T) {
