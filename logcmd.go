@@ -92,16 +92,8 @@ func parseLogFlags(args []string, stderr io.Writer, now time.Time) (logOptions, 
 		fmt.Fprint(fs.Output(), "Usage: scimlab log [flags]\n\nPrints the requests scimlab recorded, oldest first, with the IdP, provisioning step,\nstatus and quirks of each; failures are followed by the error and what to change.\nWorks while scimlab is running.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
-		}
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "scimlab log: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return o, errUsage
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return o, err
 	}
 	if o.limit < 0 {
 		return o, fmt.Errorf("--limit must be 0 (all) or a positive number of requests, not %d", o.limit)

@@ -132,18 +132,27 @@ func parseServeFlags(args []string, stderr io.Writer) (appOptions, error) {
 		fmt.Fprint(fs.Output(), "Usage: scimlab serve [flags]\n\nRuns the SCIM 2.0 server headless and prints the base URL and token to give Okta or Entra.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
-		}
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "scimlab serve: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return o, errUsage
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return o, err
 	}
 	return o, o.validate()
+}
+
+// parseCommandFlags parses a subcommand's flags, which take no positional arguments.
+// It returns flag.ErrHelp for -h and errUsage for anything it cannot parse.
+func parseCommandFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
