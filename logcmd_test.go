@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -28,34 +27,6 @@ const (
 	wrongToken   = "wrong-token-0123456789abcdef"
 	userPassword = "Pa55word-never-logged"
 )
-
-// send makes one request with the given User-Agent and Authorization header value
-// ("" sends none) and returns the status and body.
-func send(t *testing.T, method, url, ua, authorization, body string) (int, string) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("User-Agent", ua)
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
 
 // recordedTraffic is what recordTraffic sends, in order; seq i+1 is entry i.
 var recordedTraffic = []struct{ idp, step string }{

@@ -152,7 +152,9 @@ func startServe(t *testing.T, args []string, getenv func(string) string) (base, 
 	return base, token, stdout, stop
 }
 
-func call(t *testing.T, method, url, token, body string) (int, string) {
+// send makes one request with the given User-Agent and Authorization header value
+// ("" sends none) and returns the status and body.
+func send(t *testing.T, method, url, ua, authorization, body string) (int, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -162,8 +164,13 @@ func call(t *testing.T, method, url, token, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("User-Agent", ua)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -171,6 +178,12 @@ func call(t *testing.T, method, url, token, body string) (int, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
+}
+
+// call sends one request with the bearer token, as Go's HTTP client identifies itself.
+func call(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	return send(t, method, url, "Go-http-client/1.1", "Bearer "+token, body)
 }
 
 func TestServeHeadless(t *testing.T) {
