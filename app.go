@@ -184,23 +184,29 @@ func (a *app) startTunnel(ctx context.Context, getenv func(string) string) error
 			a.logger.Warn("could not remember the domain", "err", err)
 		}
 	}
+	a.tunnel = tunnel.NewSwitch(tunnel.Select(a.tunnelOptions(token, source)))
+	return a.tunnel.Start(ctx, a.srv.Handler())
+}
+
+// tunnelOptions is the one place the flags become tunnel options, so the tunnel
+// started with the app and one restarted with a saved token are configured alike.
+func (a *app) tunnelOptions(token, source string) tunnel.Options {
 	publicURL := ""
 	if a.opts.publicURL != "" {
 		publicURL, _ = tunnel.NormalizePublicURL(a.opts.publicURL)
 	}
-	a.tunnel = tunnel.NewSwitch(tunnel.Select(tunnel.Options{
+	return tunnel.Options{
 		NoTunnel:    a.opts.noTunnel,
 		Loopback:    a.opts.tunnelMode == "loopback",
 		PublicURL:   publicURL,
 		Token:       token,
 		TokenSource: source,
-		Domain:      domain,
+		Domain:      a.domain,
 		ConnContext: scimserver.ConnContext,
 		Logger:      a.logger,
 		ConnectURL:  a.opts.ngrokConnectURL,
 		Dialer:      a.opts.ngrokDialer,
-	}))
-	return a.tunnel.Start(ctx, a.srv.Handler())
+	}
 }
 
 // noteTunnelStatus remembers the public URL of an online ngrok or --public-url tunnel
@@ -299,14 +305,10 @@ func (a *app) SaveNgrokToken(token string) error {
 		// The admin asked for no tunnel or runs their own: keep it that way this run.
 		return nil
 	}
-	next := tunnel.NewNgrok(tunnel.NgrokConfig{
-		AuthToken:   token,
-		TokenSource: tunnel.SourceConfig,
-		Domain:      a.domain,
-		ConnContext: scimserver.ConnContext,
-		ConnectURL:  a.opts.ngrokConnectURL,
-		Dialer:      a.opts.ngrokDialer,
-	}, a.logger)
+	opts := a.tunnelOptions(token, tunnel.SourceConfig)
+	// A pasted token means ngrok, even if this run tried the loopback stand-in.
+	opts.Loopback = false
+	next := tunnel.Select(opts)
 	// Replace starts the new tunnel with the handler the switch was started with.
 	return a.tunnel.Replace(next)
 }
