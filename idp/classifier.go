@@ -295,7 +295,8 @@ func (c *Classifier) userExists(id string) bool {
 // fail marks a as failed and writes "<IdP> could not <what>: <status>".
 func fail(a *Annotation, r *rx, what string) {
 	a.Failed = true
-	a.Summary = a.IdP.short() + " could not " + what + ": " + statusText(r)
+	// what ends in the subject, which a body too broken to read leaves empty.
+	a.Summary = a.IdP.short() + " could not " + strings.TrimSpace(what) + ": " + statusText(r)
 }
 
 // statusText is the status code and the best reason the exchange offers.

@@ -387,3 +387,13 @@ func TestShortPath(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureWithoutSubject checks that a create whose body cannot be read still
+// reads as a sentence: there is no userName to name.
+func TestFailureWithoutSubject(t *testing.T) {
+	c := NewClassifier()
+	a := c.Annotate(req("POST", "/scim/v2/Users", oktaUA, `{bad json`, 400, "the request body is not valid JSON"))
+	if !a.Failed || !strings.HasPrefix(a.Summary, "Okta could not create user: 400") {
+		t.Errorf("summary = %q", a.Summary)
+	}
+}
