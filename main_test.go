@@ -65,6 +65,18 @@ func (l *lockedBuffer) String() string {
 
 func noEnv(string) string { return "" }
 
+// checkStream wants got to contain want, or to be empty when want is "": a command that
+// prints where nothing is expected is as wrong as one that says too little.
+func checkStream(t *testing.T, name, got, want string) {
+	t.Helper()
+	switch {
+	case want == "" && got != "":
+		t.Errorf("%s is %q, want nothing", name, got)
+	case !strings.Contains(got, want):
+		t.Errorf("%s %q does not contain %q", name, got, want)
+	}
+}
+
 func TestCommands(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -97,12 +109,8 @@ func TestCommands(t *testing.T) {
 			case tc.wantErr != nil && !errors.Is(err, tc.wantErr) && !strings.Contains(err.Error(), tc.wantErr.Error()):
 				t.Fatalf("error %v, want %v", err, tc.wantErr)
 			}
-			if !strings.Contains(stdout.String(), tc.wantStdout) {
-				t.Errorf("stdout %q does not contain %q", stdout.String(), tc.wantStdout)
-			}
-			if !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("stderr %q does not contain %q", stderr.String(), tc.wantStderr)
-			}
+			checkStream(t, "stdout", stdout.String(), tc.wantStdout)
+			checkStream(t, "stderr", stderr.String(), tc.wantStderr)
 		})
 	}
 }
@@ -224,7 +232,7 @@ func TestServeHeadless(t *testing.T) {
 	if err != nil || len(reqs) != 3 {
 		t.Fatalf("request log after shutdown: %d rows, %v", len(reqs), err)
 	}
-	stored, _, _ := db.Setting(context.Background(), settingToken)
+	stored, _ := db.BearerToken(context.Background())
 	db.Close()
 	if stored != token {
 		t.Errorf("stored token differs from the printed one")

@@ -19,6 +19,8 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -102,14 +104,12 @@ func (d *refusingDialer) DialContext(ctx context.Context, _, _ string) (net.Conn
 		"Your authtoken: " + d.token + "\n\nERR_NGROK_107")
 }
 
-// waitReporterListening waits until serve's tunnel reporter has taken its starting
-// status and drained the first update, so an answer that arrives next is a change it
-// prints.
-func waitReporterListening(t *testing.T, a *app) {
+// waitConnecting waits until the ngrok tunnel is trying to connect, so the answer the
+// dialer lets go next is a change serve's reporter prints.
+func waitConnecting(t *testing.T, a *app.App) {
 	t.Helper()
-	waitUntil(t, "the tunnel reporter to listen", func() bool {
-		st := a.tunnel.Status()
-		return st.Mode == tunnel.ModeNgrok && st.State == tunnel.Connecting && len(a.tunnel.Updates()) == 0
+	waitStatus(t, a, func(st tunnel.Status) bool {
+		return st.Mode == tunnel.ModeNgrok && st.State == tunnel.Connecting
 	})
 }
 
@@ -126,11 +126,11 @@ func waitUntil(t *testing.T, what string, ok func() bool) {
 
 // waitStatus polls the tunnel instead of reading its updates, which serve's reporter
 // and the console already consume.
-func waitStatus(t *testing.T, a *app, ok func(tunnel.Status) bool) tunnel.Status {
+func waitStatus(t *testing.T, a *app.App, ok func(tunnel.Status) bool) tunnel.Status {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for {
-		st := a.tunnel.Status()
+		st := a.TunnelStatus()
 		if ok(st) {
 			return st
 		}
@@ -215,44 +215,47 @@ func serveCLI(t *testing.T, args []string, getenv func(string) string) *servedCL
 // servedApp is an app shown the way serve shows it (banner, one line per tunnel change,
 // request and tunnel logs on stderr), started with hooks serve's flags cannot set.
 type servedApp struct {
-	*app
+	*app.App
 	stdout, stderr *lockedBuffer
+	log            *slog.Logger
 	stop           func()
 }
 
-func serveApp(t *testing.T, o appOptions, getenv func(string) string) *servedApp {
+func serveApp(t *testing.T, o app.Options, getenv func(string) string) *servedApp {
 	t.Helper()
-	if o.listen == "" {
-		o.listen = "127.0.0.1:0"
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
 	}
-	if o.db == "" {
-		o.db = filepath.Join(t.TempDir(), "scimlab.db")
+	if o.DB == "" {
+		o.DB = filepath.Join(t.TempDir(), "scimlab.db")
 	}
-	o.maxBody = scimserver.DefaultMaxBodyBytes
-	o.logRetention = scimserver.DefaultLogRetention
+	o.MaxBody = scimserver.DefaultMaxBodyBytes
+	o.LogRetention = scimserver.DefaultLogRetention
 	s := &servedApp{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(s.stderr, nil))
-	a, err := startApp(context.Background(), o, getenv, logger)
+	a, err := app.Start(context.Background(), o, getenv, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.app = a
-	events, cancelEvents := a.srv.Subscribe(1024)
+	s.App, s.log = a, logger
+	events, cancelEvents := a.Subscribe(1024)
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
 		logEvents(logger, events)
 	}()
-	shown := printBanner(s.stdout, a)
+	shown := printBanner(s.stdout, a, o.Strict)
+	changesCtx, stopChanges := context.WithCancel(context.Background())
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
-		reportTunnel(s.stdout, a, shown)
+		reportTunnel(s.stdout, a, a.TunnelChanges(changesCtx), shown)
 	}()
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
-			a.close()
+			a.Close()
+			stopChanges()
 			cancelEvents()
 			<-logged
 			<-reported
@@ -317,22 +320,22 @@ func TestTunnelNoTokenIsLocalOnly(t *testing.T) {
 	}
 
 	// The console gets the same answer.
-	a := serveApp(t, appOptions{}, noEnv)
-	st := a.tunnel.Status()
+	a := serveApp(t, app.Options{}, noEnv)
+	st := a.TunnelStatus()
 	if st.State != tunnel.Off || st.Mode != tunnel.ModeLocalOnly || st.Reason != tunnel.ReasonNoToken {
 		t.Errorf("status %+v, want local only for want of a token", st)
 	}
-	if a.PublicBaseURL() != "" || a.BaseURL() != a.localURL {
-		t.Errorf("public %q, base %q; want no public URL and the local one %q", a.PublicBaseURL(), a.BaseURL(), a.localURL)
+	if a.PublicBaseURL() != "" || a.BaseURL() != a.LocalURL() {
+		t.Errorf("public %q, base %q; want no public URL and the local one %q", a.PublicBaseURL(), a.BaseURL(), a.LocalURL())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deps := consoleDeps(ctx, a.app, a.logger)
-	if deps.PublicURL() != "" || deps.LocalURL != a.localURL || deps.TunnelNow().Mode != tunnel.ModeLocalOnly {
+	deps := a.ConsoleDeps(ctx, a.log)
+	if deps.PublicURL() != "" || deps.LocalURL != a.LocalURL() || deps.TunnelNow().Mode != tunnel.ModeLocalOnly {
 		t.Errorf("console deps: public %q, local %q, tunnel %+v", deps.PublicURL(), deps.LocalURL, deps.TunnelNow())
 	}
 	screen, _ := renderConsole(t, deps)
-	if !strings.Contains(screen, a.localURL) || !strings.Contains(screen, "local only") {
+	if !strings.Contains(screen, a.LocalURL()) || !strings.Contains(screen, "local only") {
 		t.Errorf("console does not show the local URL as local only:\n%s", screen)
 	}
 }
@@ -361,8 +364,8 @@ func TestTunnelNoTunnelFlagWinsOverToken(t *testing.T) {
 
 	// Not even an attempt: the dialer that would carry it is never used.
 	d := newRefusingDialer(ngrokTokenEnv)
-	a := serveApp(t, appOptions{noTunnel: true, ngrokDialer: d}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
-	if st := a.tunnel.Status(); st.Mode != tunnel.ModeLocalOnly || st.State != tunnel.Off {
+	a := serveApp(t, app.Options{NoTunnel: true, NgrokDialer: d}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	if st := a.TunnelStatus(); st.Mode != tunnel.ModeLocalOnly || st.State != tunnel.Off {
 		t.Errorf("status %+v, want local only", st)
 	}
 	if n := d.calls.Load(); n != 0 {
@@ -374,12 +377,12 @@ func TestTunnelNoTunnelFlagWinsOverToken(t *testing.T) {
 func TestTunnelUnreachableServiceFailsAndLocalServerAnswers(t *testing.T) {
 	useConfigDir(t)
 	addr := closedAddr(t)
-	a := serveApp(t, appOptions{ngrokConnectURL: addr}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
-	if status := serviceProviderConfig(t, a.localURL, a.Token()); status != 200 {
+	a := serveApp(t, app.Options{NgrokConnectURL: addr}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	if status := serviceProviderConfig(t, a.LocalURL(), a.Token()); status != 200 {
 		t.Fatalf("local server while connecting: %d", status)
 	}
 
-	st := waitStatus(t, a.app, hasFailed)
+	st := waitStatus(t, a.App, hasFailed)
 	wantReason := "cannot reach " + addr + ": connection refused"
 	if st.Mode != tunnel.ModeNgrok || st.Reason != wantReason {
 		t.Errorf("status %+v, want ngrok failing with %q", st, wantReason)
@@ -388,16 +391,16 @@ func TestTunnelUnreachableServiceFailsAndLocalServerAnswers(t *testing.T) {
 		t.Errorf("hint %q does not reassure about the local server", st.Hint)
 	}
 	waitOutput(t, a.stdout, ": "+wantReason)
-	if status := serviceProviderConfig(t, a.localURL, a.Token()); status != 200 {
+	if status := serviceProviderConfig(t, a.LocalURL(), a.Token()); status != 200 {
 		t.Fatalf("local server after the tunnel failed: %d", status)
 	}
-	if a.PublicBaseURL() != "" || a.BaseURL() != a.localURL {
+	if a.PublicBaseURL() != "" || a.BaseURL() != a.LocalURL() {
 		t.Errorf("public %q, base %q while the tunnel is down", a.PublicBaseURL(), a.BaseURL())
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deps := consoleDeps(ctx, a.app, a.logger)
+	deps := a.ConsoleDeps(ctx, a.log)
 	if now := deps.TunnelNow(); now.Reason != wantReason || deps.PublicURL() != "" {
 		t.Errorf("console deps: tunnel %+v, public %q", now, deps.PublicURL())
 	}
@@ -414,13 +417,13 @@ func TestTunnelRejectedTokenNamesItsSource(t *testing.T) {
 	tests := []struct {
 		name   string
 		token  string
-		opts   appOptions
+		opts   app.Options
 		env    func(string) string
 		config bool
 		save   bool
 		source string
 	}{
-		{name: "flag", token: ngrokTokenFlag, opts: appOptions{ngrokToken: ngrokTokenFlag}, env: envWith("NGROK_AUTHTOKEN", ngrokTokenEnv), source: "--ngrok-token"},
+		{name: "flag", token: ngrokTokenFlag, opts: app.Options{NgrokToken: ngrokTokenFlag}, env: envWith("NGROK_AUTHTOKEN", ngrokTokenEnv), source: "--ngrok-token"},
 		{name: "environment", token: ngrokTokenEnv, env: envWith("NGROK_AUTHTOKEN", ngrokTokenEnv), config: true, source: "NGROK_AUTHTOKEN"},
 		{name: "config file", token: ngrokTokenConfig, env: noEnv, config: true, source: "the config file"},
 		{name: "saved from the console", token: ngrokTokenSaved, env: noEnv, save: true, source: "the config file"},
@@ -435,17 +438,17 @@ func TestTunnelRejectedTokenNamesItsSource(t *testing.T) {
 			}
 			d := newRefusingDialer(tc.token)
 			o := tc.opts
-			o.ngrokDialer = d
+			o.NgrokDialer = d
 			a := serveApp(t, o, tc.env)
 			if tc.save {
 				if err := a.SaveNgrokToken(tc.token); err != nil {
 					t.Fatal(err)
 				}
 			}
-			waitReporterListening(t, a.app)
+			waitConnecting(t, a.App)
 			d.letGo()
 
-			st := waitStatus(t, a.app, hasFailed)
+			st := waitStatus(t, a.App, hasFailed)
 			want := "ngrok rejected the auth token (ERR_NGROK_107): check " + tc.source
 			if st.State != tunnel.Failed || st.Reason != want || st.Code != "ERR_NGROK_107" {
 				t.Errorf("status %+v, want failed with %q", st, want)
@@ -454,7 +457,7 @@ func TestTunnelRejectedTokenNamesItsSource(t *testing.T) {
 				t.Errorf("a refused token is retried on its own: %+v", st)
 			}
 			waitOutput(t, a.stdout, "tunnel: failed: "+want)
-			if status := serviceProviderConfig(t, a.localURL, a.Token()); status != 200 {
+			if status := serviceProviderConfig(t, a.LocalURL(), a.Token()); status != 200 {
 				t.Fatalf("local server after the refusal: %d", status)
 			}
 
@@ -462,7 +465,7 @@ func TestTunnelRejectedTokenNamesItsSource(t *testing.T) {
 			before := d.calls.Load()
 			a.RetryTunnel()
 			waitUntil(t, "a new attempt after RetryTunnel", func() bool { return d.calls.Load() > before })
-			waitStatus(t, a.app, func(st tunnel.Status) bool { return st.State == tunnel.Failed && st.Reason == want })
+			waitStatus(t, a.App, func(st tunnel.Status) bool { return st.State == tunnel.Failed && st.Reason == want })
 
 			a.stop()
 			mustNotLeak(t, tc.token, a.stdout, a.stderr)
@@ -502,7 +505,7 @@ func TestPublicURLShownEverywhere(t *testing.T) {
 	}
 
 	// A URL that already ends in the SCIM path is not extended twice.
-	a := serveApp(t, appOptions{publicURL: origin + "/scim/v2/"}, noEnv)
+	a := serveApp(t, app.Options{PublicURL: origin + "/scim/v2/"}, noEnv)
 	if a.BaseURL() != base || a.PublicBaseURL() != base {
 		t.Errorf("base %q, public %q, want %q", a.BaseURL(), a.PublicBaseURL(), base)
 	}
@@ -512,12 +515,12 @@ func TestPublicURLShownEverywhere(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deps := consoleDeps(ctx, a.app, a.logger)
-	if deps.PublicURL() != base || deps.LocalURL != a.localURL || deps.TunnelNow().Mode != tunnel.ModePublicURL {
+	deps := a.ConsoleDeps(ctx, a.log)
+	if deps.PublicURL() != base || deps.LocalURL != a.LocalURL() || deps.TunnelNow().Mode != tunnel.ModePublicURL {
 		t.Errorf("console deps: public %q, local %q, tunnel %+v", deps.PublicURL(), deps.LocalURL, deps.TunnelNow())
 	}
 	screen, title := renderConsole(t, deps)
-	if !strings.Contains(screen, base) || !strings.Contains(screen, a.localURL) || strings.Contains(screen, "local only") {
+	if !strings.Contains(screen, base) || !strings.Contains(screen, a.LocalURL()) || strings.Contains(screen, "local only") {
 		t.Errorf("console does not show the public URL with the local one beside it:\n%s", screen)
 	}
 	if !strings.Contains(title, base) {
@@ -558,10 +561,10 @@ func TestPublicURLChangeWarnsThatTheIdPPointsAtTheOldURL(t *testing.T) {
 	same.stop()
 
 	// The console warns too, on its own, without serve's output.
-	a := serveApp(t, appOptions{publicURL: "https://other.example.com"}, noEnv)
+	a := serveApp(t, app.Options{PublicURL: "https://other.example.com"}, noEnv)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deps := consoleDeps(ctx, a.app, a.logger)
+	deps := a.ConsoleDeps(ctx, a.log)
 	warn := deps.URLWarning()
 	if !strings.Contains(warn, "Okta/Entra still point at the old URL") || !strings.Contains(warn, "https://new.example.com and is now https://other.example.com") {
 		t.Errorf("console warning %q", warn)
@@ -591,17 +594,17 @@ func TestTunnelDomainIsRemembered(t *testing.T) {
 
 	// The next start publishes on it without --domain, and so does a token saved later.
 	addr := closedAddr(t)
-	a := serveApp(t, appOptions{ngrokConnectURL: addr}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
-	if st := waitStatus(t, a.app, hasFailed); st.Domain != domain {
+	a := serveApp(t, app.Options{NgrokConnectURL: addr}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	if st := waitStatus(t, a.App, hasFailed); st.Domain != domain {
 		t.Errorf("tunnel status %+v, want domain %s", st, domain)
 	}
 	a.stop()
 
-	b := serveApp(t, appOptions{ngrokConnectURL: addr}, noEnv)
+	b := serveApp(t, app.Options{NgrokConnectURL: addr}, noEnv)
 	if err := b.SaveNgrokToken(ngrokTokenSaved); err != nil {
 		t.Fatal(err)
 	}
-	if st := waitStatus(t, b.app, hasFailed); st.Domain != domain || st.Mode != tunnel.ModeNgrok {
+	if st := waitStatus(t, b.App, hasFailed); st.Domain != domain || st.Mode != tunnel.ModeNgrok {
 		t.Errorf("tunnel status after saving a token %+v, want ngrok on %s", st, domain)
 	}
 	if got := loadConfig(t, cfgPath); got.Domain != domain || got.NgrokAuthToken != ngrokTokenSaved {
@@ -615,8 +618,8 @@ func TestTunnelSaveNgrokTokenRestartsTheTunnel(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := closedAddr(t)
-	a := serveApp(t, appOptions{ngrokConnectURL: addr}, noEnv)
-	if st := a.tunnel.Status(); st.Mode != tunnel.ModeLocalOnly {
+	a := serveApp(t, app.Options{NgrokConnectURL: addr}, noEnv)
+	if st := a.TunnelStatus(); st.Mode != tunnel.ModeLocalOnly {
 		t.Fatalf("before the token: %+v", st)
 	}
 	if err := a.SaveNgrokToken("  \n"); err == nil {
@@ -638,12 +641,12 @@ func TestTunnelSaveNgrokTokenRestartsTheTunnel(t *testing.T) {
 	}
 
 	wantReason := "cannot reach " + addr + ": connection refused"
-	st := waitStatus(t, a.app, hasFailed)
+	st := waitStatus(t, a.App, hasFailed)
 	if st.Mode != tunnel.ModeNgrok || st.Reason != wantReason {
 		t.Errorf("status %+v, want ngrok failing with %q", st, wantReason)
 	}
 	waitOutput(t, a.stdout, ": "+wantReason)
-	if status := serviceProviderConfig(t, a.localURL, a.Token()); status != 200 {
+	if status := serviceProviderConfig(t, a.LocalURL(), a.Token()); status != 200 {
 		t.Fatalf("local server after the restart: %d", status)
 	}
 	a.stop()
@@ -652,14 +655,14 @@ func TestTunnelSaveNgrokTokenRestartsTheTunnel(t *testing.T) {
 	// With --no-tunnel the token is kept for later, but this run stays local.
 	cfgPath = useConfigDir(t)
 	d := newRefusingDialer(ngrokTokenSaved)
-	b := serveApp(t, appOptions{noTunnel: true, ngrokDialer: d}, noEnv)
+	b := serveApp(t, app.Options{NoTunnel: true, NgrokDialer: d}, noEnv)
 	if err := b.SaveNgrokToken(ngrokTokenSaved); err != nil {
 		t.Fatal(err)
 	}
 	if got := loadConfig(t, cfgPath).NgrokAuthToken; got != ngrokTokenSaved {
 		t.Error("token not saved under --no-tunnel")
 	}
-	if st := b.tunnel.Status(); st.Mode != tunnel.ModeLocalOnly || d.calls.Load() != 0 {
+	if st := b.TunnelStatus(); st.Mode != tunnel.ModeLocalOnly || d.calls.Load() != 0 {
 		t.Errorf("--no-tunnel run after saving a token: %+v, %d dials", st, d.calls.Load())
 	}
 }
@@ -671,12 +674,12 @@ func TestLoopbackRecordsWhichRequestsCameThroughTheTunnel(t *testing.T) {
 	if err := tunnel.SaveConfig(cfgPath, tunnel.Config{LastPublicURL: "https://idp-facing.example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	a := serveApp(t, appOptions{tunnelMode: "loopback"}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
-	st := waitStatus(t, a.app, func(st tunnel.Status) bool { return st.State == tunnel.Online })
+	a := serveApp(t, app.Options{TunnelMode: "loopback"}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	st := waitStatus(t, a.App, func(st tunnel.Status) bool { return st.State == tunnel.Online })
 	if st.Mode != tunnel.ModeLoopback || !strings.HasPrefix(st.PublicURL, "http://127.0.0.1:") {
 		t.Fatalf("status %+v", st)
 	}
-	viaTunnel := scimBase(st.PublicURL)
+	viaTunnel := st.PublicURL + scimserver.BasePath
 	if a.PublicBaseURL() != viaTunnel || a.BaseURL() != viaTunnel {
 		t.Errorf("public %q, base %q, want %q", a.PublicBaseURL(), a.BaseURL(), viaTunnel)
 	}
@@ -689,19 +692,24 @@ func TestLoopbackRecordsWhichRequestsCameThroughTheTunnel(t *testing.T) {
 	if status, body := call(t, "GET", viaTunnel+"/Users?count=1", a.Token(), ""); status != 200 {
 		t.Fatalf("through the tunnel: %d %s", status, body)
 	}
-	if status, body := call(t, "GET", a.localURL+"/Groups?count=1", a.Token(), ""); status != 200 {
+	if status, body := call(t, "GET", a.LocalURL()+"/Groups?count=1", a.Token(), ""); status != 200 {
 		t.Fatalf("local: %d %s", status, body)
 	}
-	var reqs []*store.Request
+	db, err := store.Open(context.Background(), a.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var reqs []*exchange.Record
 	waitUntil(t, "both requests in the log", func() bool {
 		var err error
-		reqs, err = a.db.ListRequests(context.Background(), 0, 10)
+		reqs, err = db.ListRequests(context.Background(), 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return len(reqs) >= 2
 	})
-	byPath := map[string]*store.Request{}
+	byPath := map[string]*exchange.Record{}
 	for _, r := range reqs {
 		byPath[r.Path] = r
 	}

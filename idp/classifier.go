@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // Limits on what the classifier remembers, so a long session or an import of 50,000
@@ -32,8 +34,8 @@ type Classifier struct {
 	names Names
 
 	// idp and flavour are remembered once recognised: a session usually has one IdP.
-	idp     IdP
-	flavour string
+	idp     exchange.IdP
+	flavour exchange.Flavour
 
 	users   *capped[userInfo]
 	groups  *capped[string]
@@ -49,7 +51,7 @@ type Classifier struct {
 	last            time.Time
 	pendingSince    time.Time
 	testOK          time.Time
-	testIdP         IdP
+	testIdP         exchange.IdP
 	sawProvisioning bool
 	failStreak      int
 }
@@ -69,7 +71,7 @@ type lookupInfo struct {
 type createdUser struct {
 	name string
 	at   time.Time
-	idp  IdP
+	idp  exchange.IdP
 }
 
 // NewClassifier returns a Classifier with no history.
@@ -95,15 +97,16 @@ func (c *Classifier) SetNames(n Names) {
 	c.names = n
 }
 
-// Annotate classifies one exchange and updates what the classifier has learned.
-func (c *Classifier) Annotate(ex Exchange) Annotation {
+// Annotate classifies one exchange and updates what the classifier has learned. It
+// reads rec and does not keep it.
+func (c *Classifier) Annotate(ex *exchange.Record) exchange.Annotation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := parseExchange(ex)
 
-	var a Annotation
+	var a exchange.Annotation
 	a.IdP = c.recognise(r)
-	if a.IdP == Okta {
+	if a.IdP == exchange.Okta {
 		a.Flavour = c.learnFlavour(r, &a)
 	}
 	c.classify(&a, r)
@@ -113,25 +116,25 @@ func (c *Classifier) Annotate(ex Exchange) Annotation {
 }
 
 // recognise applies per-request evidence first, then the remembered IdP.
-func (c *Classifier) recognise(r *rx) IdP {
+func (c *Classifier) recognise(r *rx) exchange.IdP {
 	p, foreign := uaEvidence(r.ua)
-	if p == Unknown {
+	if p == exchange.Unknown {
 		p = shapeEvidence(r)
 	}
-	if p != Unknown {
+	if p != exchange.Unknown {
 		c.idp = p
 		return p
 	}
 	if foreign {
-		return Unknown
+		return exchange.Unknown
 	}
-	if c.idp != Unknown {
+	if c.idp != exchange.Unknown {
 		return c.idp
 	}
 	return weakEvidence(r)
 }
 
-func (c *Classifier) learnFlavour(r *rx, a *Annotation) string {
+func (c *Classifier) learnFlavour(r *rx, a *exchange.Annotation) exchange.Flavour {
 	var before map[string]any
 	if r.route.resource == "Users" && r.route.id != "" {
 		if d, ok := c.docs.get(docKey("Users", r.route.id)); ok {
@@ -150,26 +153,26 @@ func (c *Classifier) learnFlavour(r *rx, a *Annotation) string {
 }
 
 // track updates the timing state Pending reads.
-func (c *Classifier) track(a *Annotation, r *rx) {
+func (c *Classifier) track(a *exchange.Annotation, r *rx) {
 	t := r.ex.Time
 	if t.After(c.last) {
 		c.last = t
 	}
 	switch a.Step {
-	case StepTestConnection:
-		if !a.Failed && (a.IdP == Okta || a.IdP == Entra) {
+	case exchange.StepTestConnection:
+		if !a.Failed && (a.IdP == exchange.Okta || a.IdP == exchange.Entra) {
 			c.testOK, c.testIdP = t, a.IdP
 		}
-	case StepUserLookup, StepCreateUser, StepUpdateUser, StepDeactivateUser, StepReactivateUser,
-		StepDeleteUser, StepGroupLookup, StepCreateGroup, StepRenameGroup, StepAddMembers,
-		StepRemoveMembers, StepReplaceMembers, StepDeleteGroup:
+	case exchange.StepUserLookup, exchange.StepCreateUser, exchange.StepUpdateUser, exchange.StepDeactivateUser, exchange.StepReactivateUser,
+		exchange.StepDeleteUser, exchange.StepGroupLookup, exchange.StepCreateGroup, exchange.StepRenameGroup, exchange.StepAddMembers,
+		exchange.StepRemoveMembers, exchange.StepReplaceMembers, exchange.StepDeleteGroup:
 		c.sawProvisioning = true
 	}
-	if a.IdP == Entra {
+	if a.IdP == exchange.Entra {
 		if a.Failed {
 			c.failStreak++
 			if c.failStreak == quarantineStreak {
-				a.Hints = append(a.Hints, Hint{Code: HintEntraQuarantine, Severity: SeverityWarn,
+				a.Hints = append(a.Hints, exchange.Hint{Cause: HintEntraQuarantine, Severity: exchange.SeverityWarn,
 					Text: "Entra's last " + strconv.Itoa(quarantineStreak) + " requests all failed. When most requests fail, Entra puts the provisioning job in quarantine and slows cycles to about once a day: fix the cause, then choose Restart provisioning on the app's Provisioning overview."})
 			}
 		} else {
@@ -293,10 +296,10 @@ func (c *Classifier) userExists(id string) bool {
 // --- summaries ---
 
 // fail marks a as failed and writes "<IdP> could not <what>: <status>".
-func fail(a *Annotation, r *rx, what string) {
+func fail(a *exchange.Annotation, r *rx, what string) {
 	a.Failed = true
 	// what ends in the subject, which a body too broken to read leaves empty.
-	a.Summary = a.IdP.short() + " could not " + strings.TrimSpace(what) + ": " + statusText(r)
+	a.Summary = a.IdP.Short() + " could not " + strings.TrimSpace(what) + ": " + statusText(r)
 }
 
 // statusText is the status code and the best reason the exchange offers.

@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/quirk"
+	"github.com/scimlab/scimlab/exchange"
+
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // diagnose adds the hints that explain a failed exchange in the IdP's own terms.
-func (c *Classifier) diagnose(a *Annotation, r *rx) {
+func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 	if authFailed(r) {
 		diagnoseAuth(a, r)
 		if r.route.resource != "" && !r.route.ok {
@@ -17,11 +19,11 @@ func (c *Classifier) diagnose(a *Annotation, r *rx) {
 		return
 	}
 	switch {
-	case a.Step == StepWrongPath:
+	case a.Step == exchange.StepWrongPath:
 		a.Hints = append(a.Hints, pathHint(a.IdP, r))
 		return
-	case a.Step == StepOther && r.route.resource == "" && !r.route.base && !r.success():
-		a.Hints = append(a.Hints, Hint{Code: HintPathUnknown, Severity: SeverityInfo,
+	case a.Step == exchange.StepOther && r.route.resource == "" && !r.route.base && !r.success():
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintPathUnknown, Severity: exchange.SeverityInfo,
 			Text: r.ex.Path + " is no SCIM endpoint: scimlab serves SCIM 2.0 under " + basePath + " (Users, Groups, Schemas, ServiceProviderConfig, ResourceTypes)."})
 		return
 	}
@@ -29,33 +31,33 @@ func (c *Classifier) diagnose(a *Annotation, r *rx) {
 		return
 	}
 	switch {
-	case a.IdP == Entra && r.status == http.StatusNotFound && r.method() == http.MethodGet && r.route.id == "" && r.filter.ok:
+	case a.IdP == exchange.Entra && r.status == http.StatusNotFound && r.method() == http.MethodGet && r.route.id == "" && r.filter.ok:
 		text := "Entra treats a 404 to a filter query as a failure: a SCIM server must answer 200 with an empty list (totalResults 0) when nothing matches."
-		if a.Step == StepTestConnection {
+		if a.Step == exchange.StepTestConnection {
 			text += " Entra's Test Connection fails on exactly this."
 		}
-		a.Hints = append(a.Hints, Hint{Code: HintEntraFilter404, Severity: SeverityError, Text: text})
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintEntraFilter404, Severity: exchange.SeverityError, Text: text})
 	case r.status == http.StatusConflict:
 		a.Hints = append(a.Hints, conflictHint(a, r))
 	case r.status >= 500:
-		a.Hints = append(a.Hints, Hint{Code: HintServerError, Severity: SeverityError,
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintServerError, Severity: exchange.SeverityError,
 			Text: "scimlab failed with " + statusText(r) + ". " + consequence(a.IdP, true)})
-	case r.status == http.StatusBadRequest && len(refusable(r.ex.Quirks)) > 0:
-		a.Hints = append(a.Hints, strictHint(a.IdP, refusable(r.ex.Quirks)))
-	case a.Step == StepUserLookup && r.status == http.StatusNotFound:
+	case r.ex.Strict && r.ex.RefusedBy != "":
+		a.Hints = append(a.Hints, strictHint(a.IdP, r.ex.RefusedBy))
+	case a.Step == exchange.StepUserLookup && r.status == http.StatusNotFound:
 		// Already explained where the lookup was classified.
 	default:
-		a.Hints = append(a.Hints, Hint{Code: HintRejected, Severity: SeverityWarn,
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
 			Text: "scimlab refused the request with " + statusText(r) + ". " + consequence(a.IdP, false)})
 	}
 }
 
 // consequence says what the IdP does after a failure and where the admin sees it.
-func consequence(p IdP, serverFault bool) string {
+func consequence(p exchange.IdP, serverFault bool) string {
 	switch p {
-	case Okta:
+	case exchange.Okta:
 		return "Okta marks the task failed and lists it under Dashboard → Tasks (and the app's provisioning errors); fix the cause, then choose Retry there."
-	case Entra:
+	case exchange.Entra:
 		s := "Entra records the failure in Provisioning logs (Monitor → Provisioning logs) and retries the object in the next cycle"
 		if serverFault {
 			s += ", less and less often; if most requests fail it quarantines the job"
@@ -65,52 +67,35 @@ func consequence(p IdP, serverFault bool) string {
 	return "The client will report the error; fix the cause and retry."
 }
 
-func conflictHint(a *Annotation, r *rx) Hint {
+func conflictHint(a *exchange.Annotation, r *rx) exchange.Hint {
 	noun, attr := "user", "userName"
 	if r.route.resource == "Groups" {
 		noun, attr = "group", "displayName"
 	}
 	text := "A " + noun + " with this " + attr + " already exists in scimlab. "
 	switch a.IdP {
-	case Okta:
+	case exchange.Okta:
 		text += "Okta stops provisioning this " + noun + " and lists the error under Dashboard → Tasks. Okta links instead of creating when its lookup (filter " + attr + " eq) finds the existing " + noun + ": check that the existing " + attr + " matches exactly, or delete it in scimlab, then Retry."
 		if noun == "group" {
 			text = "A group with this displayName already exists in scimlab. In Push Groups, choose Link to the existing group instead of creating it, or delete it in scimlab and push again."
 		}
-	case Entra:
+	case exchange.Entra:
 		text += "Entra records an export failure and retries every cycle. Entra matches on " + attr + " (and externalId for users) before creating: check Mappings → Matching attributes, or delete the existing " + noun + " in scimlab, then Provision on demand."
 	default:
 		text += "The client should have found it with a filter query before creating it."
 	}
-	return Hint{Code: HintConflict, Severity: SeverityWarn, Text: text}
+	return exchange.Hint{Cause: HintConflict, Severity: exchange.SeverityWarn, Text: text}
 }
 
-// refusable drops the quirks a strict server lets through: they ride along on requests
-// refused for something else (every Entra request lacks a User-Agent) and explain nothing.
-func refusable(quirks []string) []string {
-	var out []string
-	for _, q := range quirks {
-		switch quirk.Quirk(q) {
-		case quirk.MissingUserAgent, quirk.MembershipInUserBody, quirk.MemberRemoveByValue:
-		default:
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
-func strictHint(p IdP, quirks []string) Hint {
-	parts := make([]string, 0, len(quirks))
-	for _, q := range quirks {
-		info := quirk.Describe(quirk.Quirk(q))
-		parts = append(parts, info.What+" ("+info.Strict+")")
-	}
+// strictHint explains a strict-mode refusal by the one quirk that caused it.
+func strictHint(p exchange.IdP, q quirk.Quirk) exchange.Hint {
+	info := quirk.Describe(q)
 	who := p.Title()
-	if p == Unknown {
+	if p == exchange.Unknown {
 		who = "the client"
 	}
-	return Hint{Code: HintStrictRejected, Severity: SeverityWarn,
-		Text: "Strict RFC mode refused what " + who + " really sends: " + strings.Join(parts, "; ") + ". Production apps must accept it; switch scimlab to tolerant mode to rehearse against such an app."}
+	return exchange.Hint{Cause: HintStrictRejected, Severity: exchange.SeverityWarn,
+		Text: "Strict RFC mode refused what " + who + " really sends: " + info.What + " (" + info.Strict + "). Production apps must accept it; switch scimlab to tolerant mode to rehearse against such an app."}
 }
 
 // authFailed reports a refusal of the credential.
@@ -118,112 +103,121 @@ func authFailed(r *rx) bool {
 	if r.status == http.StatusUnauthorized {
 		return true
 	}
-	switch r.ex.Auth {
-	case "missing", "scheme", "bad-token":
-		return !r.success() && r.status != http.StatusNotFound
-	}
-	return false
+	return r.ex.Auth.Refused() && !r.success() && r.status != http.StatusNotFound
 }
 
 // tokenPlace says where the admin pastes the token in each IdP's console.
-func tokenPlace(p IdP) string {
+func tokenPlace(p exchange.IdP) string {
 	switch p {
-	case Okta:
+	case exchange.Okta:
 		return "In Okta, open the SCIM app → Provisioning → Integration → Edit: Authentication Mode \"HTTP Header\" and the token in the Authorization field (catalog templates: the OAuth Bearer Token field), then Test Connector Configuration (Test API Credentials)."
-	case Entra:
+	case exchange.Entra:
 		return "In Entra, open the enterprise app → Provisioning → Admin Credentials: paste the token into Secret Token, then Test Connection."
 	}
 	return "Configure the client to send \"Authorization: Bearer <token>\" with the token scimlab shows."
 }
 
-func tokenField(p IdP) string {
+func tokenField(p exchange.IdP) string {
 	switch p {
-	case Okta:
+	case exchange.Okta:
 		return "Okta's token field"
-	case Entra:
+	case exchange.Entra:
 		return "Entra's Secret Token field"
 	}
 	return "the client's token field"
 }
 
-// diagnoseAuth turns a 401 into its cause. The Authorization header is redacted, but the
-// scheme words that stay and the server's ErrorDetail tell the usual mistakes apart.
-func diagnoseAuth(a *Annotation, r *rx) {
-	a.Step = StepAuthFailure
+// diagnoseAuth turns a 401 into its cause, from the server's verdict on the shape of
+// the Authorization header (exchange.Auth), which it read before redacting the header.
+func diagnoseAuth(a *exchange.Annotation, r *rx) {
+	a.Step = exchange.StepAuthFailure
 	a.Failed = true
-	who := a.IdP.short()
-	if a.IdP == Unknown {
+	who := a.IdP.Short()
+	if a.IdP == exchange.Unknown {
 		who = "the client"
 	}
-	var words []string
-	if r.ex.Header != nil {
-		words = strings.Fields(strings.Join(r.ex.Header.Values("Authorization"), " "))
+	add := func(cause exchange.Cause, sev exchange.Severity, text string) {
+		a.Hints = append(a.Hints, exchange.Hint{Cause: cause, Severity: sev, Text: text})
 	}
-	detail := strings.ToLower(r.ex.ErrorDetail)
-	firstIs := func(i int, w string) bool {
-		return len(words) > i && strings.EqualFold(strings.TrimSuffix(words[i], ":"), w)
-	}
-	add := func(code, sev, text string) { a.Hints = append(a.Hints, Hint{Code: code, Severity: sev, Text: text}) }
 
-	if isOktaSpecTest(r.ua) && r.ex.Auth == "scheme" && !firstIs(0, "Bearer") {
+	if isOktaSpecTest(r.ua) && r.ex.Auth == exchange.AuthBare {
 		a.Failed = false
 		a.Summary = "Okta spec test: a request with an invalid token was refused, as the test expects"
-		add(HintSpecTest, SeverityInfo, "Okta's SCIM spec test sends one request with a made-up Authorization value and expects 401; nothing to fix.")
+		add(HintSpecTest, exchange.SeverityInfo, "Okta's SCIM spec test sends one request with a made-up Authorization value and expects 401; nothing to fix.")
 		return
 	}
-	switch {
-	case r.ex.Auth == "missing" || (len(words) == 0 && r.ex.Auth != "bad-token" && r.ex.Auth != "scheme"):
+	switch r.ex.Auth {
+	case exchange.AuthMissing:
 		a.Summary = "401: " + who + " sent no Authorization header"
 		text := who + " sent no Authorization header. "
-		if a.IdP == Entra {
+		if a.IdP == exchange.Entra {
 			text = "Entra sent no Authorization header; Entra always sends one, so something between Entra and scimlab (a proxy or firewall) removed it. "
 		}
-		add(HintAuthMissing, SeverityError, capitalise(text)+tokenPlace(a.IdP))
-	case r.ex.Auth == "scheme" && len(words) >= 2 && !firstIs(0, "Bearer"):
-		scheme := strings.TrimSuffix(words[0], ":")
+		add(HintAuthMissing, exchange.SeverityError, capitalise(text)+tokenPlace(a.IdP))
+	case exchange.AuthBasic, exchange.AuthScheme:
+		scheme := "Basic"
+		if r.ex.Auth == exchange.AuthScheme {
+			scheme = authScheme(r)
+		}
 		a.Summary = "401: " + who + " used " + scheme + " authentication, not a bearer token"
 		text := capitalise(who) + " sent \"Authorization: " + scheme + " …\"; scimlab accepts only \"Authorization: Bearer <token>\". "
-		if a.IdP == Okta && strings.EqualFold(scheme, "Basic") {
+		if a.IdP == exchange.Okta && r.ex.Auth == exchange.AuthBasic {
 			text += "The app is set to Basic Auth: switch Authentication Mode to HTTP Header. "
 		}
-		add(HintAuthScheme, SeverityError, text+tokenPlace(a.IdP))
-	case r.ex.Auth == "scheme" && strings.Contains(detail, "more than one"):
+		add(HintAuthScheme, exchange.SeverityError, text+tokenPlace(a.IdP))
+	case exchange.AuthSeveral:
 		a.Summary = "401: " + who + " sent more than one Authorization header"
-		add(HintAuthScheme, SeverityError, capitalise(who)+" sent several Authorization headers; send exactly one. "+tokenPlace(a.IdP))
-	case r.ex.Auth == "scheme":
+		add(HintAuthScheme, exchange.SeverityError, capitalise(who)+" sent several Authorization headers; send exactly one. "+tokenPlace(a.IdP))
+	case exchange.AuthBare:
 		a.Summary = "401: " + who + " sent the token without \"Bearer\""
 		text := capitalise(who) + " sent a bare token in the Authorization header, without the word \"Bearer\". "
-		if a.IdP == Okta {
+		if a.IdP == exchange.Okta {
 			text += "The \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there, or use the OAuth Bearer Token template or an App Integration Wizard app with HTTP Header mode, which add \"Bearer\" themselves. "
 		}
-		add(HintAuthNoScheme, SeverityError, text+tokenPlace(a.IdP))
-	case firstIs(0, "Bearer") && firstIs(1, "Bearer") || strings.Contains(detail, `"bearer" twice`) || strings.Contains(detail, "bearer bearer"):
+		add(HintAuthNoScheme, exchange.SeverityError, text+tokenPlace(a.IdP))
+	case exchange.AuthDoubleBearer:
 		a.Summary = "401: the word Bearer was pasted into " + tokenField(a.IdP)
-		add(HintAuthDoubleBearer, SeverityError, capitalise(who)+" sent \"Authorization: Bearer Bearer …\": the word Bearer was pasted into "+tokenField(a.IdP)+" together with the token. Paste only the token; "+who+" adds \"Bearer\" itself. "+tokenPlace(a.IdP))
-	case len(words) == 1 && firstIs(0, "Bearer") || strings.Contains(detail, "carries no token"):
+		add(HintAuthDoubleBearer, exchange.SeverityError, capitalise(who)+" sent \"Authorization: Bearer Bearer …\": the word Bearer was pasted into "+tokenField(a.IdP)+" together with the token. Paste only the token; "+who+" adds \"Bearer\" itself. "+tokenPlace(a.IdP))
+	case exchange.AuthEmpty:
 		a.Summary = "401: " + tokenField(a.IdP) + " is empty"
-		add(HintAuthEmptyToken, SeverityError, capitalise(who)+" sent \"Bearer\" with no token after it: "+tokenField(a.IdP)+" is empty. "+tokenPlace(a.IdP))
-	case r.ex.PreviousTokenUsed || strings.Contains(detail, "previous token"):
+		add(HintAuthEmptyToken, exchange.SeverityError, capitalise(who)+" sent \"Bearer\" with no token after it: "+tokenField(a.IdP)+" is empty. "+tokenPlace(a.IdP))
+	case exchange.AuthPrevious:
 		a.Summary = "401: " + who + " still sends the token from before the rotation"
-		add(HintAuthOldToken, SeverityError, capitalise(who)+" sent scimlab's previous token, which stopped working when the token was rotated. Paste the new token. "+tokenPlace(a.IdP))
-	case a.IdP != Okta && len(words) >= 2 && strings.HasPrefix(words[1], "eyJ"):
-		a.Summary = "401: Entra sent its own token; the Secret Token field is blank"
-		add(HintAuthEntraJWT, SeverityError, "Entra sent a Microsoft Entra JWT instead of scimlab's token: that happens when Secret Token is left blank. "+tokenPlace(Entra))
+		add(HintAuthOldToken, exchange.SeverityError, capitalise(who)+" sent scimlab's previous token, which stopped working when the token was rotated. Paste the new token. "+tokenPlace(a.IdP))
+	case exchange.AuthJWT:
+		if a.IdP == exchange.Entra {
+			a.Summary = "401: Entra sent its own token; the Secret Token field is blank"
+			add(HintAuthEntraJWT, exchange.SeverityError, "Entra sent a Microsoft Entra JWT instead of scimlab's token: that happens when Secret Token is left blank. "+tokenPlace(exchange.Entra))
+			return
+		}
+		a.Summary = "401: " + who + " sent a JSON Web Token, not scimlab's token"
+		add(HintAuthBadToken, exchange.SeverityError, capitalise(who)+" sent a JSON Web Token (an OAuth access token) where scimlab expects its own static token: configure the client for a static bearer token, not OAuth. "+tokenPlace(a.IdP))
 	default:
 		switch a.IdP {
-		case Okta:
+		case exchange.Okta:
 			a.Summary = "401: the token pasted in Okta does not match"
-		case Entra:
+		case exchange.Entra:
 			a.Summary = "401: the Secret Token pasted in Entra does not match"
 		default:
 			a.Summary = "401: the client's token does not match"
 		}
 		text := "The bearer token does not match the one scimlab shows (copy it again: no spaces, quotes or line breaks). "
-		if strings.Contains(detail, "quotes") {
+		if r.ex.Auth == exchange.AuthQuoted {
 			text = "The token was sent inside quotation marks: paste it without them. "
 		}
-		add(HintAuthBadToken, SeverityError, text+tokenPlace(a.IdP))
+		add(HintAuthBadToken, exchange.SeverityError, text+tokenPlace(a.IdP))
 	}
+}
+
+// authScheme is the scheme word of the Authorization header, which the redaction keeps
+// ("Digest [redacted]").
+func authScheme(r *rx) string {
+	if r.ex.ReqHeaders != nil {
+		if scheme, _, ok := strings.Cut(strings.TrimSpace(r.ex.ReqHeaders.Get("Authorization")), " "); ok {
+			return scheme
+		}
+	}
+	return "another scheme"
 }
 
 func capitalise(s string) string {
@@ -235,14 +229,17 @@ func capitalise(s string) string {
 
 // pathHint explains a request that missed the SCIM routes, with the fix in the IdP's
 // console.
-func pathHint(p IdP, r *rx) Hint {
+func pathHint(p exchange.IdP, r *rx) exchange.Hint {
 	rt := r.route
 	got := r.ex.Path
 	lp := strings.ToLower(rt.prefix)
-	var code, what string
+	var (
+		code exchange.Cause
+		what string
+	)
 	switch {
 	case rt.extra && rt.prefix == basePath:
-		return Hint{Code: HintPathUnknown, Severity: SeverityWarn,
+		return exchange.Hint{Cause: HintPathUnknown, Severity: exchange.SeverityWarn,
 			Text: got + " is no SCIM path: after /" + rt.resource + " only a resource id may follow."}
 	case rt.prefix == basePath && rt.written != rt.resource:
 		code, what = HintPathExtraText, "the endpoint is spelled \""+rt.written+"\"; SCIM paths are case-sensitive (/"+rt.resource+")"
@@ -261,15 +258,15 @@ func pathHint(p IdP, r *rx) Hint {
 	default:
 		code, what = HintPathMissingBase, "the base URL's path is "+rt.prefix+"; it must be /scim/v2"
 	}
-	return Hint{Code: code, Severity: SeverityError,
+	return exchange.Hint{Cause: code, Severity: exchange.SeverityError,
 		Text: "Requests arrive at " + got + ": " + what + ". " + baseURLFix(p)}
 }
 
-func baseURLFix(p IdP) string {
+func baseURLFix(p exchange.IdP) string {
 	switch p {
-	case Okta:
+	case exchange.Okta:
 		return "In Okta, SCIM connector base URL (SCIM 2.0 Base URL in catalog apps) must end with /scim/v2: <scimlab URL>/scim/v2, under Provisioning → Integration → Edit."
-	case Entra:
+	case exchange.Entra:
 		return "In Entra, Tenant URL must be .../scim/v2 (<scimlab URL>/scim/v2), under Provisioning → Admin Credentials."
 	}
 	return "Give the client <scimlab URL>/scim/v2 as its base URL."

@@ -4,14 +4,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/scim/quirk"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // unauthorized builds a refused request with the given (redacted) Authorization header.
-func unauthorized(target, ua, authz, auth, detail string) Exchange {
+func unauthorized(target, ua, authz string, auth exchange.Auth, detail string) *exchange.Record {
 	ex := req("GET", target, ua, "", 401, `{"status":"401","detail":"unauthorized"}`)
-	ex.Header.Del("Authorization")
+	ex.ReqHeaders.Del("Authorization")
 	if authz != "" {
-		ex.Header.Set("Authorization", authz)
+		ex.ReqHeaders.Set("Authorization", authz)
 	}
 	ex.Auth, ex.ErrorDetail = auth, detail
 	return ex
@@ -24,128 +28,150 @@ const (
 
 // TestDiagnostics has one case per diagnostic a single exchange can trigger.
 func TestDiagnostics(t *testing.T) {
-	with := func(ex Exchange, f func(*Exchange)) Exchange { f(&ex); return ex }
+	with := func(ex *exchange.Record, f func(*exchange.Record)) *exchange.Record { f(ex); return ex }
 	tests := []struct {
 		name     string
-		prior    []Exchange
+		prior    []*exchange.Record
 		names    Names
-		ex       Exchange
-		step     StepKind
-		code     string
-		severity string
+		ex       *exchange.Record
+		step     exchange.Step
+		code     exchange.Cause
+		severity exchange.Severity
 		failed   bool
 		summary  string
 		text     string // a substring of the hint's text
+		notText  string // a substring the hint's text must not have
 	}{
-		{name: "401 without header", ex: unauthorized(oktaTest, oktaUA, "", "missing", ""),
-			step: StepAuthFailure, code: HintAuthMissing, severity: SeverityError, failed: true,
+		{name: "401 without header", ex: unauthorized(oktaTest, oktaUA, "", exchange.AuthMissing, ""),
+			step: exchange.StepAuthFailure, code: HintAuthMissing, severity: exchange.SeverityError, failed: true,
 			summary: "401: Okta sent no Authorization header", text: "Authentication Mode \"HTTP Header\""},
-		{name: "401 Entra without header blames a proxy", ex: unauthorized(entraTest, "", "", "missing", ""),
-			step: StepAuthFailure, code: HintAuthMissing, severity: SeverityError, failed: true, text: "proxy or firewall"},
-		{name: "401 Basic scheme", ex: unauthorized(oktaTest, oktaUA, "Basic [redacted]", "scheme", ""),
-			step: StepAuthFailure, code: HintAuthScheme, severity: SeverityError, failed: true,
+		{name: "401 Entra without header blames a proxy", ex: unauthorized(entraTest, "", "", exchange.AuthMissing, ""),
+			step: exchange.StepAuthFailure, code: HintAuthMissing, severity: exchange.SeverityError, failed: true, text: "proxy or firewall"},
+		{name: "401 Basic scheme", ex: unauthorized(oktaTest, oktaUA, "Basic [redacted]", exchange.AuthBasic, ""),
+			step: exchange.StepAuthFailure, code: HintAuthScheme, severity: exchange.SeverityError, failed: true,
 			summary: "401: Okta used Basic authentication, not a bearer token", text: "switch Authentication Mode to HTTP Header"},
-		{name: "401 bare token without Bearer", ex: unauthorized(oktaTest, oktaUA, "[redacted]", "scheme", "the Authorization header has no scheme"),
-			step: StepAuthFailure, code: HintAuthNoScheme, severity: SeverityError, failed: true, text: "Header Auth"},
-		{name: "401 two Authorization headers", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", "scheme", "the request has more than one Authorization header"),
-			step: StepAuthFailure, code: HintAuthScheme, severity: SeverityError, failed: true, text: "several Authorization headers"},
-		{name: "401 Bearer Bearer seen in the header", ex: unauthorized(oktaTest, oktaUA, "Bearer Bearer [redacted]", "bad-token", ""),
-			step: StepAuthFailure, code: HintAuthDoubleBearer, severity: SeverityError, failed: true,
+		{name: "401 another scheme", ex: unauthorized(oktaTest, oktaUA, "Digest [redacted]", exchange.AuthScheme, ""),
+			step: exchange.StepAuthFailure, code: HintAuthScheme, severity: exchange.SeverityError, failed: true,
+			summary: "401: Okta used Digest authentication, not a bearer token"},
+		{name: "401 bare token without Bearer", ex: unauthorized(oktaTest, oktaUA, "[redacted]", exchange.AuthBare, ""),
+			step: exchange.StepAuthFailure, code: HintAuthNoScheme, severity: exchange.SeverityError, failed: true, text: "Header Auth"},
+		{name: "401 two Authorization headers", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthSeveral, ""),
+			step: exchange.StepAuthFailure, code: HintAuthScheme, severity: exchange.SeverityError, failed: true, text: "several Authorization headers"},
+		{name: "401 Bearer Bearer (Okta)", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthDoubleBearer, ""),
+			step: exchange.StepAuthFailure, code: HintAuthDoubleBearer, severity: exchange.SeverityError, failed: true,
 			summary: "401: the word Bearer was pasted into Okta's token field", text: "Paste only the token"},
-		{name: "401 Bearer Bearer told by the server", ex: unauthorized(entraTest, "", "Bearer [redacted]", "bad-token", `the Authorization header says "Bearer" twice: the word Bearer was pasted`),
-			step: StepAuthFailure, code: HintAuthDoubleBearer, severity: SeverityError, failed: true,
+		{name: "401 Bearer Bearer (Entra)", ex: unauthorized(entraTest, "", "Bearer [redacted]", exchange.AuthDoubleBearer, ""),
+			step: exchange.StepAuthFailure, code: HintAuthDoubleBearer, severity: exchange.SeverityError, failed: true,
 			summary: "401: the word Bearer was pasted into Entra's Secret Token field", text: "Secret Token"},
-		{name: "401 empty token", ex: unauthorized(oktaTest, oktaUA, "Bearer", "bad-token", ""),
-			step: StepAuthFailure, code: HintAuthEmptyToken, severity: SeverityError, failed: true, summary: "401: Okta's token field is empty"},
-		{name: "401 previous token after rotation", ex: with(unauthorized(oktaTest, oktaUA, "Bearer [redacted]", "bad-token", ""), func(e *Exchange) { e.PreviousTokenUsed = true }),
-			step: StepAuthFailure, code: HintAuthOldToken, severity: SeverityError, failed: true,
+		{name: "401 empty token", ex: unauthorized(oktaTest, oktaUA, "Bearer", exchange.AuthEmpty, ""),
+			step: exchange.StepAuthFailure, code: HintAuthEmptyToken, severity: exchange.SeverityError, failed: true, summary: "401: Okta's token field is empty"},
+		{name: "401 previous token after rotation", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthPrevious, ""),
+			step: exchange.StepAuthFailure, code: HintAuthOldToken, severity: exchange.SeverityError, failed: true,
 			summary: "401: Okta still sends the token from before the rotation", text: "rotated"},
-		{name: "401 previous token told by the server", ex: unauthorized(entraTest, "", "Bearer [redacted]", "bad-token", "this is scimlab's previous token, which was replaced"),
-			step: StepAuthFailure, code: HintAuthOldToken, severity: SeverityError, failed: true},
-		{name: "401 token that matches none (Okta)", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", "bad-token", ""),
-			step: StepAuthFailure, code: HintAuthBadToken, severity: SeverityError, failed: true,
+		{name: "401 token that matches none (Okta)", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthWrongToken, ""),
+			step: exchange.StepAuthFailure, code: HintAuthBadToken, severity: exchange.SeverityError, failed: true,
 			summary: "401: the token pasted in Okta does not match", text: "Test Connector Configuration"},
-		{name: "401 token that matches none (Entra)", ex: unauthorized(entraTest, "", "Bearer [redacted]", "bad-token", ""),
-			step: StepAuthFailure, code: HintAuthBadToken, severity: SeverityError, failed: true,
+		{name: "401 token that matches none (Entra)", ex: unauthorized(entraTest, "", "Bearer [redacted]", exchange.AuthWrongToken, ""),
+			step: exchange.StepAuthFailure, code: HintAuthBadToken, severity: exchange.SeverityError, failed: true,
 			summary: "401: the Secret Token pasted in Entra does not match", text: "Admin Credentials"},
-		{name: "401 quoted token", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", "bad-token", "the token was sent inside quotes"),
-			step: StepAuthFailure, code: HintAuthBadToken, severity: SeverityError, failed: true, text: "quotation marks"},
-		{name: "401 Entra's own JWT", ex: unauthorized(entraTest, "", "Bearer eyJ[redacted]", "bad-token", ""),
-			step: StepAuthFailure, code: HintAuthEntraJWT, severity: SeverityError, failed: true, text: "Secret Token is left blank"},
-		{name: "Okta spec test expects 401", ex: unauthorized("/scim/v2/Users?filter=userName%20eq%20%22X%22", "OKTA SCIM Integration", "[redacted]", "scheme", ""),
-			step: StepAuthFailure, code: HintSpecTest, severity: SeverityInfo, failed: false},
+		{name: "401 quoted token", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthQuoted, ""),
+			step: exchange.StepAuthFailure, code: HintAuthBadToken, severity: exchange.SeverityError, failed: true, text: "quotation marks"},
+		{name: "401 Entra's own JWT", ex: unauthorized(entraTest, "", "Bearer [redacted]", exchange.AuthJWT, ""),
+			step: exchange.StepAuthFailure, code: HintAuthEntraJWT, severity: exchange.SeverityError, failed: true,
+			summary: "401: Entra sent its own token; the Secret Token field is blank", text: "Secret Token is left blank"},
+		{name: "401 a JWT from Okta is an OAuth token, not Entra's", ex: unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthJWT, ""),
+			step: exchange.StepAuthFailure, code: HintAuthBadToken, severity: exchange.SeverityError, failed: true,
+			summary: "401: Okta sent a JSON Web Token, not scimlab's token", text: "not OAuth"},
+		{name: "Okta spec test expects 401", ex: unauthorized("/scim/v2/Users?filter=userName%20eq%20%22X%22", "OKTA SCIM Integration", "[redacted]", exchange.AuthBare, ""),
+			step: exchange.StepAuthFailure, code: HintSpecTest, severity: exchange.SeverityInfo, failed: false},
 
 		{name: "path without /scim/v2 (Okta)", ex: req("GET", "/Users?startIndex=1&count=2", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathMissingBase, severity: SeverityError, failed: true,
+			step: exchange.StepWrongPath, code: HintPathMissingBase, severity: exchange.SeverityError, failed: true,
 			summary: "Okta sent GET /Users: not a SCIM path (404)", text: "In Okta, SCIM connector base URL (SCIM 2.0 Base URL in catalog apps) must end with /scim/v2"},
 		{name: "path /scim without /v2 (Entra)", ex: req("GET", "/scim/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22", "", "", 404, ""),
-			step: StepWrongPath, code: HintPathMissingBase, severity: SeverityError, failed: true, text: "In Entra, Tenant URL must be .../scim/v2"},
+			step: exchange.StepWrongPath, code: HintPathMissingBase, severity: exchange.SeverityError, failed: true, text: "In Entra, Tenant URL must be .../scim/v2"},
 		{name: "path with /scim/v2 twice", ex: req("POST", "/scim/v2/scim/v2/Users", oktaUA, `{"userName":"a"}`, 404, ""),
-			step: StepWrongPath, code: HintPathDoubledBase, severity: SeverityError, failed: true, text: "twice"},
+			step: exchange.StepWrongPath, code: HintPathDoubledBase, severity: exchange.SeverityError, failed: true, text: "twice"},
 		{name: "path with trailing garbage after the base", ex: req("GET", "/scim/v2/x7/Users", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathExtraText, severity: SeverityError, failed: true, text: `after /scim/v2 ("/x7")`},
+			step: exchange.StepWrongPath, code: HintPathExtraText, severity: exchange.SeverityError, failed: true, text: `after /scim/v2 ("/x7")`},
 		{name: "path with text before the base", ex: req("GET", "/api/scim/v2/Users", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathExtraText, severity: SeverityError, failed: true, text: `before /scim/v2 ("/api")`},
+			step: exchange.StepWrongPath, code: HintPathExtraText, severity: exchange.SeverityError, failed: true, text: `before /scim/v2 ("/api")`},
 		{name: "path in the wrong case", ex: req("GET", "/SCIM/V2/Users", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathExtraText, severity: SeverityError, failed: true, text: "case-sensitive"},
+			step: exchange.StepWrongPath, code: HintPathExtraText, severity: exchange.SeverityError, failed: true, text: "case-sensitive"},
 		{name: "endpoint in the wrong case", ex: req("GET", "/scim/v2/users", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathExtraText, severity: SeverityError, failed: true, text: `spelled "users"`},
+			step: exchange.StepWrongPath, code: HintPathExtraText, severity: exchange.SeverityError, failed: true, text: `spelled "users"`},
 		{name: "other path prefix", ex: req("GET", "/v2/Users", "", "", 404, ""),
-			step: StepWrongPath, code: HintPathMissingBase, severity: SeverityError, failed: true, text: "Give the client"},
+			step: exchange.StepWrongPath, code: HintPathMissingBase, severity: exchange.SeverityError, failed: true, text: "Give the client"},
 		{name: "segments after the id", ex: req("GET", "/scim/v2/Users/u1/groups", oktaUA, "", 404, ""),
-			step: StepWrongPath, code: HintPathUnknown, severity: SeverityWarn, failed: true},
+			step: exchange.StepWrongPath, code: HintPathUnknown, severity: exchange.SeverityWarn, failed: true},
 		{name: "no SCIM endpoint at all", ex: req("GET", "/favicon.ico", "Mozilla/5.0", "", 404, ""),
-			step: StepOther, code: HintPathUnknown, severity: SeverityInfo, failed: true},
-		{name: "wrong path and a wrong token", ex: unauthorized("/Users?startIndex=1&count=2", oktaUA, "Bearer [redacted]", "bad-token", ""),
-			step: StepAuthFailure, code: HintPathMissingBase, severity: SeverityError, failed: true},
+			step: exchange.StepOther, code: HintPathUnknown, severity: exchange.SeverityInfo, failed: true},
+		{name: "wrong path and a wrong token", ex: unauthorized("/Users?startIndex=1&count=2", oktaUA, "Bearer [redacted]", exchange.AuthWrongToken, ""),
+			step: exchange.StepAuthFailure, code: HintPathMissingBase, severity: exchange.SeverityError, failed: true},
 
-		{name: "lookup misses a known user (case)", prior: []Exchange{
+		{name: "lookup misses a known user (case)", prior: []*exchange.Record{
 			req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, userJSON("u1", "alice@example.com", true))},
 			ex:   req("GET", "/scim/v2/Users?filter=userName%20eq%20%22Alice%40Example.com%22&startIndex=1&count=100", oktaUA, "", 200, emptyList),
-			step: StepUserLookup, code: HintLookupMissedKnown, severity: SeverityWarn, text: "differs only in case"},
-		{name: "lookup misses a known externalId", prior: []Exchange{
+			step: exchange.StepUserLookup, code: HintLookupMissedKnown, severity: exchange.SeverityWarn, text: "differs only in case"},
+		{name: "lookup misses a known externalId", prior: []*exchange.Record{
 			req("POST", "/scim/v2/Users", entraUA, `{"userName":"alice@example.com","externalId":"alice"}`, 201, `{"id":"u1","userName":"alice@example.com","externalId":"alice"}`)},
 			ex:   req("GET", "/scim/v2/Users?filter=externalId+eq+%22alice%22", entraUA, "", 200, emptyList),
-			step: StepUserLookup, code: HintLookupMissedKnown, severity: SeverityWarn, text: "two accounts for one person"},
-		{name: "create after a lookup that missed a known user", prior: []Exchange{
+			step: exchange.StepUserLookup, code: HintLookupMissedKnown, severity: exchange.SeverityWarn, text: "two accounts for one person"},
+		{name: "create after a lookup that missed a known user", prior: []*exchange.Record{
 			req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, userJSON("u1", "alice@example.com", true)),
 			req("GET", "/scim/v2/Users?filter=userName%20eq%20%22ALICE%40example.com%22&startIndex=1&count=100", oktaUA, "", 200, emptyList)},
 			ex:   req("POST", "/scim/v2/Users", oktaUA, `{"userName":"ALICE@example.com"}`, 201, userJSON("u2", "ALICE@example.com", true)),
-			step: StepCreateUser, code: HintDuplicateRisk, severity: SeverityError, text: "missed user alice@example.com (id u1)"},
-		{name: "create with the externalId of a user under another userName", prior: []Exchange{
+			step: exchange.StepCreateUser, code: HintDuplicateRisk, severity: exchange.SeverityError, text: "missed user alice@example.com (id u1)"},
+		{name: "create with the externalId of a user under another userName", prior: []*exchange.Record{
 			req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com","externalId":"00u1a2b3c4d5e6f7g8h9"}`, 201, `{"id":"u1","userName":"alice@example.com","externalId":"00u1a2b3c4d5e6f7g8h9"}`)},
 			ex:   req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice.archer@example.com","externalId":"00u1a2b3c4d5e6f7g8h9"}`, 201, userJSON("u2", "alice.archer@example.com", true)),
-			step: StepCreateUser, code: HintDuplicateRisk, severity: SeverityWarn, text: "same externalId 00u1a2b3c4d5e6f7g8h9"},
+			step: exchange.StepCreateUser, code: HintDuplicateRisk, severity: exchange.SeverityWarn, text: "same externalId 00u1a2b3c4d5e6f7g8h9"},
 		{name: "Okta looks users up by email", ex: req("GET", "/scim/v2/Users?filter=email%20eq%20%22a%40b.c%22&startIndex=1&count=100", oktaUA, "", 200, emptyList),
-			step: StepUserLookup, code: HintOktaUniqueID, severity: SeverityWarn, text: "Unique identifier field for users"},
+			step: exchange.StepUserLookup, code: HintOktaUniqueID, severity: exchange.SeverityWarn, text: "Unique identifier field for users"},
 		{name: "Entra probe answered 404", ex: req("GET", entraTest, "", "", 404, `{"status":"404","detail":"not found"}`),
-			step: StepTestConnection, code: HintEntraFilter404, severity: SeverityError, failed: true,
+			step: exchange.StepTestConnection, code: HintEntraFilter404, severity: exchange.SeverityError, failed: true,
 			summary: "Entra test connection: failed (404 not found)", text: "Test Connection fails"},
 		{name: "Entra lookup answered 404", ex: req("GET", "/scim/v2/Users?filter=userName+eq+%22alice%40example.com%22", entraUA, "", 404, ""),
-			step: StepUserLookup, code: HintEntraFilter404, severity: SeverityError, failed: true},
+			step: exchange.StepUserLookup, code: HintEntraFilter404, severity: exchange.SeverityError, failed: true},
 		{name: "Okta reads a vanished user", ex: req("GET", "/scim/v2/Users/u1", oktaUA, "", 404, ""),
-			step: StepUserLookup, code: HintOktaUserGone, severity: SeverityError, failed: true, text: "does not search again"},
-		{name: "409 on create (Okta)", ex: with(req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 409, ""), func(e *Exchange) { e.ErrorDetail = "userName already exists" }),
-			step: StepCreateUser, code: HintConflict, severity: SeverityWarn, failed: true,
+			step: exchange.StepUserLookup, code: HintOktaUserGone, severity: exchange.SeverityError, failed: true, text: "does not search again"},
+		{name: "409 on create (Okta)", ex: with(req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 409, ""), func(e *exchange.Record) { e.ErrorDetail = "userName already exists" }),
+			step: exchange.StepCreateUser, code: HintConflict, severity: exchange.SeverityWarn, failed: true,
 			summary: "Okta could not create user alice@example.com: 409 userName already exists", text: "Dashboard → Tasks"},
 		{name: "409 on group create (Entra)", ex: req("POST", "/scim/v2/Groups", entraUA, `{"displayName":"Sales"}`, 409, ""),
-			step: StepCreateGroup, code: HintConflict, severity: SeverityWarn, failed: true, text: "Matching attributes"},
+			step: exchange.StepCreateGroup, code: HintConflict, severity: exchange.SeverityWarn, failed: true, text: "Matching attributes"},
 		{name: "500", ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 500, ""),
-			step: StepUpdateUser, code: HintServerError, severity: SeverityError, failed: true, text: "quarantines"},
+			step: exchange.StepUpdateUser, code: HintServerError, severity: exchange.SeverityError, failed: true, text: "quarantines"},
 		{name: "no status at all counts as 500", ex: req("POST", "/scim/v2/Users", oktaUA, `{"userName":"a"}`, 0, ""),
-			step: StepCreateUser, code: HintServerError, severity: SeverityError, failed: true},
+			step: exchange.StepCreateUser, code: HintServerError, severity: exchange.SeverityError, failed: true},
 		{name: "strict mode refuses a quirk", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"active","value":"False"}`), 400, ""),
-			func(e *Exchange) { e.Quirks = []string{"capitalised-op", "string-boolean"} }),
-			step: StepDeactivateUser, code: HintStrictRejected, severity: SeverityWarn, failed: true, text: "the PATCH op was capitalised"},
-		{name: "strict refusal names the refused quirk, not the missing User-Agent", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 400, ""),
-			func(e *Exchange) { e.Quirks = []string{"capitalised-op", "missing-user-agent"} }),
-			step: StepUpdateUser, code: HintStrictRejected, severity: SeverityWarn, failed: true,
-			text: `Microsoft Entra ID really sends: the PATCH op was capitalised ("Replace" instead of "replace") (a strict server answers 400 invalidSyntax: op must be add, remove or replace). Production`},
+			func(e *exchange.Record) {
+				e.Quirks, e.Strict, e.RefusedBy = []quirk.Quirk{quirk.CapitalisedOp}, true, quirk.CapitalisedOp
+			}),
+			step: exchange.StepDeactivateUser, code: HintStrictRejected, severity: exchange.SeverityWarn, failed: true,
+			text: `Microsoft Entra ID really sends: a PATCH op was capitalised ("Add", "Replace" or "Remove" instead of lower case) (a strict server answers 400 invalidSyntax: op must be add, remove or replace). Production`},
+		{name: "strict refusal names the quirk that was refused, not another the request carried", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"replace","path":"active","value":"False"},{"op":"Add","path":"title","value":"x"}`), 400, ""),
+			func(e *exchange.Record) {
+				e.Quirks, e.Strict, e.RefusedBy = []quirk.Quirk{quirk.CapitalisedOp, quirk.MissingUserAgent, quirk.StringBoolean}, true, quirk.StringBoolean
+			}),
+			step: exchange.StepDeactivateUser, code: HintStrictRejected, severity: exchange.SeverityWarn, failed: true,
+			text:    `really sends: a boolean was sent as a string ("True"/"False") (a strict server answers 400 invalidValue: the attribute is of type boolean). Production`,
+			notText: "capitalised"},
 		{name: "a 400 without a refused quirk is no strict refusal", ex: with(req("POST", "/scim/v2/Users", "", `{"displayName":"x"}`, 400, `{"detail":"userName is required"}`),
-			func(e *Exchange) { e.Quirks = []string{"missing-user-agent"} }),
-			step: StepCreateUser, code: HintRejected, severity: SeverityWarn, failed: true, text: "refused the request with 400 userName is required"},
+			func(e *exchange.Record) { e.Quirks, e.Strict = []quirk.Quirk{quirk.MissingUserAgent}, true }),
+			step: exchange.StepCreateUser, code: HintRejected, severity: exchange.SeverityWarn, failed: true, text: "refused the request with 400 userName is required"},
+		{name: "tolerant mode: a 400 on a quirky Entra group PATCH blames the value, not strict mode", ex: with(req("PATCH", "/scim/v2/Groups/g1", "", patchJSON(`{"op":"Add","path":"members","value":[{"$ref":null,"value":"no-such-user"}]}`), 400,
+			`{"status":"400","scimType":"invalidValue","detail":"member \"no-such-user\" is not a User on this server"}`),
+			func(e *exchange.Record) {
+				e.Quirks, e.ErrorDetail = []quirk.Quirk{quirk.CapitalisedOp, quirk.MissingUserAgent}, `member "no-such-user" is not a User on this server`
+			}),
+			step: exchange.StepAddMembers, code: HintRejected, severity: exchange.SeverityWarn, failed: true, text: `400 member "no-such-user" is not a User`},
+		{name: "tolerant mode: an empty userName in a capitalised Replace is rejected for the value", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"userName","value":""}`), 400,
+			`{"status":"400","scimType":"invalidValue","detail":"userName must not be empty"}`),
+			func(e *exchange.Record) { e.Quirks = []quirk.Quirk{quirk.CapitalisedOp, quirk.MissingUserAgent} }),
+			step: exchange.StepUpdateUser, code: HintRejected, severity: exchange.SeverityWarn, failed: true, text: "userName must not be empty"},
 		{name: "other 4xx", ex: req("PUT", "/scim/v2/Users/u1", oktaUA, `{"userName":"a","active":true}`, 400, `{"detail":"name.givenName is required"}`),
-			step: StepUpdateUser, code: HintRejected, severity: SeverityWarn, failed: true, text: "Retry"},
+			step: exchange.StepUpdateUser, code: HintRejected, severity: exchange.SeverityWarn, failed: true, text: "Retry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,9 +192,9 @@ func TestDiagnostics(t *testing.T) {
 			if tt.summary != "" && a.Summary != tt.summary {
 				t.Errorf("summary = %q\n         want %q", a.Summary, tt.summary)
 			}
-			var h *Hint
+			var h *exchange.Hint
 			for i := range a.Hints {
-				if a.Hints[i].Code == tt.code {
+				if a.Hints[i].Cause == tt.code {
 					h = &a.Hints[i]
 				}
 			}
@@ -180,6 +206,13 @@ func TestDiagnostics(t *testing.T) {
 			}
 			if !strings.Contains(h.Text, tt.text) {
 				t.Errorf("hint text %q lacks %q", h.Text, tt.text)
+			}
+			if tt.notText != "" && strings.Contains(h.Text, tt.notText) {
+				t.Errorf("hint text %q has %q", h.Text, tt.notText)
+			}
+			// Only a strict refusal may speak of strict and tolerant mode.
+			if tt.code != HintStrictRejected && hasHint(a, HintStrictRejected) {
+				t.Errorf("a strict-mode hint on a request strict mode did not refuse: %+v", a.Hints)
 			}
 		})
 	}
@@ -208,7 +241,7 @@ func TestNoFalseDiagnostics(t *testing.T) {
 	t.Run("wrong-looking path that the server served", func(t *testing.T) {
 		c := NewClassifier()
 		a := c.Annotate(req("GET", "/scim/v2//Users?startIndex=1&count=2", oktaUA, "", 200, emptyList))
-		if a.Failed || len(a.Hints) != 0 || a.Step != StepTestConnection {
+		if a.Failed || len(a.Hints) != 0 || a.Step != exchange.StepTestConnection {
 			t.Errorf("annotation = %+v", a)
 		}
 	})
@@ -225,7 +258,7 @@ func TestEntraQuarantineWarning(t *testing.T) {
 	c := NewClassifier()
 	var warned []int
 	for i := 1; i <= 7; i++ {
-		a := c.Annotate(unauthorized(entraTest, "", "Bearer [redacted]", "bad-token", ""))
+		a := c.Annotate(unauthorized(entraTest, "", "Bearer [redacted]", exchange.AuthWrongToken, ""))
 		if hasHint(a, HintEntraQuarantine) {
 			warned = append(warned, i)
 		}
@@ -235,7 +268,7 @@ func TestEntraQuarantineWarning(t *testing.T) {
 	}
 	c.Annotate(req("GET", entraTest, "", "", 200, emptyList))
 	for i := 0; i < quarantineStreak; i++ {
-		if a := c.Annotate(unauthorized(entraTest, "", "Bearer [redacted]", "bad-token", "")); hasHint(a, HintEntraQuarantine) && i < quarantineStreak-1 {
+		if a := c.Annotate(unauthorized(entraTest, "", "Bearer [redacted]", exchange.AuthWrongToken, "")); hasHint(a, HintEntraQuarantine) && i < quarantineStreak-1 {
 			t.Fatalf("streak not reset by a success")
 		}
 	}
@@ -244,11 +277,11 @@ func TestEntraQuarantineWarning(t *testing.T) {
 // TestPending covers the hints that depend on time passing.
 func TestPending(t *testing.T) {
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	timed := func(ex Exchange, d time.Duration) Exchange { ex.Time = at(d); return ex }
-	codes := func(hs []Hint) []string {
-		var out []string
+	timed := func(ex *exchange.Record, d time.Duration) *exchange.Record { ex.Time = at(d); return ex }
+	codes := func(hs []exchange.Hint) []exchange.Cause {
+		var out []exchange.Cause
 		for _, h := range hs {
-			out = append(out, h.Code)
+			out = append(out, h.Cause)
 		}
 		return out
 	}
@@ -262,7 +295,7 @@ func TestPending(t *testing.T) {
 			t.Fatalf("after 1 min: %v", codes(hs))
 		}
 		hs := c.Pending(at(3 * time.Minute))
-		if len(hs) != 1 || hs[0].Code != HintNoTraffic {
+		if len(hs) != 1 || hs[0].Cause != HintNoTraffic {
 			t.Fatalf("after 3 min: %v", codes(hs))
 		}
 	})
@@ -273,7 +306,7 @@ func TestPending(t *testing.T) {
 			t.Fatalf("after 2 min: %v", codes(hs))
 		}
 		hs := c.Pending(at(12 * time.Minute))
-		if len(hs) != 1 || hs[0].Code != HintEntraCycle || !strings.Contains(hs[0].Text, "Entra provisions in cycles of ~40 minutes: use Provision on demand") || !strings.Contains(hs[0].Text, "12 minutes") {
+		if len(hs) != 1 || hs[0].Cause != HintEntraCycle || !strings.Contains(hs[0].Text, "Entra provisions in cycles of ~40 minutes: use Provision on demand") || !strings.Contains(hs[0].Text, "12 minutes") {
 			t.Fatalf("after 12 min: %+v", hs)
 		}
 	})
@@ -281,7 +314,7 @@ func TestPending(t *testing.T) {
 		c := NewClassifier()
 		c.Annotate(timed(req("GET", oktaTest, oktaUA, "", 200, emptyList), 0))
 		hs := c.Pending(at(4 * time.Minute))
-		if len(hs) != 1 || hs[0].Code != HintOktaAssignments || !strings.Contains(hs[0].Text, "Okta: check Assignments of the SCIM app, not only the SSO app") {
+		if len(hs) != 1 || hs[0].Cause != HintOktaAssignments || !strings.Contains(hs[0].Text, "Okta: check Assignments of the SCIM app, not only the SSO app") {
 			t.Fatalf("after 4 min: %+v", hs)
 		}
 		c.Annotate(timed(req("GET", "/scim/v2/Users?filter=userName%20eq%20%22a%22&startIndex=1&count=100", oktaUA, "", 200, emptyList), 5*time.Minute))
@@ -298,7 +331,7 @@ func TestPending(t *testing.T) {
 		}
 		c.Annotate(timed(req("POST", "/scim/v2/Groups", oktaUA, `{"displayName":"Eng","members":[{"value":"u1","display":"alice@example.com"}]}`, 201, groupJSON("g1", "Eng")), 11*time.Minute))
 		hs := c.Pending(at(15 * time.Minute))
-		if len(hs) != 1 || hs[0].Code != HintUserNotInGroup {
+		if len(hs) != 1 || hs[0].Cause != HintUserNotInGroup {
 			t.Fatalf("after the push: %+v", hs)
 		}
 		if !strings.Contains(hs[0].Text, "bob@example.com was created") || strings.Contains(hs[0].Text, "alice") {
@@ -317,7 +350,7 @@ func TestPending(t *testing.T) {
 			t.Fatalf("within grace: %v", codes(hs))
 		}
 		hs := c.Pending(at(4 * time.Minute))
-		if len(hs) != 1 || hs[0].Code != HintUserNotInGroup || !strings.Contains(hs[0].Text, "nested groups are not provisioned") {
+		if len(hs) != 1 || hs[0].Cause != HintUserNotInGroup || !strings.Contains(hs[0].Text, "nested groups are not provisioned") {
 			t.Fatalf("after grace: %+v", hs)
 		}
 	})

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // TestGuidesMatchWalkthroughs keeps docs/okta.md and docs/entra.md in step with the
 // walkthroughs: each step is a numbered heading with the step's title, in order.
 func TestGuidesMatchWalkthroughs(t *testing.T) {
-	for p, file := range map[IdP]string{Okta: "okta.md", Entra: "entra.md"} {
+	for p, file := range map[exchange.IdP]string{exchange.Okta: "okta.md", exchange.Entra: "entra.md"} {
 		b, err := os.ReadFile(filepath.Join("..", "docs", file))
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +38,7 @@ func TestGuidesMatchWalkthroughs(t *testing.T) {
 // BenchmarkAnnotate measures the classifier over a whole Entra lifecycle.
 func BenchmarkAnnotate(b *testing.B) {
 	c := NewClassifier()
-	exs := make([]Exchange, 0, 32)
+	exs := make([]*exchange.Record, 0, 32)
 	for _, r := range replay(b, "entra.jsonl", NewClassifier(), nil) {
 		exs = append(exs, r.ex)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"github.com/scimlab/scimlab/idp/fixture"
 )
 
@@ -22,8 +24,8 @@ const simToken = "fixture-token-0123456789"
 // replayed is one fixture line after replay.
 type replayed struct {
 	req fixture.Request
-	ex  Exchange
-	a   Annotation
+	ex  *exchange.Record
+	a   exchange.Annotation
 }
 
 // replay sends every request of a fixture through the simulated server, the classifier
@@ -51,10 +53,11 @@ func replay(t testing.TB, file string, c *Classifier, w *Walkthrough) []replayed
 			t.Fatalf("%s line %d: %v", file, i+1, err)
 		}
 		h.Set("Authorization", redactAuth(h.Get("Authorization")))
-		ex := Exchange{Seq: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Second), Method: x.Method, Path: x.Path,
-			Query: x.Query, Header: h, ReqBody: x.Body, Status: status, RespBody: resp, Auth: auth}
+		ex := &exchange.Record{Seq: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Second), Method: x.Method, Path: x.Path,
+			Query: x.Query, ReqHeaders: h, UserAgent: h.Get("User-Agent"), ReqBody: x.Body, Status: status, RespBody: resp, Auth: auth}
 		a := c.Annotate(ex)
-		w.Observe(ex, a)
+		ex.Annotation = a
+		w.Observe(ex)
 		out = append(out, replayed{req: fr, ex: ex, a: a})
 	}
 	return out
@@ -62,12 +65,12 @@ func replay(t testing.TB, file string, c *Classifier, w *Walkthrough) []replayed
 
 var fixtures = []struct {
 	file string
-	idp  IdP
+	idp  exchange.IdP
 }{
-	{"okta-aiw.jsonl", Okta},
-	{"okta-oin.jsonl", Okta},
-	{"entra.jsonl", Entra},
-	{"entra-aadoptscim062020.jsonl", Entra},
+	{"okta-aiw.jsonl", exchange.Okta},
+	{"okta-oin.jsonl", exchange.Okta},
+	{"entra.jsonl", exchange.Entra},
+	{"entra-aadoptscim062020.jsonl", exchange.Entra},
 }
 
 func TestFixtureLifecycles(t *testing.T) {
@@ -89,7 +92,7 @@ func TestFixtureLifecycles(t *testing.T) {
 				if string(r.a.Step) != e.Step {
 					t.Errorf("%s: step %q, want %q (summary %q)", line, r.a.Step, e.Step, r.a.Summary)
 				}
-				if e.Flavour != "" && r.a.Flavour != e.Flavour {
+				if e.Flavour != "" && string(r.a.Flavour) != e.Flavour {
 					t.Errorf("%s: flavour %q, want %q", line, r.a.Flavour, e.Flavour)
 				}
 				if e.Subject != "" && r.a.Subject != e.Subject {
@@ -99,8 +102,8 @@ func TestFixtureLifecycles(t *testing.T) {
 					t.Errorf("%s: failed: %s", line, r.a.Summary)
 				}
 				for _, h := range r.a.Hints {
-					if h.Severity != SeverityInfo {
-						t.Errorf("%s: unexpected hint %s: %s", line, h.Code, h.Text)
+					if h.Severity != exchange.SeverityInfo {
+						t.Errorf("%s: unexpected hint %s: %s", line, h.Cause, h.Text)
 					}
 				}
 				if e.Subject != "" && !strings.Contains(r.a.Summary, e.Subject) {

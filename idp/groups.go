@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
-func (c *Classifier) classifyGroups(a *Annotation, r *rx) {
+func (c *Classifier) classifyGroups(a *exchange.Annotation, r *rx) {
 	id := r.route.id
 	switch r.method() {
 	case http.MethodGet:
@@ -23,27 +25,27 @@ func (c *Classifier) classifyGroups(a *Annotation, r *rx) {
 	case http.MethodPatch:
 		c.patchGroup(a, r, id)
 	case http.MethodDelete:
-		a.Step = StepDeleteGroup
+		a.Step = exchange.StepDeleteGroup
 		a.Subject = c.groupName(id)
 		if !r.success() {
 			fail(a, r, "delete group "+a.Subject)
 			return
 		}
-		a.Summary = a.IdP.short() + " deleted group " + a.Subject
-		if a.IdP == Okta {
+		a.Summary = a.IdP.Short() + " deleted group " + a.Subject
+		if a.IdP == exchange.Okta {
 			a.Summary += " (unlinked the pushed group with delete)"
 		}
 		c.groups.del(id)
 		c.docs.del(docKey("Groups", id))
 	default:
-		a.Step = StepOther
-		a.Summary = a.IdP.short() + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
+		a.Step = exchange.StepOther
+		a.Summary = a.IdP.Short() + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
 		a.Failed = !r.success()
 	}
 }
 
-func (c *Classifier) listGroups(a *Annotation, r *rx) {
-	who := a.IdP.short()
+func (c *Classifier) listGroups(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
 	if r.success() {
 		c.learnList("Groups", r.resp)
 	}
@@ -51,13 +53,13 @@ func (c *Classifier) listGroups(a *Annotation, r *rx) {
 	f := r.filter
 	switch {
 	case c.isProbe(r):
-		a.Step = StepTestConnection
+		a.Step = exchange.StepTestConnection
 		c.testSummary(a, r, " (groups)")
 	case f.ok:
-		a.Step = StepGroupLookup
+		a.Step = exchange.StepGroupLookup
 		a.Subject = f.value
 		notFound := r.success() && total == 0 && len(list(r.resp, "Resources")) == 0
-		if r.status == http.StatusNotFound && a.IdP != Entra {
+		if r.status == http.StatusNotFound && a.IdP != exchange.Entra {
 			notFound = true
 		}
 		switch {
@@ -69,14 +71,14 @@ func (c *Classifier) listGroups(a *Annotation, r *rx) {
 			fail(a, r, "look up group "+f.value)
 		}
 	default:
-		a.Step = StepImportGroups
+		a.Step = exchange.StepImportGroups
 		page := pageOf(r)
 		if !r.success() {
 			fail(a, r, "read the app's groups")
 			return
 		}
 		n := len(list(r.resp, "Resources"))
-		if a.IdP == Okta && page == 1 && !c.testOK.IsZero() && c.testIdP == Okta && r.ex.Time.Sub(c.testOK) <= settingsWindow {
+		if a.IdP == exchange.Okta && page == 1 && !c.testOK.IsZero() && c.testIdP == exchange.Okta && r.ex.Time.Sub(c.testOK) <= settingsWindow {
 			a.Summary = "Okta saved the provisioning settings and read the app's groups (" + plural(total, "group") + ")"
 			return
 		}
@@ -84,8 +86,8 @@ func (c *Classifier) listGroups(a *Annotation, r *rx) {
 	}
 }
 
-func (c *Classifier) readGroup(a *Annotation, r *rx, id string) {
-	a.Step = StepGroupLookup
+func (c *Classifier) readGroup(a *exchange.Annotation, r *rx, id string) {
+	a.Step = exchange.StepGroupLookup
 	if r.success() {
 		c.learnGroup(r.resp)
 		// A reply without members (excludedAttributes=members) is no baseline for the
@@ -99,25 +101,25 @@ func (c *Classifier) readGroup(a *Annotation, r *rx, id string) {
 		fail(a, r, "read group "+a.Subject)
 		return
 	}
-	a.Summary = a.IdP.short() + " read group " + a.Subject
+	a.Summary = a.IdP.Short() + " read group " + a.Subject
 }
 
-func (c *Classifier) createGroup(a *Annotation, r *rx) {
-	who := a.IdP.short()
-	a.Step = StepCreateGroup
+func (c *Classifier) createGroup(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
+	a.Step = exchange.StepCreateGroup
 	name := str(r.body, "displayName")
 	a.Subject = name
 	mv, _ := field(r.body, "members")
 	ms := members(mv)
 	if !r.success() {
 		verb := "create group "
-		if a.IdP == Okta {
+		if a.IdP == exchange.Okta {
 			verb = "push group "
 		}
 		fail(a, r, verb+name)
 		return
 	}
-	if a.IdP == Okta {
+	if a.IdP == exchange.Okta {
 		a.Summary = "Okta pushed group " + name
 	} else {
 		a.Summary = who + " created group " + name
@@ -137,8 +139,8 @@ func (c *Classifier) createGroup(a *Annotation, r *rx) {
 
 // replaceGroup reads Okta AIW's read-modify-write PUT: the change is the difference
 // between the group as last read and the members list sent.
-func (c *Classifier) replaceGroup(a *Annotation, r *rx, id string) {
-	who := a.IdP.short()
+func (c *Classifier) replaceGroup(a *exchange.Annotation, r *rx, id string) {
+	who := a.IdP.Short()
 	oldName := c.groupName(id)
 	newName := str(r.body, "displayName")
 	if newName == "" {
@@ -157,26 +159,26 @@ func (c *Classifier) replaceGroup(a *Annotation, r *rx, id string) {
 	renamed := oldName != id && newName != oldName
 	switch {
 	case !hadPrev:
-		a.Step = StepReplaceMembers
+		a.Step = exchange.StepReplaceMembers
 	case len(added) > 0 && len(removed) > 0:
-		a.Step = StepReplaceMembers
+		a.Step = exchange.StepReplaceMembers
 	case len(added) > 0:
-		a.Step = StepAddMembers
+		a.Step = exchange.StepAddMembers
 	case len(removed) > 0:
-		a.Step = StepRemoveMembers
+		a.Step = exchange.StepRemoveMembers
 	case renamed:
-		a.Step = StepRenameGroup
+		a.Step = exchange.StepRenameGroup
 	default:
-		a.Step = StepReplaceMembers
+		a.Step = exchange.StepReplaceMembers
 	}
 	if !r.success() {
 		fail(a, r, "update group "+newName)
 		return
 	}
 	switch a.Step {
-	case StepRenameGroup:
+	case exchange.StepRenameGroup:
 		a.Summary = who + " renamed group " + oldName + " to " + newName
-	case StepAddMembers, StepRemoveMembers:
+	case exchange.StepAddMembers, exchange.StepRemoveMembers:
 		a.Summary = who + ": " + c.memberChange(added, removed, newName)
 	default:
 		if hadPrev && (len(added) > 0 || len(removed) > 0) {
@@ -185,7 +187,7 @@ func (c *Classifier) replaceGroup(a *Annotation, r *rx, id string) {
 			a.Summary = who + " pushed the full member list of " + newName + " (" + plural(len(now), "member") + ")"
 		}
 	}
-	if renamed && a.Step != StepRenameGroup {
+	if renamed && a.Step != exchange.StepRenameGroup {
 		a.Summary += ", renamed from " + oldName
 	}
 	c.markGrouped(now)
@@ -237,8 +239,8 @@ func (c *Classifier) memberNames(ms []member) string {
 	return nameList(ns, "member")
 }
 
-func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
-	who := a.IdP.short()
+func (c *Classifier) patchGroup(a *exchange.Annotation, r *rx, id string) {
+	who := a.IdP.Short()
 	oldName := c.groupName(id)
 	newName := oldName
 	var (
@@ -292,21 +294,21 @@ func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
 	a.Subject = newName
 	switch {
 	case replacedSet || removedAll:
-		a.Step = StepReplaceMembers
+		a.Step = exchange.StepReplaceMembers
 	case len(added) > 0:
-		a.Step = StepAddMembers
+		a.Step = exchange.StepAddMembers
 	case len(removed) > 0:
-		a.Step = StepRemoveMembers
+		a.Step = exchange.StepRemoveMembers
 	case renameOp:
-		a.Step = StepRenameGroup
+		a.Step = exchange.StepRenameGroup
 	default:
-		a.Step = StepOther
+		a.Step = exchange.StepOther
 	}
 	if !r.success() {
 		switch a.Step {
-		case StepAddMembers, StepRemoveMembers:
+		case exchange.StepAddMembers, exchange.StepRemoveMembers:
 			fail(a, r, c.memberChange(added, removed, newName))
-		case StepRenameGroup:
+		case exchange.StepRenameGroup:
 			fail(a, r, "rename group "+oldName+" to "+newName)
 		default:
 			fail(a, r, "update group "+newName)
@@ -314,7 +316,7 @@ func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
 		return
 	}
 	switch a.Step {
-	case StepReplaceMembers:
+	case exchange.StepReplaceMembers:
 		switch {
 		case removedAll:
 			a.Summary = who + " removed every member of " + newName
@@ -323,9 +325,9 @@ func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
 		default:
 			a.Summary = who + " replaced the members of " + newName + " (" + plural(len(replaced), "member") + ")"
 		}
-	case StepAddMembers, StepRemoveMembers:
+	case exchange.StepAddMembers, exchange.StepRemoveMembers:
 		a.Summary = who + ": " + c.memberChange(added, removed, newName)
-	case StepRenameGroup:
+	case exchange.StepRenameGroup:
 		if newName == oldName {
 			a.Summary = who + " synced the name of group " + newName + " (unchanged)"
 		} else {
@@ -334,7 +336,7 @@ func (c *Classifier) patchGroup(a *Annotation, r *rx, id string) {
 	default:
 		a.Summary = who + " updated group " + newName
 	}
-	if renameOp && a.Step != StepRenameGroup && newName != oldName {
+	if renameOp && a.Step != exchange.StepRenameGroup && newName != oldName {
 		a.Summary += ", renamed from " + oldName
 	}
 	if newName != "" && newName != id {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // adscimGroupURN is the schema Entra adds to every group it creates.
@@ -22,18 +24,18 @@ var oktaUserID = regexp.MustCompile(`^00u[0-9A-Za-z]{17}$`)
 // uaEvidence names the IdP a User-Agent belongs to. foreign is true for a User-Agent that
 // belongs to someone else (curl, a browser), whose requests must not inherit the IdP
 // remembered from earlier traffic.
-func uaEvidence(ua string) (p IdP, foreign bool) {
+func uaEvidence(ua string) (p exchange.IdP, foreign bool) {
 	if ua == "" {
-		return Unknown, false
+		return exchange.Unknown, false
 	}
 	l := strings.ToLower(ua)
 	switch {
 	case strings.Contains(l, "okta"):
-		return Okta, false
+		return exchange.Okta, false
 	case strings.Contains(l, "azure ad scim"), strings.Contains(l, "microsoft"), strings.Contains(l, "azure"), strings.Contains(l, "entra"):
-		return Entra, false
+		return exchange.Entra, false
 	}
-	return Unknown, true
+	return exchange.Unknown, true
 }
 
 // isOktaSpecTest reports the User-Agent of Okta's SCIM spec test (Runscope), which
@@ -44,53 +46,53 @@ func isOktaSpecTest(ua string) bool {
 
 // shapeEvidence recognises the IdP from the request itself, for Entra requests without
 // a User-Agent (idp-wire-format.md §5).
-func shapeEvidence(r *rx) IdP {
+func shapeEvidence(r *rx) exchange.IdP {
 	if queryHas(r.q, entraFlag) {
-		return Entra
+		return exchange.Entra
 	}
 	if strings.EqualFold(queryGet(r.q, "excludedAttributes"), "members") {
-		return Entra
+		return exchange.Entra
 	}
 	if r.route.resource == "Users" || r.route.resource == "Groups" {
 		if r.method() == http.MethodGet && r.route.id == "" {
 			if r.filter.ok && r.filter.and == "" && isGUID(r.filter.value) && !r.paged && !strings.EqualFold(r.filter.attr, "id") {
-				return Entra
+				return exchange.Entra
 			}
 			if r.filter.ok && r.startIndex == 1 && r.count == 100 && r.route.resource == "Users" {
-				return Okta
+				return exchange.Okta
 			}
 			if !r.filter.ok && r.startIndex == 1 && r.count == 2 && r.route.resource == "Users" {
-				return Okta
+				return exchange.Okta
 			}
 		}
 	}
 	if r.body != nil {
 		for _, s := range list(r.body, "schemas") {
 			if s, _ := s.(string); strings.EqualFold(s, adscimGroupURN) {
-				return Entra
+				return exchange.Entra
 			}
 		}
 		if r.method() == http.MethodPost && r.route.resource == "Users" {
 			if oktaUserID.MatchString(str(r.body, "externalId")) {
-				return Okta
+				return exchange.Okta
 			}
 			if meta, _ := field(r.body, "meta"); meta != nil {
-				return Entra
+				return exchange.Entra
 			}
 		}
 	}
 	for _, op := range r.ops {
 		if op.Op != "" && unicode.IsUpper(rune(op.Op[0])) {
-			return Entra
+			return exchange.Entra
 		}
 		if refNull(op.Value) || stringActive(op) {
-			return Entra
+			return exchange.Entra
 		}
 		if oktaNameSync(op) {
-			return Okta
+			return exchange.Okta
 		}
 	}
-	return Unknown
+	return exchange.Unknown
 }
 
 // refNull reports a member value list carrying "$ref": null, which only Entra sends.
@@ -146,26 +148,26 @@ func oktaNameSync(op patchOp) bool {
 // weakEvidence recognises what only suggests an IdP, used when nothing stronger and no
 // remembered IdP applies: a filter lookup without paging is how Entra looks users up
 // (Okta's runtime always pages).
-func weakEvidence(r *rx) IdP {
+func weakEvidence(r *rx) exchange.IdP {
 	if r.method() == http.MethodGet && r.route.id == "" && r.filter.ok && !r.paged &&
 		(r.route.resource == "Users" || r.route.resource == "Groups") {
-		return Entra
+		return exchange.Entra
 	}
-	return Unknown
+	return exchange.Unknown
 }
 
 // flavourEvidence tells from one Okta request which kind of app sent it.
-func flavourEvidence(r *rx, before map[string]any) string {
+func flavourEvidence(r *rx, before map[string]any) exchange.Flavour {
 	switch r.route.resource {
 	case "Groups":
 		switch r.method() {
 		case http.MethodPatch:
-			return FlavourOIN
+			return exchange.FlavourOIN
 		case http.MethodPut:
-			return FlavourAIW
+			return exchange.FlavourAIW
 		case http.MethodPost:
 			if m, _ := field(r.body, "members"); len(members(m)) > 0 {
-				return FlavourAIW
+				return exchange.FlavourAIW
 			}
 		}
 	case "Users":
@@ -178,7 +180,7 @@ func flavourEvidence(r *rx, before map[string]any) string {
 				var m map[string]any
 				if json.Unmarshal(op.Value, &m) == nil {
 					if _, ok := field(m, "active"); ok {
-						return FlavourOIN
+						return exchange.FlavourOIN
 					}
 				}
 			}
@@ -186,22 +188,22 @@ func flavourEvidence(r *rx, before map[string]any) string {
 			now, _ := active(r.body)
 			was, _ := active(before)
 			if !now && (before == nil || was) {
-				return FlavourAIW
+				return exchange.FlavourAIW
 			}
 		case http.MethodPost:
 			if len(list(r.body, "groups")) > 0 {
-				return FlavourAIW
+				return exchange.FlavourAIW
 			}
 		}
 	}
 	return ""
 }
 
-func flavourHint(f string) Hint {
-	if f == FlavourAIW {
-		return Hint{Code: HintOktaFlavour, Severity: SeverityInfo,
+func flavourHint(f exchange.Flavour) exchange.Hint {
+	if f == exchange.FlavourAIW {
+		return exchange.Hint{Cause: HintOktaFlavour, Severity: exchange.SeverityInfo,
 			Text: "This is an Okta App Integration Wizard app: Okta sends deactivations and group memberships as a GET followed by a PUT of the whole resource."}
 	}
-	return Hint{Code: HintOktaFlavour, Severity: SeverityInfo,
+	return exchange.Hint{Cause: HintOktaFlavour, Severity: exchange.SeverityInfo,
 		Text: "This is an Okta catalog app or a SCIM 2.0 Test App template: Okta sends activation changes and group memberships as PATCH."}
 }

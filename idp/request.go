@@ -8,7 +8,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/scimlab/scimlab/exchange"
+
+	"github.com/scimlab/scimlab/scim/filter"
 )
 
 // basePath mirrors the server's route prefix: IdPs are given https://host/scim/v2.
@@ -65,8 +68,8 @@ func parseRoute(p string) route {
 	return route{prefix: clean}
 }
 
-// comparison is a parsed `attr eq "value"` filter, the only shape Okta and Entra send
-// besides Entra's `id eq "x" and manager eq "y"` reference check.
+// comparison is a filter reduced to the shapes Okta and Entra send: `attr eq "value"`,
+// and Entra's reference check `id eq "x" and manager eq "y"`.
 type comparison struct {
 	ok    bool
 	attr  string
@@ -77,71 +80,55 @@ type comparison struct {
 	andValue string
 }
 
-// parseFilter reads the filter shapes IdPs send; anything richer is left to the server's
-// parser and reported here as !ok.
+// parseFilter reads a filter with the server's own tolerant parser, so the classifier
+// and the server never disagree about what a filter says; shapes richer than the IdPs
+// send are reported as !ok.
 func parseFilter(s string) comparison {
-	var c comparison
-	rest := strings.TrimSpace(s)
-	attr, rest := filterWord(rest)
-	op, rest := filterWord(rest)
-	val, rest, ok := filterValue(rest)
-	if attr == "" || op == "" || !ok {
+	e, err := filter.ParseTolerant(s, nil)
+	if err != nil {
+		return comparison{}
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		return comparisonOf(x)
+	case *filter.And:
+		l, lok := x.Left.(*filter.Compare)
+		r, rok := x.Right.(*filter.Compare)
+		if !lok || !rok {
+			return comparison{}
+		}
+		c := comparisonOf(l)
+		c.and, c.andValue = r.Attr.String(), valueText(r.Value)
 		return c
-	}
-	c = comparison{ok: true, attr: attr, op: strings.ToLower(op), value: val}
-	if kw, more := filterWord(rest); strings.EqualFold(kw, "and") {
-		a2, more := filterWord(more)
-		_, more = filterWord(more)
-		if v2, _, ok := filterValue(more); ok {
-			c.and, c.andValue = a2, v2
+	case *filter.ValuePath:
+		// emails[type eq "work"].value eq "x", which the tolerant parser reads as
+		// emails[type eq "work" and value eq "x"]: the attribute is the path up to the
+		// sub-attribute, as the IdP wrote it.
+		and, ok := x.Filter.(*filter.And)
+		if !ok {
+			return comparison{}
 		}
+		sel, sok := and.Left.(*filter.Compare)
+		sub, subok := and.Right.(*filter.Compare)
+		if !sok || !subok {
+			return comparison{}
+		}
+		return comparison{ok: true, attr: x.Attr.String() + "[" + sel.String() + "]." + sub.Attr.Name,
+			op: string(sub.Op), value: valueText(sub.Value)}
 	}
-	return c
+	return comparison{}
 }
 
-// filterWord returns the next whitespace-separated word, keeping brackets such as
-// emails[type eq "work"].value in one word.
-func filterWord(s string) (word, rest string) {
-	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	depth, inQuote := 0, false
-	for i, r := range s {
-		switch {
-		case r == '"' && depth > 0:
-			inQuote = !inQuote
-		case r == '[' && !inQuote:
-			depth++
-		case r == ']' && !inQuote:
-			depth--
-		case unicode.IsSpace(r) && depth <= 0:
-			return s[:i], s[i:]
-		}
-	}
-	return s, ""
+func comparisonOf(c *filter.Compare) comparison {
+	return comparison{ok: true, attr: c.Attr.String(), op: string(c.Op), value: valueText(c.Value)}
 }
 
-// filterValue reads a JSON string literal or, as IdPs sometimes send, a bare word.
-func filterValue(s string) (val, rest string, ok bool) {
-	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	if s == "" {
-		return "", "", false
+// valueText is a comparison value as the admin would read it: strings unquoted.
+func valueText(v filter.Value) string {
+	if v.Kind == filter.String {
+		return v.Str
 	}
-	if s[0] != '"' {
-		w, rest := filterWord(s)
-		return w, rest, true
-	}
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			var v string
-			if err := json.Unmarshal([]byte(s[:i+1]), &v); err != nil {
-				return s[1:i], s[i+1:], true
-			}
-			return v, s[i+1:], true
-		}
-	}
-	return "", "", false
+	return v.String()
 }
 
 // isGUID reports whether s is a GUID as Entra puts in its test-connection probe.
@@ -184,7 +171,7 @@ func parsePatch(body []byte) ([]patchOp, bool) {
 
 // rx is an exchange with its request and response parsed once.
 type rx struct {
-	ex     Exchange
+	ex     *exchange.Record
 	route  route
 	q      url.Values
 	filter comparison
@@ -198,7 +185,7 @@ type rx struct {
 	ua                string
 }
 
-func parseExchange(ex Exchange) *rx {
+func parseExchange(ex *exchange.Record) *rx {
 	r := &rx{ex: ex, route: parseRoute(ex.Path), status: ex.Status}
 	if r.status == 0 {
 		r.status = http.StatusInternalServerError
@@ -210,9 +197,7 @@ func parseExchange(ex Exchange) *rx {
 	si, okSI := queryInt(r.q, "startIndex")
 	n, okN := queryInt(r.q, "count")
 	r.startIndex, r.count, r.paged = si, n, okSI || okN
-	if ex.Header != nil {
-		r.ua = strings.TrimSpace(ex.Header.Get("User-Agent"))
-	}
+	r.ua = strings.TrimSpace(ex.UserAgent)
 	r.body = jsonObject(ex.ReqBody)
 	if strings.EqualFold(ex.Method, http.MethodPatch) {
 		r.ops, _ = parsePatch(ex.ReqBody)

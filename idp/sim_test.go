@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // sim answers fixture requests the way a tolerant SCIM server would, so replayed
@@ -42,23 +44,23 @@ func redactAuth(v string) string {
 	return scheme + " [redacted]"
 }
 
-func (s *sim) serve(method, path, query string, h http.Header, body []byte) (status int, resp []byte, auth string) {
+func (s *sim) serve(method, path, query string, h http.Header, body []byte) (status int, resp []byte, auth exchange.Auth) {
 	r := parseRoute(path)
 	authz := h.Get("Authorization")
 	switch {
 	case authz == "Bearer "+s.token:
-		auth = "ok"
+		auth = exchange.AuthOK
 	case authz == "":
-		auth = "missing"
+		auth = exchange.AuthMissing
 	case strings.HasPrefix(authz, "Bearer "):
-		auth = "bad-token"
+		auth = exchange.AuthWrongToken
 	default:
-		auth = "scheme"
+		auth = exchange.AuthScheme
 	}
-	if auth == "missing" && (!r.ok || r.resource != "Users" && r.resource != "Groups") {
-		auth = "public"
+	if auth == exchange.AuthMissing && (!r.ok || r.resource != "Users" && r.resource != "Groups") {
+		auth = exchange.AuthPublic
 	}
-	if auth != "ok" && auth != "public" {
+	if auth.Refused() {
 		return 401, scimError(401, "unauthorized"), auth
 	}
 	if !r.ok {

@@ -6,11 +6,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // classify sets Step, Subject and Summary, and learns from the exchange.
-func (c *Classifier) classify(a *Annotation, r *rx) {
-	who := a.IdP.short()
+func (c *Classifier) classify(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
 	if !r.route.ok {
 		c.classifyOffRoute(a, r)
 		return
@@ -31,7 +33,7 @@ func (c *Classifier) classify(a *Annotation, r *rx) {
 	case ".search":
 		c.classifySearch(a, r, "resources")
 	case "ServiceProviderConfig", "ResourceTypes", "Schemas":
-		a.Step = StepDiscovery
+		a.Step = exchange.StepDiscovery
 		what := "read /" + r.route.resource
 		if r.route.resource == "Schemas" {
 			what += " (schema discovery)"
@@ -42,40 +44,40 @@ func (c *Classifier) classify(a *Annotation, r *rx) {
 			fail(a, r, "read /"+r.route.resource)
 		}
 	default:
-		a.Step = StepOther
+		a.Step = exchange.StepOther
 		a.Summary = who + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
 		a.Failed = !r.success()
 	}
 }
 
-func (c *Classifier) classifyOffRoute(a *Annotation, r *rx) {
-	who := a.IdP.short()
+func (c *Classifier) classifyOffRoute(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
 	switch {
 	case r.route.base:
-		a.Step = StepOther
+		a.Step = exchange.StepOther
 		a.Summary = who + " opened the base URL " + r.ex.Path + " itself"
 		a.Failed = !r.success()
 	case r.route.resource != "" && !r.success():
-		a.Step = StepWrongPath
+		a.Step = exchange.StepWrongPath
 		a.Subject = r.ex.Path
 		a.Summary = who + " sent " + r.method() + " " + r.ex.Path + ": not a SCIM path (" + strconv.Itoa(r.status) + ")"
 		a.Failed = true
 	case r.route.resource != "":
 		// The server answered it, so the path is acceptable after all.
-		a.Step = StepOther
+		a.Step = exchange.StepOther
 		a.Summary = who + " sent " + r.method() + " " + r.ex.Path
 	default:
-		a.Step = StepOther
+		a.Step = exchange.StepOther
 		a.Subject = r.ex.Path
 		a.Summary = r.method() + " " + r.ex.Path + ": not a SCIM endpoint (" + strconv.Itoa(r.status) + ")"
 		a.Failed = !r.success()
 	}
 }
 
-func (c *Classifier) classifySearch(a *Annotation, r *rx, what string) {
-	a.Step = StepOther
+func (c *Classifier) classifySearch(a *exchange.Annotation, r *rx, what string) {
+	a.Step = exchange.StepOther
 	if r.success() {
-		a.Summary = a.IdP.short() + " searched " + what + " (POST .search)"
+		a.Summary = a.IdP.Short() + " searched " + what + " (POST .search)"
 		return
 	}
 	fail(a, r, "search "+what)
@@ -83,7 +85,7 @@ func (c *Classifier) classifySearch(a *Annotation, r *rx, what string) {
 
 // --- users ---
 
-func (c *Classifier) classifyUsers(a *Annotation, r *rx) {
+func (c *Classifier) classifyUsers(a *exchange.Annotation, r *rx) {
 	id := r.route.id
 	switch r.method() {
 	case http.MethodGet:
@@ -99,36 +101,36 @@ func (c *Classifier) classifyUsers(a *Annotation, r *rx) {
 	case http.MethodPatch:
 		c.patchUser(a, r, id)
 	case http.MethodDelete:
-		a.Step = StepDeleteUser
+		a.Step = exchange.StepDeleteUser
 		a.Subject = c.userName(id)
 		if !r.success() {
 			fail(a, r, "delete user "+a.Subject)
 			return
 		}
-		a.Summary = a.IdP.short() + " deleted user " + a.Subject
-		if a.IdP == Entra {
+		a.Summary = a.IdP.Short() + " deleted user " + a.Subject
+		if a.IdP == exchange.Entra {
 			a.Summary += " (hard delete)"
 		}
 		c.forgetUser(id)
 	default:
-		a.Step = StepOther
-		a.Summary = a.IdP.short() + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
+		a.Step = exchange.StepOther
+		a.Summary = a.IdP.Short() + " sent " + r.method() + " " + r.ex.Path + ": " + statusText(r)
 		a.Failed = !r.success()
 	}
 }
 
-func (c *Classifier) listUsers(a *Annotation, r *rx) {
-	who := a.IdP.short()
+func (c *Classifier) listUsers(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
 	if r.success() {
 		c.learnList("Users", r.resp)
 	}
 	total, _ := number(r.resp, "totalResults")
 	switch {
 	case c.isProbe(r):
-		a.Step = StepTestConnection
+		a.Step = exchange.StepTestConnection
 		c.testSummary(a, r, "")
 	case r.filter.ok && strings.EqualFold(r.filter.and, "manager"):
-		a.Step = StepUserLookup
+		a.Step = exchange.StepUserLookup
 		a.Subject = c.userName(r.filter.value)
 		if !r.success() {
 			fail(a, r, "check the manager of "+a.Subject)
@@ -136,16 +138,16 @@ func (c *Classifier) listUsers(a *Annotation, r *rx) {
 		}
 		a.Summary = who + " checked the manager reference of " + a.Subject
 	case r.filter.ok:
-		a.Step = StepUserLookup
+		a.Step = exchange.StepUserLookup
 		c.userLookup(a, r, total)
 	case r.startIndex == 1 && r.count == 2:
-		a.Step = StepTestConnection
+		a.Step = exchange.StepTestConnection
 		c.testSummary(a, r, "")
 	case isOktaSpecTest(r.ua) && r.startIndex == 1 && r.count == 1:
-		a.Step = StepTestConnection
+		a.Step = exchange.StepTestConnection
 		c.testSummary(a, r, "")
 	default:
-		a.Step = StepImportUsers
+		a.Step = exchange.StepImportUsers
 		page := pageOf(r)
 		if !r.success() {
 			fail(a, r, "import users (page "+strconv.Itoa(page)+")")
@@ -180,12 +182,12 @@ func (c *Classifier) isProbe(r *rx) bool {
 
 // testSummary words a test connection; Entra repeats the same probe at the start of
 // every provisioning cycle, so once provisioning has happened the probe is named so.
-func (c *Classifier) testSummary(a *Annotation, r *rx, what string) {
-	name := a.IdP.short() + " test connection" + what
+func (c *Classifier) testSummary(a *exchange.Annotation, r *rx, what string) {
+	name := a.IdP.Short() + " test connection" + what
 	if isOktaSpecTest(r.ua) {
 		name = "Okta spec test, connection check"
 	}
-	if a.IdP == Entra && c.sawProvisioning {
+	if a.IdP == exchange.Entra && c.sawProvisioning {
 		name = "Entra cycle-start probe (or Test Connection)" + what
 	}
 	if r.success() {
@@ -197,8 +199,8 @@ func (c *Classifier) testSummary(a *Annotation, r *rx, what string) {
 }
 
 // userLookup words a filter query and remembers misses for the create that follows.
-func (c *Classifier) userLookup(a *Annotation, r *rx, total int) {
-	who := a.IdP.short()
+func (c *Classifier) userLookup(a *exchange.Annotation, r *rx, total int) {
+	who := a.IdP.Short()
 	f := r.filter
 	a.Subject = f.value
 	by := ""
@@ -206,7 +208,7 @@ func (c *Classifier) userLookup(a *Annotation, r *rx, total int) {
 		by = " by " + shortPath(f.attr)
 	}
 	notFound := r.success() && total == 0 && len(list(r.resp, "Resources")) == 0
-	if r.status == http.StatusNotFound && a.IdP != Entra {
+	if r.status == http.StatusNotFound && a.IdP != exchange.Entra {
 		// Okta documents 404 as an acceptable "not found" answer to a lookup.
 		notFound = true
 	}
@@ -229,15 +231,15 @@ func (c *Classifier) userLookup(a *Annotation, r *rx, total int) {
 	default:
 		fail(a, r, "look up user "+f.value+by)
 	}
-	if a.IdP == Okta && !strings.EqualFold(f.attr, "userName") {
-		a.Hints = append(a.Hints, Hint{Code: HintOktaUniqueID, Severity: SeverityWarn,
+	if a.IdP == exchange.Okta && !strings.EqualFold(f.attr, "userName") {
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintOktaUniqueID, Severity: exchange.SeverityWarn,
 			Text: "Okta looks users up by \"" + f.attr + "\", not userName. In the SCIM app, Provisioning → Integration → Edit, set \"Unique identifier field for users\" to userName; with another attribute Okta's lookup can miss users that exist and create duplicates."})
 	}
 }
 
 // rememberMiss records a lookup that found nothing and flags it when scimlab has seen
 // the identity it was looking for.
-func (c *Classifier) rememberMiss(a *Annotation, r *rx) {
+func (c *Classifier) rememberMiss(a *exchange.Annotation, r *rx) {
 	f := r.filter
 	var knownID string
 	switch strings.ToLower(f.attr) {
@@ -259,13 +261,13 @@ func (c *Classifier) rememberMiss(a *Annotation, r *rx) {
 	if strings.EqualFold(f.attr, "userName") && known != f.value {
 		detail += ", whose userName differs only in case"
 	}
-	a.Hints = append(a.Hints, Hint{Code: HintLookupMissedKnown, Severity: SeverityWarn,
-		Text: a.IdP.Title() + "'s lookup for " + f.attr + " eq \"" + f.value + "\" found nothing, although scimlab holds " + detail + ". If " + a.IdP.short() + " now creates the user, the app ends up with two accounts for one person: lookups must match " + f.attr + " case-insensitively and return every user, active or not."})
+	a.Hints = append(a.Hints, exchange.Hint{Cause: HintLookupMissedKnown, Severity: exchange.SeverityWarn,
+		Text: a.IdP.Title() + "'s lookup for " + f.attr + " eq \"" + f.value + "\" found nothing, although scimlab holds " + detail + ". If " + a.IdP.Short() + " now creates the user, the app ends up with two accounts for one person: lookups must match " + f.attr + " case-insensitively and return every user, active or not."})
 }
 
-func (c *Classifier) readUser(a *Annotation, r *rx, id string) {
-	who := a.IdP.short()
-	a.Step = StepUserLookup
+func (c *Classifier) readUser(a *exchange.Annotation, r *rx, id string) {
+	who := a.IdP.Short()
+	a.Step = exchange.StepUserLookup
 	if r.success() {
 		c.learnUser(r.resp)
 		if r.resp != nil {
@@ -279,9 +281,9 @@ func (c *Classifier) readUser(a *Annotation, r *rx, id string) {
 	}
 	if r.status == http.StatusNotFound {
 		a.Summary = who + " read user " + a.Subject + ": not found"
-		if a.IdP == Okta {
+		if a.IdP == exchange.Okta {
 			a.Failed = true
-			a.Hints = append(a.Hints, Hint{Code: HintOktaUserGone, Severity: SeverityError,
+			a.Hints = append(a.Hints, exchange.Hint{Cause: HintOktaUserGone, Severity: exchange.SeverityError,
 				Text: "The user no longer exists in scimlab. Okta stops here: it does not search again or re-create the user, and the Retry in Okta's Tasks repeats the same GET. Unassign and re-assign the person in Okta's Assignments tab to provision a new account."})
 		}
 		return
@@ -289,9 +291,9 @@ func (c *Classifier) readUser(a *Annotation, r *rx, id string) {
 	fail(a, r, "read user "+a.Subject)
 }
 
-func (c *Classifier) createUser(a *Annotation, r *rx) {
-	who := a.IdP.short()
-	a.Step = StepCreateUser
+func (c *Classifier) createUser(a *exchange.Annotation, r *rx) {
+	who := a.IdP.Short()
+	a.Step = exchange.StepCreateUser
 	name := str(r.body, "userName")
 	a.Subject = name
 	ext := str(r.body, "externalId")
@@ -327,10 +329,10 @@ func (c *Classifier) createUser(a *Annotation, r *rx) {
 }
 
 // duplicateRisk warns when a create is about to give one person a second account.
-func (c *Classifier) duplicateRisk(a *Annotation, r *rx, name, ext string) {
-	who := a.IdP.short()
+func (c *Classifier) duplicateRisk(a *exchange.Annotation, r *rx, name, ext string) {
+	who := a.IdP.Short()
 	if li, ok := c.lookups.get(strings.ToLower(name)); ok && li.knownID != "" && c.userExists(li.knownID) {
-		a.Hints = append(a.Hints, Hint{Code: HintDuplicateRisk, Severity: SeverityError,
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintDuplicateRisk, Severity: exchange.SeverityError,
 			Text: who + " is creating " + name + " right after its lookup (#" + strconv.FormatInt(li.seq, 10) + ") missed user " + c.userName(li.knownID) + " (id " + li.knownID + "): the app now risks two accounts for one person. Delete one of them in scimlab, make the lookup find the existing user, then retry."})
 		return
 	}
@@ -345,12 +347,12 @@ func (c *Classifier) duplicateRisk(a *Annotation, r *rx, name, ext string) {
 	if strings.EqualFold(prev, name) {
 		return
 	}
-	a.Hints = append(a.Hints, Hint{Code: HintDuplicateRisk, Severity: SeverityWarn,
+	a.Hints = append(a.Hints, exchange.Hint{Cause: HintDuplicateRisk, Severity: exchange.SeverityWarn,
 		Text: who + " is creating " + name + ", but scimlab already holds " + prev + " (id " + id + ") with the same externalId " + ext + ": the same " + a.IdP.Title() + " user was provisioned before under another userName (renamed, or the matching attribute changed). The lookup by userName missed it, so the app gets a second account for one person."})
 }
 
-func (c *Classifier) replaceUser(a *Annotation, r *rx, id string) {
-	who := a.IdP.short()
+func (c *Classifier) replaceUser(a *exchange.Annotation, r *rx, id string) {
+	who := a.IdP.Short()
 	key := docKey("Users", id)
 	prevDoc, hadPrev := c.docs.get(key)
 	a.Subject = c.userName(id)
@@ -364,20 +366,20 @@ func (c *Classifier) replaceUser(a *Annotation, r *rx, id string) {
 	}
 	switch {
 	case was && !now:
-		a.Step = StepDeactivateUser
+		a.Step = exchange.StepDeactivateUser
 	case !was && now:
-		a.Step = StepReactivateUser
+		a.Step = exchange.StepReactivateUser
 	default:
-		a.Step = StepUpdateUser
+		a.Step = exchange.StepUpdateUser
 	}
 	if !r.success() {
-		fail(a, r, map[StepKind]string{StepDeactivateUser: "deactivate", StepReactivateUser: "reactivate", StepUpdateUser: "update"}[a.Step]+" user "+a.Subject)
+		fail(a, r, map[exchange.Step]string{exchange.StepDeactivateUser: "deactivate", exchange.StepReactivateUser: "reactivate", exchange.StepUpdateUser: "update"}[a.Step]+" user "+a.Subject)
 		return
 	}
 	switch a.Step {
-	case StepDeactivateUser:
+	case exchange.StepDeactivateUser:
 		a.Summary = who + " deactivated user " + a.Subject
-	case StepReactivateUser:
+	case exchange.StepReactivateUser:
 		a.Summary = who + " reactivated user " + a.Subject
 	default:
 		switch {
@@ -430,8 +432,8 @@ func copyWithID(m map[string]any, id string) map[string]any {
 	return out
 }
 
-func (c *Classifier) patchUser(a *Annotation, r *rx, id string) {
-	who := a.IdP.short()
+func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
+	who := a.IdP.Short()
 	a.Subject = c.userName(id)
 	var (
 		activeSet, activeVal bool
@@ -478,24 +480,24 @@ func (c *Classifier) patchUser(a *Annotation, r *rx, id string) {
 	}
 	switch {
 	case activeSet && !activeVal:
-		a.Step = StepDeactivateUser
+		a.Step = exchange.StepDeactivateUser
 	case activeSet:
-		a.Step = StepReactivateUser
+		a.Step = exchange.StepReactivateUser
 	default:
-		a.Step = StepUpdateUser
+		a.Step = exchange.StepUpdateUser
 	}
 	if !r.success() {
-		verb := map[StepKind]string{StepDeactivateUser: "deactivate", StepReactivateUser: "reactivate", StepUpdateUser: "update"}[a.Step]
+		verb := map[exchange.Step]string{exchange.StepDeactivateUser: "deactivate", exchange.StepReactivateUser: "reactivate", exchange.StepUpdateUser: "update"}[a.Step]
 		fail(a, r, verb+" user "+a.Subject)
 		return
 	}
 	switch a.Step {
-	case StepDeactivateUser:
+	case exchange.StepDeactivateUser:
 		a.Summary = who + " deactivated user " + a.Subject
-		if a.IdP == Entra {
+		if a.IdP == exchange.Entra {
 			a.Summary += " (unassigned, out of scope or sign-in blocked)"
 		}
-	case StepReactivateUser:
+	case exchange.StepReactivateUser:
 		a.Summary = who + " reactivated user " + a.Subject
 		if d, ok := c.docs.get(docKey("Users", id)); ok {
 			if was, _ := active(jsonObject(d)); was {

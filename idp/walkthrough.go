@@ -3,10 +3,11 @@ package idp
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // StepStatus is where a walkthrough step stands.
@@ -43,10 +44,10 @@ type StepState struct {
 type stepDef struct {
 	id, title, instruction string
 	// ticks are the steps whose success ticks it; none makes the step manual.
-	ticks []StepKind
+	ticks []exchange.Step
 	// fails are further steps that can only fail it, e.g. a failed lookup fails
 	// "assign a user".
-	fails []StepKind
+	fails []exchange.Step
 	// connection: authentication and path failures belong to this step until it is done.
 	connection bool
 }
@@ -64,21 +65,17 @@ type stepRecord struct {
 // and it marshals to JSON so a rehearsal can be saved with the session and resumed.
 type Walkthrough struct {
 	mu   sync.Mutex
-	idp  IdP
+	idp  exchange.IdP
 	defs []stepDef
 	recs []stepRecord
-	// last remembers what the most recent Observe did, for Narrate.
-	last struct {
-		seq    int64
-		idx    int
-		ticked bool
-		failed bool
-	}
+	// lastSeq is the newest exchange observed; after is what it was at the last Reset,
+	// so the story of a restarted rehearsal starts after it.
+	lastSeq, after int64
 }
 
 // NewWalkthrough returns the checklist for p with every step pending, or nil for an IdP
 // without a walkthrough. All methods accept a nil *Walkthrough.
-func NewWalkthrough(p IdP) *Walkthrough {
+func NewWalkthrough(p exchange.IdP) *Walkthrough {
 	defs := walkthroughSteps(p)
 	if defs == nil {
 		return nil
@@ -93,18 +90,18 @@ func (w *Walkthrough) reset() {
 	for i := range w.recs {
 		w.recs[i].status = StatusPending
 	}
-	w.last.idx = -1
 }
 
 // IdP returns the provider the walkthrough is for.
-func (w *Walkthrough) IdP() IdP {
+func (w *Walkthrough) IdP() exchange.IdP {
 	if w == nil {
-		return Unknown
+		return exchange.Unknown
 	}
 	return w.idp
 }
 
-// Reset sets every step back to pending.
+// Reset sets every step back to pending and starts the rehearsal's story after the
+// newest exchange observed.
 func (w *Walkthrough) Reset() {
 	if w == nil {
 		return
@@ -112,29 +109,52 @@ func (w *Walkthrough) Reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.reset()
+	w.after = w.lastSeq
+}
+
+// After is the Seq of the newest exchange observed when the walkthrough was last reset:
+// exchanges up to it belong to an earlier rehearsal. It is 0 if it was never reset.
+func (w *Walkthrough) After() int64 {
+	if w == nil {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.after
+}
+
+// Concerns reports whether an exchange belongs in p's walkthrough: p's own traffic, and
+// failures of unknown origin that can only mean a wrong URL or token (before an IdP is
+// recognised, its first requests may be exactly those).
+func Concerns(p exchange.IdP, a exchange.Annotation) bool {
+	if a.IdP == p {
+		return true
+	}
+	connFailure := a.Step == exchange.StepAuthFailure || a.Step == exchange.StepWrongPath
+	return a.IdP == exchange.Unknown && connFailure && (a.Failed || errorHint(a) != "")
 }
 
 // Observe moves the steps the exchange speaks to and reports whether anything changed.
 // A success ticks its step (and the manual steps before it); a failure, or an error
 // hint, turns a step not yet done red with the diagnosis. Traffic from another IdP is
 // ignored, except failures of unknown origin that can only mean a wrong URL or token.
-func (w *Walkthrough) Observe(ex Exchange, a Annotation) bool {
+func (w *Walkthrough) Observe(ex *exchange.Record) bool {
 	if w == nil {
 		return false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.last.seq, w.last.idx, w.last.ticked, w.last.failed = ex.Seq, -1, false, false
-	bad := a.Failed || errorHint(a) != ""
-	connFailure := a.Step == StepAuthFailure || a.Step == StepWrongPath
-	if a.IdP != w.idp && !(a.IdP == Unknown && connFailure && bad) {
+	w.lastSeq = max(w.lastSeq, ex.Seq)
+	a := ex.Annotation
+	if !Concerns(w.idp, a) {
 		return false
 	}
+	bad := a.Failed || errorHint(a) != ""
+	connFailure := a.Step == exchange.StepAuthFailure || a.Step == exchange.StepWrongPath
 	idx := w.stepFor(a, bad, connFailure)
 	if idx < 0 {
 		return false
 	}
-	w.last.idx = idx
 	rec := &w.recs[idx]
 	seen := "#" + strconv.FormatInt(ex.Seq, 10) + " " + ex.Time.Format("15:04:05") + " " + a.Summary
 	if bad {
@@ -144,7 +164,6 @@ func (w *Walkthrough) Observe(ex Exchange, a Annotation) bool {
 		rec.status = StatusFailed
 		rec.seen, rec.seq, rec.at = seen, ex.Seq, ex.Time
 		rec.diagnosis = diagnosis(a)
-		w.last.failed = true
 		return true
 	}
 	if rec.status == StatusDone {
@@ -160,12 +179,11 @@ func (w *Walkthrough) Observe(ex Exchange, a Annotation) bool {
 			changed = true
 		}
 	}
-	w.last.ticked = changed
 	return changed
 }
 
 // stepFor finds the step an annotation belongs to, or -1.
-func (w *Walkthrough) stepFor(a Annotation, bad, connFailure bool) int {
+func (w *Walkthrough) stepFor(a exchange.Annotation, bad, connFailure bool) int {
 	if connFailure {
 		if !bad {
 			return -1
@@ -207,9 +225,9 @@ func (w *Walkthrough) current() int {
 	return -1
 }
 
-func errorHint(a Annotation) string {
+func errorHint(a exchange.Annotation) string {
 	for _, h := range a.Hints {
-		if h.Severity == SeverityError {
+		if h.Severity == exchange.SeverityError {
 			return h.Text
 		}
 	}
@@ -217,12 +235,12 @@ func errorHint(a Annotation) string {
 }
 
 // diagnosis picks the most useful explanation of a failed exchange.
-func diagnosis(a Annotation) string {
+func diagnosis(a exchange.Annotation) string {
 	if t := errorHint(a); t != "" {
 		return t
 	}
 	for _, h := range a.Hints {
-		if h.Severity == SeverityWarn {
+		if h.Severity == exchange.SeverityWarn {
 			return h.Text
 		}
 	}
@@ -266,41 +284,14 @@ func (w *Walkthrough) Progress() (done, total int) {
 	return done, len(w.recs)
 }
 
-// Narrate returns one sentence about the exchange for a presenter view. Call it after
-// Observe with the same exchange to hear what the exchange did to the walkthrough.
-func (w *Walkthrough) Narrate(ex Exchange, a Annotation) string {
-	s := a.Summary
-	if s == "" {
-		s = ex.Method + " " + ex.Path
-	}
-	if w == nil {
-		return s + "."
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.last.seq != ex.Seq || w.last.idx < 0 {
-		if a.Failed {
-			return s + ": " + diagnosis(a)
-		}
-		return s + "."
-	}
-	d := w.defs[w.last.idx]
-	step := fmt.Sprintf("step %d of %d, %q", w.last.idx+1, len(w.defs), d.title)
-	switch {
-	case w.last.failed:
-		return s + " — " + step + ", needs attention: " + w.recs[w.last.idx].diagnosis
-	case w.last.ticked:
-		return s + " — " + step + ", is done."
-	}
-	return s + " (" + step + ", already done)."
-}
-
 // walkthroughJSON is the saved form. Step texts are not saved: they come from the
 // running version, so improved instructions reach resumed rehearsals.
 type walkthroughJSON struct {
-	Version int        `json:"version"`
-	IdP     IdP        `json:"idp"`
-	Steps   []stepJSON `json:"steps"`
+	Version int          `json:"version"`
+	IdP     exchange.IdP `json:"idp"`
+	Steps   []stepJSON   `json:"steps"`
+	// After is the Seq the rehearsal's story starts after.
+	After int64 `json:"after,omitempty"`
 }
 
 type stepJSON struct {
@@ -319,7 +310,7 @@ func (w *Walkthrough) MarshalJSON() ([]byte, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := walkthroughJSON{Version: 1, IdP: w.idp, Steps: make([]stepJSON, len(w.defs))}
+	out := walkthroughJSON{Version: 1, IdP: w.idp, Steps: make([]stepJSON, len(w.defs)), After: w.after}
 	for i, d := range w.defs {
 		r := w.recs[i]
 		out.Steps[i] = stepJSON{ID: d.id, Status: r.status, Seen: r.seen, SeenSeq: r.seq, SeenAt: r.at, Diagnosis: r.diagnosis}
@@ -347,6 +338,7 @@ func (w *Walkthrough) UnmarshalJSON(b []byte) error {
 	defer w.mu.Unlock()
 	w.idp, w.defs = in.IdP, defs
 	w.reset()
+	w.after, w.lastSeq = in.After, in.After
 	for i, d := range defs {
 		s, ok := saved[d.id]
 		if !ok {

@@ -6,15 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // observe annotates ex (numbered seq) and feeds it to w.
-func observe(c *Classifier, w *Walkthrough, seq int64, ex Exchange) Annotation {
+func observe(c *Classifier, w *Walkthrough, seq int64, ex *exchange.Record) exchange.Annotation {
 	ex.Seq = seq
 	ex.Time = t0.Add(time.Duration(seq) * time.Second)
-	a := c.Annotate(ex)
-	w.Observe(ex, a)
-	return a
+	ex.Annotation = c.Annotate(ex)
+	w.Observe(ex)
+	return ex.Annotation
 }
 
 func stepByID(t *testing.T, w *Walkthrough, id string) StepState {
@@ -29,11 +31,11 @@ func stepByID(t *testing.T, w *Walkthrough, id string) StepState {
 }
 
 func TestWalkthroughConnectionFailsThenPasses(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Okta)
+	c, w := NewClassifier(), NewWalkthrough(exchange.Okta)
 	if got := w.Steps()[0].Status; got != StatusCurrent {
 		t.Fatalf("first step = %s, want current", got)
 	}
-	observe(c, w, 1, unauthorized(oktaTest, oktaUA, "Bearer Bearer [redacted]", "bad-token", ""))
+	observe(c, w, 1, unauthorized(oktaTest, oktaUA, "Bearer [redacted]", exchange.AuthDoubleBearer, ""))
 	conn := stepByID(t, w, "okta-connect")
 	if conn.Status != StatusFailed || !strings.Contains(conn.Diagnosis, "the word Bearer was pasted") {
 		t.Fatalf("after 401: %+v", conn)
@@ -59,8 +61,7 @@ func TestWalkthroughConnectionFailsThenPasses(t *testing.T) {
 
 	// A later failure does not undo a done step; the token rotated, so the step being
 	// worked on turns red.
-	rotated := unauthorized("/scim/v2/Users?filter=userName%20eq%20%22alice%40example.com%22&startIndex=1&count=100", oktaUA, "Bearer [redacted]", "bad-token", "")
-	rotated.PreviousTokenUsed = true
+	rotated := unauthorized("/scim/v2/Users?filter=userName%20eq%20%22alice%40example.com%22&startIndex=1&count=100", oktaUA, "Bearer [redacted]", exchange.AuthPrevious, "")
 	observe(c, w, 3, rotated)
 	if st := stepByID(t, w, "okta-connect"); st.Status != StatusDone {
 		t.Errorf("connection step = %s after a later 401", st.Status)
@@ -71,7 +72,7 @@ func TestWalkthroughConnectionFailsThenPasses(t *testing.T) {
 }
 
 func TestWalkthroughFailuresOfTheirOwnStep(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Entra)
+	c, w := NewClassifier(), NewWalkthrough(exchange.Entra)
 	observe(c, w, 1, req("GET", "/scim/v2/Users?filter=userName+eq+%22alice%40example.com%22", "", "", 404, ""))
 	if st := stepByID(t, w, "entra-provision-user"); st.Status != StatusFailed || !strings.Contains(st.Diagnosis, "200 with an empty list") {
 		t.Fatalf("lookup 404: %+v", st)
@@ -91,7 +92,7 @@ func TestWalkthroughFailuresOfTheirOwnStep(t *testing.T) {
 }
 
 func TestWalkthroughDuplicateCreateTurnsRed(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Okta)
+	c, w := NewClassifier(), NewWalkthrough(exchange.Okta)
 	c.Annotate(req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, userJSON("u1", "alice@example.com", true)))
 	c.Annotate(req("GET", "/scim/v2/Users?filter=userName%20eq%20%22ALICE%40example.com%22&startIndex=1&count=100", oktaUA, "", 200, emptyList))
 	observe(c, w, 3, req("POST", "/scim/v2/Users", oktaUA, `{"userName":"ALICE@example.com"}`, 201, userJSON("u2", "ALICE@example.com", true)))
@@ -101,16 +102,19 @@ func TestWalkthroughDuplicateCreateTurnsRed(t *testing.T) {
 }
 
 func TestWalkthroughIgnoresOtherIdPs(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Entra)
-	if w.Observe(req("GET", oktaTest, oktaUA, "", 200, emptyList), c.Annotate(req("GET", oktaTest, oktaUA, "", 200, emptyList))) {
+	c, w := NewClassifier(), NewWalkthrough(exchange.Entra)
+	okta := req("GET", oktaTest, oktaUA, "", 200, emptyList)
+	okta.Annotation = c.Annotate(okta)
+	if w.Observe(okta) {
 		t.Error("Okta traffic changed an Entra walkthrough")
 	}
 	// A refused request of unknown origin can only be a wrong URL or token: it belongs
 	// to the connection step.
 	ex := req("GET", "/scim/v2/Users/u1", "", "", 401, "")
-	ex.Header.Del("Authorization")
-	ex.Auth = "missing"
-	if !w.Observe(ex, NewClassifier().Annotate(ex)) {
+	ex.ReqHeaders.Del("Authorization")
+	ex.Auth = exchange.AuthMissing
+	ex.Annotation = NewClassifier().Annotate(ex)
+	if !w.Observe(ex) {
 		t.Fatal("a refused request of unknown origin was ignored")
 	}
 	if st := stepByID(t, w, "entra-connect"); st.Status != StatusFailed {
@@ -118,39 +122,70 @@ func TestWalkthroughIgnoresOtherIdPs(t *testing.T) {
 	}
 }
 
-func TestNarrate(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Okta)
-	ex := req("GET", oktaTest, oktaUA, "", 200, emptyList)
-	ex.Seq = 7
-	a := c.Annotate(ex)
-	w.Observe(ex, a)
-	if got, want := w.Narrate(ex, a), `Okta test connection: passed — step 2 of 10, "Configure the API integration and test it", is done.`; got != want {
-		t.Errorf("narration = %q\n          want %q", got, want)
+// TestConcerns decides which events a walkthrough (and its narration) speaks of: its
+// own IdP's, and refusals of unknown origin, which can only be a wrong URL or token.
+func TestConcerns(t *testing.T) {
+	c := NewClassifier()
+	annotate := func(ex *exchange.Record) exchange.Annotation { return c.Annotate(ex) }
+	oktaOK := annotate(req("GET", oktaTest, oktaUA, "", 200, emptyList))
+	entraOK := annotate(req("GET", entraTest, "", "", 200, emptyList))
+	unknownRefused := NewClassifier().Annotate(unauthorized("/scim/v2/Users/u1", "curl/8", "", exchange.AuthMissing, ""))
+	unknownOK := NewClassifier().Annotate(req("GET", "/scim/v2/ServiceProviderConfig", "curl/8", "", 200, "{}"))
+	tests := []struct {
+		name string
+		p    exchange.IdP
+		a    exchange.Annotation
+		want bool
+	}{
+		{"Okta traffic in the Okta walkthrough", exchange.Okta, oktaOK, true},
+		{"Entra traffic in the Okta walkthrough", exchange.Okta, entraOK, false},
+		{"Okta traffic in the Entra walkthrough", exchange.Entra, oktaOK, false},
+		{"a refusal of unknown origin", exchange.Okta, unknownRefused, true},
+		{"a success of unknown origin", exchange.Entra, unknownOK, false},
 	}
-	ex.Seq = 8
-	w.Observe(ex, a)
-	if got := w.Narrate(ex, a); !strings.HasSuffix(got, "already done).") {
-		t.Errorf("repeat narration = %q", got)
+	for _, tc := range tests {
+		if got := Concerns(tc.p, tc.a); got != tc.want {
+			t.Errorf("%s: Concerns = %v, want %v (annotation %+v)", tc.name, got, tc.want, tc.a)
+		}
 	}
-	bad := unauthorized("/Users", oktaUA, "", "missing", "")
-	bad.Seq = 9
-	// Not observed: the narration falls back to the annotation alone.
-	ba := c.Annotate(bad)
-	if got := w.Narrate(bad, ba); !strings.HasPrefix(got, "401: Okta sent no Authorization header: ") {
-		t.Errorf("unobserved failure narration = %q", got)
+}
+
+// TestResetStartsTheStoryAfterTheLastExchange: a restarted rehearsal's narration starts
+// after the newest exchange seen, whatever IdP sent it, and that survives a restart.
+func TestResetStartsTheStoryAfterTheLastExchange(t *testing.T) {
+	c, w := NewClassifier(), NewWalkthrough(exchange.Okta)
+	observe(c, w, 1, req("GET", oktaTest, oktaUA, "", 200, emptyList))
+	observe(c, w, 2, req("GET", entraTest, "", "", 200, emptyList))
+	if w.After() != 0 {
+		t.Fatalf("After = %d before any reset", w.After())
 	}
-	w.Observe(bad, ba)
-	if got := w.Narrate(bad, ba); !strings.Contains(got, "needs attention: Okta sent no Authorization header") {
-		t.Errorf("failure narration = %q", got)
+	w.Reset()
+	if w.After() != 2 {
+		t.Fatalf("After = %d, want 2 (the newest exchange, an Entra one)", w.After())
 	}
-	var nilW *Walkthrough
-	if got := nilW.Narrate(ex, a); got != "Okta test connection: passed." {
-		t.Errorf("nil narration = %q", got)
+	if done, _ := w.Progress(); done != 0 {
+		t.Errorf("%d steps done after Reset", done)
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again Walkthrough
+	if err := json.Unmarshal(b, &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.After() != 2 {
+		t.Errorf("restored After = %d, want 2", again.After())
+	}
+	observe(c, &again, 3, req("GET", oktaTest, oktaUA, "", 200, emptyList))
+	again.Reset()
+	if again.After() != 3 {
+		t.Errorf("After the second reset = %d, want 3", again.After())
 	}
 }
 
 func TestWalkthroughSavedAndResumed(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Entra)
+	c, w := NewClassifier(), NewWalkthrough(exchange.Entra)
 	observe(c, w, 1, req("GET", entraTest, "", "", 200, emptyList))
 	observe(c, w, 2, req("GET", "/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+%22Sales%22", "", "", 404, ""))
 	b, err := json.Marshal(w)
@@ -167,7 +202,7 @@ func TestWalkthroughSavedAndResumed(t *testing.T) {
 	if !reflect.DeepEqual(back.Steps(), w.Steps()) {
 		t.Errorf("resumed steps differ:\n%+v\n%+v", back.Steps(), w.Steps())
 	}
-	if back.IdP() != Entra {
+	if back.IdP() != exchange.Entra {
 		t.Errorf("IdP = %q", back.IdP())
 	}
 	// Resuming keeps working: the group step recovers.
@@ -193,11 +228,11 @@ func TestWalkthroughSavedAndResumed(t *testing.T) {
 }
 
 func TestWalkthroughNil(t *testing.T) {
-	w := NewWalkthrough(Unknown)
+	w := NewWalkthrough(exchange.Unknown)
 	if w != nil {
 		t.Fatal("walkthrough for an unknown IdP")
 	}
-	if w.Observe(Exchange{}, Annotation{}) || w.Steps() != nil || w.IdP() != Unknown {
+	if w.Observe(&exchange.Record{}) || w.After() != 0 || w.Steps() != nil || w.IdP() != exchange.Unknown {
 		t.Error("nil walkthrough not inert")
 	}
 	w.Reset()
@@ -207,7 +242,7 @@ func TestWalkthroughNil(t *testing.T) {
 }
 
 func TestWalkthroughReset(t *testing.T) {
-	c, w := NewClassifier(), NewWalkthrough(Okta)
+	c, w := NewClassifier(), NewWalkthrough(exchange.Okta)
 	observe(c, w, 1, req("GET", oktaTest, oktaUA, "", 200, emptyList))
 	w.Reset()
 	if done, _ := w.Progress(); done != 0 {
@@ -218,7 +253,7 @@ func TestWalkthroughReset(t *testing.T) {
 // TestWalkthroughStepsAreReachable checks every step can be ticked by some step kind and
 // every instruction names where to click.
 func TestWalkthroughStepsAreReachable(t *testing.T) {
-	for _, p := range []IdP{Okta, Entra} {
+	for _, p := range []exchange.IdP{exchange.Okta, exchange.Entra} {
 		seen := map[string]bool{}
 		for _, d := range walkthroughSteps(p) {
 			if seen[d.id] {

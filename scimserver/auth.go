@@ -5,15 +5,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
-)
 
-// Auth results recorded with each request (store.Request.Auth, Event.Auth).
-const (
-	AuthOK       = "ok"        // the bearer token matched
-	AuthMissing  = "missing"   // no Authorization header
-	AuthScheme   = "scheme"    // a scheme other than Bearer, e.g. Basic
-	AuthBadToken = "bad-token" // Bearer, but not the current token
-	AuthPublic   = "public"    // no credentials on an endpoint readable without them
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // tokenState holds hashes, not tokens: comparing SHA-256 digests of equal length with
@@ -52,20 +45,19 @@ func isProtected(p string) bool {
 	return false
 }
 
-// authenticate checks the bearer token and records the outcome. A wrong or malformed
+// authenticate checks the bearer token and records the verdict. A wrong or malformed
 // token is refused even on public endpoints: answering 200 there would hide from an
 // admin that the token pasted into the IdP is wrong until the first real request.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := exchangeFrom(r.Context())
-		result, detail := s.checkAuth(r.Header.Values("Authorization"))
-		if result == AuthMissing && !isProtected(r.URL.Path) {
-			result = AuthPublic
+		verdict, detail := s.checkAuth(r.Header.Values("Authorization"))
+		if verdict == exchange.AuthMissing && !isProtected(r.URL.Path) {
+			verdict = exchange.AuthPublic
 		}
-		if ex != nil {
-			ex.auth = result
+		if in := inflightOf(r.Context()); in != nil {
+			in.rec.Auth = verdict
 		}
-		if result != AuthOK && result != AuthPublic {
+		if verdict.Refused() {
 			s.writeError(w, r, &Error{Status: http.StatusUnauthorized, Detail: detail})
 			return
 		}
@@ -75,50 +67,68 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 
 const pasteHint = "paste the token scimlab shows into Okta's API Token field (Entra: Secret Token)"
 
-// checkAuth classifies the Authorization header values and explains a refusal in terms
-// of what the admin typed into the IdP.
-func (s *Server) checkAuth(values []string) (result, detail string) {
+// checkAuth reads the Authorization header values and explains a refusal in terms of
+// what the admin typed into the IdP. The verdict describes the header's shape, never
+// the secret, so it can be recorded after the header is redacted.
+func (s *Server) checkAuth(values []string) (exchange.Auth, string) {
 	if len(values) == 0 || (len(values) == 1 && strings.TrimSpace(values[0]) == "") {
-		return AuthMissing, "the request has no Authorization header; scimlab expects \"Authorization: Bearer <token>\". In Okta choose the HTTP Header authentication mode and " + pasteHint
+		return exchange.AuthMissing, "the request has no Authorization header; scimlab expects \"Authorization: Bearer <token>\". In Okta choose the HTTP Header authentication mode and " + pasteHint
 	}
 	if len(values) > 1 {
-		return AuthScheme, "the request has more than one Authorization header; send exactly one: \"Authorization: Bearer <token>\""
+		return exchange.AuthSeveral, "the request has more than one Authorization header; send exactly one: \"Authorization: Bearer <token>\""
 	}
 	v := strings.TrimSpace(values[0])
 	scheme, cred, ok := strings.Cut(v, " ")
 	if !ok && strings.EqualFold(v, "Bearer") {
-		return AuthBadToken, "the Authorization header says Bearer but carries no token; " + pasteHint
+		return exchange.AuthEmpty, "the Authorization header says Bearer but carries no token; " + pasteHint
 	}
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		if !ok {
-			return AuthScheme, "the Authorization header has no scheme; scimlab expects \"Authorization: Bearer <token>\" and the header held a single word. " + pasteHint
-		}
-		msg := "the Authorization header uses the " + scheme + " scheme; scimlab expects \"Authorization: Bearer <token>\""
-		if strings.EqualFold(scheme, "Basic") {
-			msg += ". In Okta choose the HTTP Header authentication mode, not Basic Auth, and " + pasteHint
-		}
-		return AuthScheme, msg
+	if !ok {
+		return exchange.AuthBare, "the Authorization header holds a single word and no scheme; scimlab expects \"Authorization: Bearer <token>\". " + pasteHint
+	}
+	if strings.EqualFold(scheme, "Basic") {
+		return exchange.AuthBasic, "the Authorization header uses the Basic scheme; scimlab expects \"Authorization: Bearer <token>\". In Okta choose the HTTP Header authentication mode, not Basic Auth, and " + pasteHint
+	}
+	if !strings.EqualFold(scheme, "Bearer") {
+		return exchange.AuthScheme, "the Authorization header uses the " + scheme + " scheme; scimlab expects \"Authorization: Bearer <token>\""
 	}
 	cred = strings.TrimSpace(cred)
 	if rest, twice := cutPrefixFold(cred, "Bearer "); twice {
 		if s.tokenMatches(strings.TrimSpace(rest)) {
-			return AuthBadToken, "the Authorization header says \"Bearer\" twice: the word Bearer was pasted into the token field together with the token. Paste only the token itself; the IdP adds \"Bearer\""
+			return exchange.AuthDoubleBearer, "the Authorization header says \"Bearer\" twice: the word Bearer was pasted into the token field together with the token. Paste only the token itself; the IdP adds \"Bearer\""
 		}
-		return AuthBadToken, "the Authorization header says \"Bearer\" twice (\"Bearer Bearer …\"): paste only the token into the IdP's token field; it adds \"Bearer\" itself"
+		return exchange.AuthDoubleBearer, "the Authorization header says \"Bearer\" twice (\"Bearer Bearer …\"): paste only the token into the IdP's token field; it adds \"Bearer\" itself"
 	}
 	if cred == "" {
-		return AuthBadToken, "the Authorization header says Bearer but carries no token; " + pasteHint
+		return exchange.AuthEmpty, "the Authorization header says Bearer but carries no token; " + pasteHint
 	}
 	if s.tokenMatches(cred) {
-		return AuthOK, ""
+		return exchange.AuthOK, ""
 	}
 	if unquoted := strings.Trim(cred, `"'`); unquoted != cred && s.tokenMatches(unquoted) {
-		return AuthBadToken, "the token was sent inside quotes; paste it into the IdP without quotation marks"
+		return exchange.AuthQuoted, "the token was sent inside quotes; paste it into the IdP without quotation marks"
 	}
 	if s.wasPreviousToken(cred) {
-		return AuthBadToken, "this is scimlab's previous token, which was replaced; " + pasteHint
+		return exchange.AuthPrevious, "this is scimlab's previous token, which was replaced; " + pasteHint
 	}
-	return AuthBadToken, "the token in the Authorization header does not match the one scimlab shows; " + pasteHint
+	if looksLikeJWT(cred) {
+		return exchange.AuthJWT, "the bearer token is a JSON Web Token, not the token scimlab shows; Entra sends its own token when Secret Token is left blank. " + pasteHint
+	}
+	return exchange.AuthWrongToken, "the token in the Authorization header does not match the one scimlab shows; " + pasteHint
+}
+
+// looksLikeJWT recognises a compact JSON Web Token: three base64url segments whose first
+// decodes to a JSON object, so it starts with "eyJ" ("{\"").
+func looksLikeJWT(cred string) bool {
+	parts := strings.Split(cred, ".")
+	if len(parts) != 3 || !strings.HasPrefix(parts[0], "eyJ") {
+		return false
+	}
+	for _, p := range parts[:2] {
+		if p == "" || strings.TrimLeft(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

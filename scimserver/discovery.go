@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/schema"
 )
 
 // The discovery endpoints (RFC 7644 §4) can be read without a token; Entra reads

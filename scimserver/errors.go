@@ -8,9 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/filter"
-	"github.com/scimlab/scimlab/scimserver/patch"
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/filter"
+	"github.com/scimlab/scimlab/scim/patch"
+	"github.com/scimlab/scimlab/scim/quirk"
+	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -62,9 +63,11 @@ type errorBody struct {
 // which status a failure gets, so handlers simply return what went wrong.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.classify(r, err)
-	ex := exchangeFrom(r.Context())
-	if ex != nil {
-		ex.errDetail = e.Detail
+	if in := inflightOf(r.Context()); in != nil {
+		in.rec.ErrorDetail, in.rec.ScimType = e.Detail, e.ScimType
+		if q, refused := quirk.RefusedBy(err); refused {
+			in.rec.RefusedBy = q
+		}
 	}
 	if e.Allow != "" {
 		w.Header().Set("Allow", e.Allow)
@@ -88,7 +91,10 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 		maxe  *http.MaxBytesError
 		inval *store.MemberError
 	)
-	ex := exchangeFrom(r.Context())
+	var resourceType, resourceID string
+	if in := inflightOf(r.Context()); in != nil {
+		resourceType, resourceID = in.rec.ResourceType, in.rec.ResourceID
+	}
 	switch {
 	case errors.As(err, &se):
 		return se
@@ -111,11 +117,11 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidValue, Detail: "the resource is not valid: " + strings.TrimPrefix(err.Error(), "store: ")}
 	case errors.Is(err, store.ErrNotFound):
 		what := "resource"
-		if ex != nil && ex.resourceType != "" {
-			what = ex.resourceType
+		if resourceType != "" {
+			what = resourceType
 		}
-		if ex != nil && ex.resourceID != "" {
-			return &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf("no %s with id %q exists (it was never created here or has been deleted)", what, ex.resourceID)}
+		if resourceID != "" {
+			return &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf("no %s with id %q exists (it was never created here or has been deleted)", what, resourceID)}
 		}
 		return &Error{Status: http.StatusNotFound, Detail: "no " + what + " with that id exists"}
 	case errors.Is(err, store.ErrConflict):

@@ -2,37 +2,9 @@ package scimserver
 
 import (
 	"sync"
-	"time"
-)
 
-// Event is published once per request after it is recorded. It is small: bodies stay in
-// the store and are read by Seq when someone opens the request.
-type Event struct {
-	// Seq is the request's gap-free sequence number in the log; 0 if the log write failed.
-	Seq          int64
-	Time         time.Time
-	Method       string
-	Path         string
-	Query        string
-	Status       int
-	Duration     time.Duration
-	RemoteAddr   string
-	ViaTunnel    bool
-	Auth         string // AuthOK, AuthMissing, AuthScheme, AuthBadToken or AuthPublic
-	UserAgent    string
-	ResourceType string // "User", "Group" or empty
-	ResourceID   string
-	Quirks       []string
-	ErrorDetail  string
-	IdP          string
-	Step         string
-	Subject      string
-	Summary      string
-	Hints        []string
-	// Dropped counts the events this subscriber missed just before this one because its
-	// buffer was full.
-	Dropped int
-}
+	"github.com/scimlab/scimlab/exchange"
+)
 
 // broker fans events out without ever blocking the publisher: a subscriber whose buffer
 // is full loses the event and is told how many it lost on the next one it gets.
@@ -43,17 +15,17 @@ type broker struct {
 }
 
 type subscriber struct {
-	ch      chan Event
+	ch      chan exchange.Event
 	dropped int
 }
 
 func newBroker() *broker { return &broker{subs: make(map[*subscriber]struct{})} }
 
-func (b *broker) subscribe(buffer int) (<-chan Event, func()) {
+func (b *broker) subscribe(buffer int) (<-chan exchange.Event, func()) {
 	if buffer < 1 {
 		buffer = 1
 	}
-	sub := &subscriber{ch: make(chan Event, buffer)}
+	sub := &subscriber{ch: make(chan exchange.Event, buffer)}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -77,7 +49,7 @@ func (b *broker) subscribe(buffer int) (<-chan Event, func()) {
 
 // publish delivers evs in order. Holding the lock while sending is safe because every
 // send is non-blocking, and it keeps a cancel from closing a channel mid-send.
-func (b *broker) publish(evs []Event) {
+func (b *broker) publish(evs []exchange.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for sub := range b.subs {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/patch"
+	"github.com/scimlab/scimlab/scim/patch"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -263,7 +263,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	strict, seen := s.Strict(), seenQuirks(r)
+	strict, seen := s.strictFor(r), seenQuirks(r)
 	var patched map[string]any
 	res, err := s.st.UpdateGroup(r.Context(), id, ifVersion, func(cur *store.Resource, tx store.MemberTx) (*store.Resource, error) {
 		doc, err := decodeDoc(cur.Doc)

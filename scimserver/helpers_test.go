@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/scimlab/scimlab/store"
 )
@@ -248,19 +247,6 @@ func checkError(t *testing.T, r resp, status int, scimType string) {
 	if r.str("detail") == "" {
 		t.Errorf("error without detail: %s", r.raw)
 	}
-}
-
-// waitFor polls cond until it holds; the recorder writes asynchronously.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 // countingStore wraps the real store to observe which reads a request causes.

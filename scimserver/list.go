@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -109,7 +109,7 @@ func (p *listParams) clamp() {
 }
 
 // parseSearchRequest reads a POST .search body (RFC 7644 §3.4.3).
-func (s *Server) parseSearchRequest(body map[string]any) (listParams, error) {
+func (s *Server) parseSearchRequest(r *http.Request, body map[string]any) (listParams, error) {
 	p := listParams{startIndex: 1, count: DefaultCount}
 	sawURN := false
 	for k, v := range body {
@@ -163,7 +163,7 @@ func (s *Server) parseSearchRequest(body map[string]any) (listParams, error) {
 			}
 		}
 	}
-	if !sawURN && s.Strict() {
+	if !sawURN && s.strictFor(r) {
 		return p, badRequest(ScimTypeInvalidSyntax, "a search request must list %q in schemas", schema.SearchRequestURN)
 	}
 	p.clamp()
@@ -235,7 +235,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *schema.Resou
 	if err != nil {
 		return err
 	}
-	p, err := s.parseSearchRequest(body)
+	p, err := s.parseSearchRequest(r, body)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.parseSearchRequest(body)
+	p, err := s.parseSearchRequest(r, body)
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimlab/scimlab/scimserver/filter"
-	"github.com/scimlab/scimlab/scimserver/quirk"
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/filter"
+	"github.com/scimlab/scimlab/scim/quirk"
+	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -37,7 +37,7 @@ type translator struct {
 var errUnassigned = errors.New("attribute not defined for this resource type")
 
 func (s *Server) translator(r *http.Request, rt *schema.ResourceType, root bool) *translator {
-	return &translator{rt: rt, strict: s.Strict(), seen: seenQuirks(r), root: root, unknown: map[string]bool{}}
+	return &translator{rt: rt, strict: s.strictFor(r), seen: seenQuirks(r), root: root, unknown: map[string]bool{}}
 }
 
 // Conditions that are constant for a resource type: every stored resource has an id.
@@ -54,15 +54,7 @@ func (t *translator) query(kind store.Kind, p listParams) (store.Query, error) {
 			err  error
 		)
 		if t.strict {
-			if expr, err = filter.Parse(p.filter); err != nil {
-				// Badge the quirks that tolerant mode would have accepted.
-				var tolerated quirk.Set
-				if _, terr := filter.ParseTolerant(p.filter, &tolerated); terr == nil {
-					for _, q := range tolerated.List() {
-						t.seen.Add(q)
-					}
-				}
-			}
+			expr, err = filter.ParseStrict(p.filter, t.seen)
 		} else {
 			expr, err = filter.ParseTolerant(p.filter, t.seen)
 		}
@@ -307,7 +299,7 @@ func (t *translator) value(e *filter.Compare, a *schema.Attribute) (any, error) 
 			if b, ok := parseBoolText(v.Str); ok {
 				t.seen.Add(quirk.StringBoolean)
 				if t.strict {
-					return nil, badRequest(ScimTypeInvalidFilter, "%s is a boolean: compare with %t, not the string %q", e.Attr.String(), b, v.Str)
+					return nil, quirk.Refuse(quirk.StringBoolean, badRequest(ScimTypeInvalidFilter, "%s is a boolean: compare with %t, not the string %q", e.Attr.String(), b, v.Str))
 				}
 				return b, nil
 			}

@@ -11,80 +11,48 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimlab/scimlab/scimserver/quirk"
-	"github.com/scimlab/scimlab/store"
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
-// Exchange is one request and its response as the annotator sees it. Authorization is
-// already redacted and bodies are capped at Config.LogBodyBytes.
-type Exchange struct {
-	Time         time.Time
-	Method       string
-	Path         string
-	Query        string
-	ReqHeaders   http.Header
-	ReqBody      []byte
-	Status       int
-	RespHeaders  http.Header
-	RespBody     []byte
-	Duration     time.Duration
-	RemoteAddr   string
-	ViaTunnel    bool
-	Auth         string
-	UserAgent    string
-	ResourceType string
-	ResourceID   string
-	Quirks       []string
-	ErrorDetail  string
+// inflight is the record of the request being served, which handlers complete as they
+// learn which resource it touched, which quirks it relied on and why it failed. One
+// goroutine serves a request, so it needs no lock.
+type inflight struct {
+	rec    *exchange.Record
+	quirks quirk.Set
 }
 
-// Annotation is what Config.Annotate says about an exchange; it is stored with the
-// request and copied into its Event.
-type Annotation struct {
-	IdP     string // "Okta", "Entra" or empty
-	Step    string // e.g. "test connection", "create user"
-	Subject string // e.g. the userName or group name concerned
-	Summary string // one line for a list row
-	Hints   []string
-	// Recorded, when set, is called once the request is in the log, with its sequence
-	// number (0 if the log write failed), in request order and before the request's
-	// event is published. Whatever must point back at the logged request (a walkthrough
-	// step's "seen in #12") waits for it, since the number exists only after the write.
-	Recorded func(seq int64)
-}
+type inflightKey struct{}
 
-// exchange is what handlers learn about a request that the log needs: which resource it
-// touched, which quirks it relied on, why it failed. One goroutine serves a request, so
-// it needs no lock.
-type exchange struct {
-	auth         string
-	resourceType string
-	resourceID   string
-	quirks       quirk.Set
-	errDetail    string
-}
-
-type exchangeKey struct{}
-
-func exchangeFrom(ctx context.Context) *exchange {
-	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
-	return ex
+func inflightOf(ctx context.Context) *inflight {
+	in, _ := ctx.Value(inflightKey{}).(*inflight)
+	return in
 }
 
 // seenQuirks returns the request's quirk set for the filter and PATCH parsers; nil (which
 // they accept) outside a recorded request.
 func seenQuirks(r *http.Request) *quirk.Set {
-	if ex := exchangeFrom(r.Context()); ex != nil {
-		return &ex.quirks
+	if in := inflightOf(r.Context()); in != nil {
+		return &in.quirks
 	}
 	return nil
 }
 
+// strictFor is the mode the request is answered in: the mode when it arrived, so a
+// switch in the console never splits one request between two modes.
+func (s *Server) strictFor(r *http.Request) bool {
+	if in := inflightOf(r.Context()); in != nil {
+		return in.rec.Strict
+	}
+	return s.Strict()
+}
+
 func noteResource(r *http.Request, typ, id string) {
-	if ex := exchangeFrom(r.Context()); ex != nil {
-		ex.resourceType = typ
+	if in := inflightOf(r.Context()); in != nil {
+		in.rec.ResourceType = typ
 		if id != "" {
-			ex.resourceID = id
+			in.rec.ResourceID = id
 		}
 	}
 }
@@ -113,25 +81,33 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ex := &exchange{}
-		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
-		method, urlPath, query := r.Method, r.URL.Path, r.URL.RawQuery
-		reqHeaders := r.Header.Clone()
-		if vs := reqHeaders.Values("Authorization"); len(vs) > 0 {
+		rec := &exchange.Record{
+			Time:       start,
+			Method:     r.Method,
+			Path:       r.URL.Path,
+			Query:      r.URL.RawQuery,
+			ReqHeaders: r.Header.Clone(),
+			UserAgent:  r.Header.Get("User-Agent"),
+			RemoteAddr: remoteAddr(r),
+			ViaTunnel:  connInfoFrom(r.Context()).viaTunnel,
+			Strict:     s.Strict(),
+		}
+		in := &inflight{rec: rec}
+		r = r.WithContext(context.WithValue(r.Context(), inflightKey{}, in))
+		if vs := rec.ReqHeaders.Values("Authorization"); len(vs) > 0 {
 			red := make([]string, len(vs))
 			for i, v := range vs {
 				red[i] = redactAuthorization(v)
 			}
-			reqHeaders["Authorization"] = red
+			rec.ReqHeaders["Authorization"] = red
 		}
-		if r.Header.Get("User-Agent") == "" {
-			ex.quirks.Add(quirk.MissingUserAgent)
+		if rec.UserAgent == "" {
+			in.quirks.Add(quirk.MissingUserAgent)
 		}
-		var reqBody []byte
 		if r.Body != nil && r.Body != http.NoBody {
 			var err error
-			reqBody, err = io.ReadAll(io.LimitReader(r.Body, int64(s.cfg.LogBodyBytes)))
-			r.Body = &prefixedBody{prefix: bytes.NewReader(reqBody), err: err, rest: r.Body}
+			rec.ReqBody, err = io.ReadAll(io.LimitReader(r.Body, int64(s.cfg.LogBodyBytes)))
+			r.Body = &prefixedBody{prefix: bytes.NewReader(rec.ReqBody), err: err, rest: r.Body}
 		}
 		cw := &captureWriter{ResponseWriter: w, limit: s.cfg.LogBodyBytes}
 
@@ -141,40 +117,20 @@ func (s *Server) record(next http.Handler) http.Handler {
 				panic(p)
 			}
 			if p != nil {
-				s.logger.Error("panic in SCIM handler", "panic", fmt.Sprint(p), "method", method, "path", urlPath, "stack", string(debug.Stack()))
+				s.logger.Error("panic in SCIM handler", "panic", fmt.Sprint(p), "method", rec.Method, "path", rec.Path, "stack", string(debug.Stack()))
 				if !cw.wroteHeader {
 					s.writeError(cw, r, errors.New("panic"))
 				}
 			}
-			status := cw.status
-			if status == 0 {
-				status = http.StatusOK
+			rec.Status = cw.status
+			if rec.Status == 0 {
+				rec.Status = http.StatusOK
 			}
-			var quirks []string
-			for _, q := range ex.quirks.List() {
-				quirks = append(quirks, string(q))
-			}
-			ci := connInfoFrom(r.Context())
-			s.rec.enqueue(&store.Request{
-				Time:         start,
-				Method:       method,
-				Path:         urlPath,
-				Query:        query,
-				ReqHeaders:   reqHeaders,
-				ReqBody:      reqBody,
-				Status:       status,
-				RespHeaders:  cw.Header().Clone(),
-				RespBody:     cw.body.Bytes(),
-				Duration:     time.Since(start),
-				RemoteAddr:   remoteAddr(r),
-				ViaTunnel:    ci.viaTunnel,
-				Auth:         ex.auth,
-				ResourceType: ex.resourceType,
-				ResourceID:   ex.resourceID,
-				Quirks:       quirks,
-				ErrorDetail:  ex.errDetail,
-				UserAgent:    r.Header.Get("User-Agent"),
-			})
+			rec.RespHeaders = cw.Header().Clone()
+			rec.RespBody = cw.body.Bytes()
+			rec.Duration = time.Since(start)
+			rec.Quirks = in.quirks.List()
+			s.rec.enqueue(rec)
 		}()
 		next.ServeHTTP(cw, r)
 	})
@@ -254,12 +210,12 @@ const (
 	pruneAfterRows = 2_000
 )
 
-// recorder writes queued exchanges to the store in batches, annotates them, and then
-// publishes their Events in log order. enqueue never blocks a handler.
+// recorder numbers queued exchanges, annotates them, writes them to the store in
+// batches, and then publishes their Events in log order. enqueue never blocks a handler.
 type recorder struct {
 	s       *Server
 	mu      sync.Mutex
-	queue   []*store.Request
+	queue   []*exchange.Record
 	stopped bool
 	dropped int
 	wake    chan struct{}
@@ -267,21 +223,33 @@ type recorder struct {
 	done    chan struct{}
 	once    sync.Once
 
+	// nextSeq is the number the next recorded request gets. The recorder is the log's
+	// only writer, so numbering here, before annotation, lets whatever points back at a
+	// request (a walkthrough's "seen in #12") know its number at once.
+	nextSeq    int64
 	sincePrune int
 }
 
 func newRecorder(s *Server) *recorder {
 	r := &recorder{
-		s:    s,
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		s:       s,
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		nextSeq: 1,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if next, err := s.st.NextRequestSeq(ctx); err != nil {
+		s.logger.Error("reading the request log's next number failed; numbering from 1", "err", err)
+	} else {
+		r.nextSeq = next
 	}
 	go r.run()
 	return r
 }
 
-func (r *recorder) enqueue(req *store.Request) {
+func (r *recorder) enqueue(req *exchange.Record) {
 	r.mu.Lock()
 	if r.stopped {
 		r.mu.Unlock()
@@ -302,14 +270,14 @@ func (r *recorder) enqueue(req *store.Request) {
 	}
 }
 
-func (r *recorder) take() []*store.Request {
+func (r *recorder) take() []*exchange.Record {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := min(len(r.queue), recordBatch)
 	if n == 0 {
 		return nil
 	}
-	batch := make([]*store.Request, n)
+	batch := make([]*exchange.Record, n)
 	copy(batch, r.queue)
 	rest := copy(r.queue, r.queue[n:])
 	clear(r.queue[rest:])
@@ -357,15 +325,14 @@ func (r *recorder) drain() {
 	}
 }
 
-func (r *recorder) write(batch []*store.Request) {
+func (r *recorder) write(batch []*exchange.Record) {
 	s := r.s
-	recorded := make([]func(int64), len(batch))
-	for i, req := range batch {
-		req.ReqBody = redactPasswords(req.ReqBody)
+	for _, rec := range batch {
+		rec.ReqBody = redactPasswords(rec.ReqBody)
+		rec.Seq = r.nextSeq
+		r.nextSeq++
 		if s.cfg.Annotate != nil {
-			a := r.annotate(req)
-			req.IdP, req.Step, req.Subject, req.Summary, req.Hints = a.IdP, a.Step, a.Subject, a.Summary, a.Hints
-			recorded[i] = a.Recorded
+			rec.Annotation = r.annotate(rec)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -373,51 +340,24 @@ func (r *recorder) write(batch []*store.Request) {
 	if err := s.st.AppendRequests(ctx, batch); err != nil {
 		s.logger.Error("writing the request log failed", "err", err, "requests", len(batch))
 	}
-	for i, req := range batch {
-		if recorded[i] != nil {
-			r.callRecorded(recorded[i], req.Seq)
-		}
-	}
 	r.sincePrune += len(batch)
-	evs := make([]Event, len(batch))
-	for i, req := range batch {
-		evs[i] = Event{
-			Seq: req.Seq, Time: req.Time, Method: req.Method, Path: req.Path, Query: req.Query,
-			Status: req.Status, Duration: req.Duration, RemoteAddr: req.RemoteAddr, ViaTunnel: req.ViaTunnel,
-			Auth: req.Auth, UserAgent: req.UserAgent, ResourceType: req.ResourceType, ResourceID: req.ResourceID,
-			Quirks: req.Quirks, ErrorDetail: req.ErrorDetail, IdP: req.IdP, Step: req.Step,
-			Subject: req.Subject, Summary: req.Summary, Hints: req.Hints,
-		}
+	evs := make([]exchange.Event, len(batch))
+	for i, rec := range batch {
+		evs[i] = exchange.Event{Record: rec.Stripped()}
 	}
 	s.broker.publish(evs)
 }
 
 // annotate calls Config.Annotate, containing its panics: a labelling bug must not stop
 // the request log.
-func (r *recorder) annotate(req *store.Request) (a Annotation) {
+func (r *recorder) annotate(rec *exchange.Record) (a exchange.Annotation) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.s.logger.Error("request annotator panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			a = Annotation{}
+			a = exchange.Annotation{}
 		}
 	}()
-	return r.s.cfg.Annotate(Exchange{
-		Time: req.Time, Method: req.Method, Path: req.Path, Query: req.Query,
-		ReqHeaders: req.ReqHeaders, ReqBody: req.ReqBody, Status: req.Status,
-		RespHeaders: req.RespHeaders, RespBody: req.RespBody, Duration: req.Duration,
-		RemoteAddr: req.RemoteAddr, ViaTunnel: req.ViaTunnel, Auth: req.Auth, UserAgent: req.UserAgent,
-		ResourceType: req.ResourceType, ResourceID: req.ResourceID, Quirks: req.Quirks, ErrorDetail: req.ErrorDetail,
-	})
-}
-
-// callRecorded contains a panic in an Annotation.Recorded hook, as annotate does.
-func (r *recorder) callRecorded(hook func(int64), seq int64) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.s.logger.Error("request log hook panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
-	hook(seq)
+	return r.s.cfg.Annotate(rec)
 }
 
 func (r *recorder) prune() {

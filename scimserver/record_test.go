@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -18,13 +20,14 @@ func TestEventsAreOrderedAndRecorded(t *testing.T) {
 		mu   sync.Mutex
 		seen []string
 	)
-	annotate := func(x Exchange) Annotation {
+	annotate := func(x *exchange.Record) exchange.Annotation {
 		mu.Lock()
 		seen = append(seen, x.Method+" "+x.Path)
 		mu.Unlock()
-		a := Annotation{IdP: "Okta", Step: "test", Summary: x.Method + " " + x.Path, Hints: []string{"hint"}}
+		a := exchange.Annotation{IdP: exchange.Okta, Step: exchange.StepOther, Summary: x.Method + " " + x.Path,
+			Hints: []exchange.Hint{{Severity: exchange.SeverityInfo, Text: "hint"}}}
 		if x.Status == 201 && !strings.Contains(string(x.RespBody), `"userName"`) {
-			a.Hints = append(a.Hints, "response body missing")
+			a.Hints = append(a.Hints, exchange.Hint{Severity: exchange.SeverityError, Text: "response body missing"})
 		}
 		return a
 	}
@@ -35,7 +38,7 @@ func TestEventsAreOrderedAndRecorded(t *testing.T) {
 	e.do("GET", "/Users/"+id+"?attributes=userName", nil, hdr{"User-Agent": "Okta SCIM Client 1.0.0"})
 	e.do("GET", "/Users/missing", nil, nil)
 
-	var evs []Event
+	var evs []exchange.Event
 	for range 3 {
 		select {
 		case ev := <-events:
@@ -48,7 +51,7 @@ func TestEventsAreOrderedAndRecorded(t *testing.T) {
 		if i > 0 && ev.Seq != evs[i-1].Seq+1 {
 			t.Errorf("sequence not gap-free: %d after %d", ev.Seq, evs[i-1].Seq)
 		}
-		if ev.IdP != "Okta" || ev.Summary != ev.Method+" "+ev.Path || len(ev.Hints) != 1 {
+		if ev.IdP != exchange.Okta || ev.Summary != ev.Method+" "+ev.Path || len(ev.Hints) != 1 {
 			t.Errorf("annotation not carried: %+v", ev)
 		}
 		if ev.Duration <= 0 || ev.Time.IsZero() || ev.RemoteAddr == "" || ev.ViaTunnel {
@@ -80,7 +83,7 @@ func TestEventsAreOrderedAndRecorded(t *testing.T) {
 	if req.RespHeaders.Get("Location") == "" || req.ReqHeaders.Get("Content-Type") == "" {
 		t.Errorf("headers not recorded: %v %v", req.ReqHeaders, req.RespHeaders)
 	}
-	if req.IdP != "Okta" || req.Step != "test" {
+	if req.IdP != exchange.Okta || req.Step != exchange.StepOther || len(req.Hints) != 1 || req.Hints[0].Text != "hint" {
 		t.Errorf("annotation not stored: %+v", req)
 	}
 	hist, err := e.db.RequestsForResource(context.Background(), store.KindUser, id, 10)
@@ -98,7 +101,7 @@ func TestSlowSubscriberLosesEventsNotRequests(t *testing.T) {
 	for range 5 {
 		e.must(e.do("GET", "/Users", nil, nil), 200)
 	}
-	var last Event
+	var last exchange.Event
 	for range 5 {
 		last = <-fast
 	}
@@ -120,18 +123,18 @@ func TestSlowSubscriberLosesEventsNotRequests(t *testing.T) {
 }
 
 func TestAnnotatorPanicDoesNotStopTheLog(t *testing.T) {
-	e := newEnv(t, Config{Annotate: func(x Exchange) Annotation {
+	e := newEnv(t, Config{Annotate: func(x *exchange.Record) exchange.Annotation {
 		if x.Path == BasePath+"/Groups" {
 			panic("classifier bug")
 		}
-		return Annotation{Step: "ok"}
+		return exchange.Annotation{Step: exchange.StepOther}
 	}})
 	events, cancel := e.srv.Subscribe(8)
 	defer cancel()
 	e.do("GET", "/Groups", nil, nil)
 	e.do("GET", "/Users", nil, nil)
 	a, b := <-events, <-events
-	if a.Step != "" || b.Step != "ok" || b.Seq != a.Seq+1 {
+	if a.Step != "" || b.Step != exchange.StepOther || b.Seq != a.Seq+1 {
 		t.Errorf("events after annotator panic: %+v %+v", a, b)
 	}
 	if !strings.Contains(e.logBuf.String(), "classifier bug") {
@@ -139,36 +142,60 @@ func TestAnnotatorPanicDoesNotStopTheLog(t *testing.T) {
 	}
 }
 
-func TestRecordedHookGetsTheLoggedSeqBeforeTheEvent(t *testing.T) {
+// The annotator sees each request's number before anything is written, so whatever it
+// points back at (a walkthrough's "seen in #12") names the logged request; numbering
+// goes on across restarts and never reuses a pruned number.
+func TestAnnotatorSeesTheNumberTheLogGives(t *testing.T) {
 	var mu sync.Mutex
-	recorded := map[string]int64{}
-	e := newEnv(t, Config{Annotate: func(x Exchange) Annotation {
-		path := x.Path
-		return Annotation{Step: "seen", Recorded: func(seq int64) {
-			mu.Lock()
-			recorded[path] = seq
-			mu.Unlock()
-			if path == BasePath+"/Groups" {
-				panic("walkthrough bug")
-			}
-		}}
-	}})
-	events, cancel := e.srv.Subscribe(8)
-	defer cancel()
-	e.do("GET", "/Users", nil, nil)
-	e.do("GET", "/Groups", nil, nil)
-	e.do("GET", "/ServiceProviderConfig", nil, nil)
-	for range 3 {
+	numbered := map[string]int64{}
+	annotate := func(x *exchange.Record) exchange.Annotation {
+		mu.Lock()
+		numbered[x.Path] = x.Seq
+		mu.Unlock()
+		return exchange.Annotation{Step: exchange.StepOther}
+	}
+	db := openStore(t)
+	s := New(Config{Token: testToken, Annotate: annotate, LogRetention: 2}, db, nil)
+	hs := httptest.NewServer(s.Handler())
+	events, cancel := s.Subscribe(8)
+	get := func(path string) {
+		req, _ := http.NewRequest("GET", hs.URL+BasePath+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		res, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	for _, p := range []string{"/Users", "/Groups", "/ServiceProviderConfig"} {
+		get(p)
 		ev := <-events
 		mu.Lock()
-		seq, ok := recorded[ev.Path]
+		seq := numbered[ev.Path]
 		mu.Unlock()
-		if !ok || seq == 0 || seq != ev.Seq {
-			t.Errorf("%s: hook saw seq %d (called: %v) before the event with seq %d", ev.Path, seq, ok, ev.Seq)
+		if seq == 0 || seq != ev.Seq {
+			t.Errorf("%s: the annotator saw #%d, the event says #%d", ev.Path, seq, ev.Seq)
+		}
+		row, err := db.GetRequest(context.Background(), ev.Seq)
+		if err != nil || row.Path != ev.Path {
+			t.Errorf("%s: log entry #%d is %v (%v)", ev.Path, ev.Seq, row, err)
 		}
 	}
-	if !strings.Contains(e.logBuf.String(), "walkthrough bug") {
-		t.Error("hook panic not logged")
+	cancel()
+	hs.Close()
+	s.Close()
+
+	// Retention pruned #1; a restarted server goes on from #4.
+	again := New(Config{Token: testToken, Annotate: annotate}, db, nil)
+	defer again.Close()
+	hs2 := httptest.NewServer(again.Handler())
+	defer hs2.Close()
+	events2, cancel2 := again.Subscribe(8)
+	defer cancel2()
+	hs = hs2
+	get("/Users/after-restart")
+	if ev := <-events2; ev.Seq != 4 {
+		t.Errorf("first request after a restart is #%d, want #4", ev.Seq)
 	}
 }
 
@@ -275,7 +302,7 @@ func TestTunnelConnections(t *testing.T) {
 		t.Cleanup(hs.Close)
 		return hs
 	}
-	post := func(hs *httptest.Server, userName string) (resp, Event) {
+	post := func(hs *httptest.Server, userName string) (resp, exchange.Event) {
 		events, cancel := s.Subscribe(4)
 		defer cancel()
 		req, _ := http.NewRequest("POST", hs.URL+BasePath+"/Users", strings.NewReader(`{"userName":"`+userName+`"}`))

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimlab/scimlab/scimserver/quirk"
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/quirk"
+	"github.com/scimlab/scimlab/scim/schema"
 )
 
 // normalizer checks a User or Group document a client sent with POST or PUT (or that a
@@ -28,7 +28,7 @@ type normalizer struct {
 }
 
 func (s *Server) normalizer(r *http.Request, rt *schema.ResourceType) *normalizer {
-	return &normalizer{rt: rt, strict: s.Strict(), seen: seenQuirks(r)}
+	return &normalizer{rt: rt, strict: s.strictFor(r), seen: seenQuirks(r)}
 }
 
 func isURNKey(k string) bool { return len(k) > 4 && strings.EqualFold(k[:4], "urn:") }
@@ -129,8 +129,8 @@ func (n *normalizer) schemas(v any) error {
 		default:
 			n.seen.Add(quirk.UnknownSchemaURN)
 			if n.strict {
-				return badRequest(ScimTypeInvalidValue, "schemas lists %q, which this server does not define for %s; it defines %s",
-					u, n.rt.Name, strings.Join(n.rt.SchemaURNs(), " and "))
+				return quirk.Refuse(quirk.UnknownSchemaURN, badRequest(ScimTypeInvalidValue, "schemas lists %q, which this server does not define for %s; it defines %s",
+					u, n.rt.Name, strings.Join(n.rt.SchemaURNs(), " and ")))
 			}
 		}
 	}
@@ -219,7 +219,7 @@ func (n *normalizer) value(a *schema.Attribute, v any, path string) (any, bool, 
 			// Entra's default manager mapping sends the manager's id as a bare string.
 			n.seen.Add(quirk.BareManager)
 			if n.strict {
-				return nil, false, badRequest(ScimTypeInvalidValue, `%q is a complex attribute: send {"value": %q}, not a bare string`, path, str)
+				return nil, false, quirk.Refuse(quirk.BareManager, badRequest(ScimTypeInvalidValue, `%q is a complex attribute: send {"value": %q}, not a bare string`, path, str))
 			}
 			obj = map[string]any{"value": str}
 		}
@@ -255,7 +255,7 @@ func (n *normalizer) value(a *schema.Attribute, v any, path string) (any, bool, 
 			}
 			n.seen.Add(quirk.StringBoolean)
 			if n.strict {
-				return nil, false, badRequest(ScimTypeInvalidValue, "%q is a boolean: send %t, not the string %q", path, parsed, b)
+				return nil, false, quirk.Refuse(quirk.StringBoolean, badRequest(ScimTypeInvalidValue, "%q is a boolean: send %t, not the string %q", path, parsed, b))
 			}
 			return parsed, true, nil
 		}

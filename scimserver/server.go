@@ -13,7 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/schema"
 )
 
 // BasePath is where the SCIM API lives; IdPs are given http(s)://host + BasePath.
@@ -49,9 +50,10 @@ type Config struct {
 	// LogMaxBytes bounds the bytes of bodies the log keeps. Default 256 MiB.
 	LogMaxBytes int64
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
-	// called from one goroutine in request order, off the handlers' path, so it may keep
-	// state across requests without locking and may take its time.
-	Annotate func(Exchange) Annotation
+	// called from one goroutine in Seq order, after the record is numbered and before it
+	// is stored and published, off the handlers' path, so it may keep state across
+	// requests without locking and may take its time. It must not keep rec.
+	Annotate func(rec *exchange.Record) exchange.Annotation
 }
 
 func (c Config) withDefaults() Config {
@@ -124,7 +126,7 @@ func (s *Server) Strict() bool { return s.strict.Load() }
 // that ends the subscription. A subscriber that falls more than buffer events behind
 // loses events instead of slowing the server; the next Event it receives counts them in
 // Dropped, and Seq lets it re-read what it missed from the store.
-func (s *Server) Subscribe(buffer int) (events <-chan Event, cancel func()) {
+func (s *Server) Subscribe(buffer int) (events <-chan exchange.Event, cancel func()) {
 	return s.broker.subscribe(buffer)
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -16,27 +18,32 @@ func TestAuthentication(t *testing.T) {
 		path       string
 		auth       string // "" sends no Authorization header
 		wantStatus int
-		wantAuth   string
+		wantAuth   exchange.Auth
 		wantDetail string
 	}{
-		{"valid token", "/Users", "Bearer " + testToken, 200, AuthOK, ""},
-		{"scheme is case-insensitive", "/Users", "bearer " + testToken, 200, AuthOK, ""},
-		{"no header", "/Users", "", 401, AuthMissing, "no Authorization header"},
-		{"basic auth", "/Users", "Basic dXNlcjpwYXNz", 401, AuthScheme, "Basic scheme"},
-		{"single word (Okta spec test)", "/Users", "non-token", 401, AuthScheme, "no scheme"},
-		{"Bearer twice", "/Users", "Bearer Bearer " + testToken, 401, AuthBadToken, `"Bearer" twice`},
-		{"Bearer twice, wrong token", "/Users", "Bearer Bearer nope", 401, AuthBadToken, `"Bearer" twice`},
-		{"wrong token", "/Users", "Bearer nope", 401, AuthBadToken, "does not match the one scimlab shows"},
-		{"empty bearer", "/Users", "Bearer ", 401, AuthBadToken, "carries no token"},
-		{"quoted token", "/Users", `Bearer "` + testToken + `"`, 401, AuthBadToken, "inside quotes"},
-		{"groups need a token", "/Groups", "", 401, AuthMissing, ""},
-		{"search needs a token", "/.search", "", 401, AuthMissing, ""},
-		{"discovery without token", "/ServiceProviderConfig", "", 200, AuthPublic, ""},
-		{"schemas without token", "/Schemas", "", 200, AuthPublic, ""},
-		{"resource types without token", "/ResourceTypes/User", "", 200, AuthPublic, ""},
-		{"discovery with token", "/Schemas", "Bearer " + testToken, 200, AuthOK, ""},
-		{"discovery with a wrong token is refused", "/Schemas", "Bearer nope", 401, AuthBadToken, ""},
+		{"valid token", "/Users", "Bearer " + testToken, 200, exchange.AuthOK, ""},
+		{"scheme is case-insensitive", "/Users", "bearer " + testToken, 200, exchange.AuthOK, ""},
+		{"no header", "/Users", "", 401, exchange.AuthMissing, "no Authorization header"},
+		{"basic auth", "/Users", "Basic dXNlcjpwYXNz", 401, exchange.AuthBasic, "Basic scheme"},
+		{"another scheme", "/Users", "Digest username=x", 401, exchange.AuthScheme, "Digest scheme"},
+		{"single word (Okta spec test)", "/Users", "non-token", 401, exchange.AuthBare, "no scheme"},
+		{"Bearer twice", "/Users", "Bearer Bearer " + testToken, 401, exchange.AuthDoubleBearer, `"Bearer" twice`},
+		{"Bearer twice, wrong token", "/Users", "Bearer Bearer nope", 401, exchange.AuthDoubleBearer, `"Bearer" twice`},
+		{"wrong token", "/Users", "Bearer nope", 401, exchange.AuthWrongToken, "does not match the one scimlab shows"},
+		{"empty bearer", "/Users", "Bearer ", 401, exchange.AuthEmpty, "carries no token"},
+		{"quoted token", "/Users", `Bearer "` + testToken + `"`, 401, exchange.AuthQuoted, "inside quotes"},
+		{"a JWT (Entra with Secret Token left blank)", "/Users", "Bearer " + entraStyleJWT, 401, exchange.AuthJWT, "JSON Web Token"},
+		{"something JWT-like but not one", "/Users", "Bearer eyJ.notbase64!.x", 401, exchange.AuthWrongToken, "does not match"},
+		{"groups need a token", "/Groups", "", 401, exchange.AuthMissing, ""},
+		{"search needs a token", "/.search", "", 401, exchange.AuthMissing, ""},
+		{"discovery without token", "/ServiceProviderConfig", "", 200, exchange.AuthPublic, ""},
+		{"schemas without token", "/Schemas", "", 200, exchange.AuthPublic, ""},
+		{"resource types without token", "/ResourceTypes/User", "", 200, exchange.AuthPublic, ""},
+		{"discovery with token", "/Schemas", "Bearer " + testToken, 200, exchange.AuthOK, ""},
+		{"discovery with a wrong token is refused", "/Schemas", "Bearer nope", 401, exchange.AuthWrongToken, ""},
 	}
+	events, cancel := e.srv.Subscribe(64)
+	defer cancel()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do("GET", tc.path, nil, hdr{"Authorization": tc.auth})
@@ -54,25 +61,17 @@ func TestAuthentication(t *testing.T) {
 			} else {
 				e.must(r, tc.wantStatus)
 			}
-			if got := e.srv.checkAuthResult(tc.path, tc.auth); got != tc.wantAuth {
-				t.Errorf("auth result %q, want %q", got, tc.wantAuth)
+			// The verdict is what the recorder kept, read before the header was redacted.
+			if ev := <-events; ev.Auth != tc.wantAuth {
+				t.Errorf("recorded auth %q, want %q", ev.Auth, tc.wantAuth)
 			}
 		})
 	}
 }
 
-// checkAuthResult runs the same classification the middleware records.
-func (s *Server) checkAuthResult(path, auth string) string {
-	var vals []string
-	if auth != "" {
-		vals = []string{auth}
-	}
-	res, _ := s.checkAuth(vals)
-	if res == AuthMissing && !isProtected(BasePath+path) {
-		return AuthPublic
-	}
-	return res
-}
+// entraStyleJWT has the shape of the token Entra sends when Secret Token is blank
+// (header {"alg":"RS256","typ":"JWT"}, payload with Entra's issuer); its signature is made up.
+const entraStyleJWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI4YWRmOGU2ZS02N2IyLTRjZjItYTI1OS1lM2RjNTQ3NmM2MjEiLCJpc3MiOiJodHRwczovL3N0cy53aW5kb3dzLm5ldC90ZW5hbnQvIn0.c2lnbmF0dXJl"
 
 func TestAuthResultAndRedactionAreRecorded(t *testing.T) {
 	e := newEnv(t, Config{})
@@ -80,7 +79,7 @@ func TestAuthResultAndRedactionAreRecorded(t *testing.T) {
 	defer cancel()
 	e.do("GET", "/Users", nil, hdr{"Authorization": "Bearer wrong-token-value"})
 	ev := <-events
-	if ev.Auth != AuthBadToken || ev.Status != 401 {
+	if ev.Auth != exchange.AuthWrongToken || ev.Status != 401 {
 		t.Fatalf("event auth=%q status=%d, want bad-token 401", ev.Auth, ev.Status)
 	}
 	req, err := e.db.GetRequest(context.Background(), ev.Seq)
@@ -90,7 +89,7 @@ func TestAuthResultAndRedactionAreRecorded(t *testing.T) {
 	if got := req.ReqHeaders.Get("Authorization"); got != "Bearer [redacted]" {
 		t.Errorf("recorded Authorization = %q, want Bearer [redacted]", got)
 	}
-	if req.Auth != AuthBadToken || !strings.Contains(req.ErrorDetail, "does not match") {
+	if req.Auth != exchange.AuthWrongToken || !strings.Contains(req.ErrorDetail, "does not match") {
 		t.Errorf("recorded auth=%q detail=%q", req.Auth, req.ErrorDetail)
 	}
 	for _, leak := range []string{"wrong-token-value", testToken} {
@@ -104,10 +103,15 @@ func TestSetTokenRotatesAtOnce(t *testing.T) {
 	e := newEnv(t, Config{})
 	e.must(e.do("GET", "/Users", nil, nil), 200)
 	e.srv.SetToken("second-token")
+	events, cancel := e.srv.Subscribe(8)
+	defer cancel()
 	r := e.do("GET", "/Users", nil, nil)
 	checkError(t, r, 401, "")
 	if !strings.Contains(r.str("detail"), "previous token") {
 		t.Errorf("detail %q should say the token was replaced", r.str("detail"))
+	}
+	if ev := <-events; ev.Auth != exchange.AuthPrevious {
+		t.Errorf("recorded auth %q, want %q", ev.Auth, exchange.AuthPrevious)
 	}
 	e.must(e.do("GET", "/Users", nil, hdr{"Authorization": "Bearer second-token"}), 200)
 }
@@ -116,10 +120,10 @@ func TestEmptyTokenRefusesEverything(t *testing.T) {
 	db := openStore(t)
 	s := New(Config{}, db, nil)
 	defer s.Close()
-	if res, _ := s.checkAuth([]string{"Bearer "}); res == AuthOK {
+	if res, _ := s.checkAuth([]string{"Bearer "}); res == exchange.AuthOK {
 		t.Fatal("an empty configured token must not accept an empty bearer token")
 	}
-	if res, _ := s.checkAuth([]string{"Bearer x"}); res == AuthOK {
+	if res, _ := s.checkAuth([]string{"Bearer x"}); res == exchange.AuthOK {
 		t.Fatal("an empty configured token must not accept any token")
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/patch"
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/patch"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -26,7 +27,8 @@ type Store interface {
 
 	Search(ctx context.Context, q store.Query) (total int, page []*store.Resource, err error)
 
-	AppendRequests(ctx context.Context, rs []*store.Request) error
+	NextRequestSeq(ctx context.Context) (int64, error)
+	AppendRequests(ctx context.Context, rs []*exchange.Record) error
 	PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error)
 }
 

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // TestStrictRefusalsCarryTheirQuirk checks that strict mode, besides answering what a
 // strict RFC server answers, records the quirk it refused: the request log's badge is how
-// the admin learns why the IdP's request failed.
+// the admin learns why the IdP's request failed, and RefusedBy is what the diagnosis
+// names.
 func TestStrictRefusalsCarryTheirQuirk(t *testing.T) {
 	const patchOp = `"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]`
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -21,7 +24,7 @@ func TestStrictRefusalsCarryTheirQuirk(t *testing.T) {
 		body       string
 		wantStatus int
 		wantType   string
-		wantQuirk  string
+		wantQuirk  quirk.Quirk
 	}{
 		{"string boolean in a user", "POST", "/Users", `{` + coreUser + `,"userName":"sb@x","active":"False"}`, 400, "invalidValue", "string-boolean"},
 		{"unknown schema URN", "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","urn:example:typo"],"displayName":"G2"}`, 400, "invalidValue", "unknown-schema-urn"},
@@ -77,6 +80,14 @@ func TestStrictRefusalsCarryTheirQuirk(t *testing.T) {
 					}
 					if tc.wantType != "" && ev.ErrorDetail == "" {
 						t.Error("no error detail recorded")
+					}
+					// A refusal names the quirk that caused it; a success refuses nothing.
+					wantRefused := tc.wantQuirk
+					if tc.wantType == "" {
+						wantRefused = ""
+					}
+					if !ev.Strict || ev.RefusedBy != wantRefused || (tc.wantType != "" && ev.ScimType != tc.wantType) {
+						t.Errorf("recorded strict %v, refused by %q, scimType %q; want strict, refused by %q, %q", ev.Strict, ev.RefusedBy, ev.ScimType, wantRefused, tc.wantType)
 					}
 					if tc.name == "remove by value" {
 						if n := e.must(e.do("GET", "/Groups/"+group, nil, nil), 200).str("members"); n != "" && n != "[]" {

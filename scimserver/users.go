@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimlab/scimlab/scimserver/patch"
-	"github.com/scimlab/scimlab/scimserver/schema"
+	"github.com/scimlab/scimlab/scim/patch"
+	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -229,7 +229,7 @@ func (s *Server) readPatch(r *http.Request) (*patch.Request, error) {
 	if _, err := decodeObject(data); err != nil {
 		return nil, err
 	}
-	return patch.Decode(data, s.Strict(), seenQuirks(r))
+	return patch.Decode(data, s.strictFor(r), seenQuirks(r))
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
@@ -245,7 +245,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	strict, seen := s.Strict(), seenQuirks(r)
+	strict, seen := s.strictFor(r), seenQuirks(r)
 	var patched map[string]any
 	res, err := s.st.ReplaceUser(r.Context(), id, ifVersion, func(cur *store.Resource) (*store.Resource, error) {
 		doc, err := decodeDoc(cur.Doc)

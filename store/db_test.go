@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"github.com/adrg/xdg"
 )
 
@@ -359,7 +361,7 @@ func TestKillChild(t *testing.T) {
 	if err := db.CreateUser(context.Background(), &Resource{ID: "survivor", Doc: []byte(`{"userName":"survivor"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AppendRequests(context.Background(), []*Request{{Method: "POST", Path: "/scim/v2/Users"}}); err != nil {
+	if err := db.AppendRequests(context.Background(), []*exchange.Record{{Method: "POST", Path: "/scim/v2/Users"}}); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Println("committed")

@@ -88,6 +88,32 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+	// 2: the typed exchange record: Okta flavour, failure as the IdP sees it, strict
+	// mode and the quirk it refused, the SCIM error type. Hints become objects with a
+	// severity, a text and a cause; older rows stored "severity: text" strings, whose
+	// cause is unknown.
+	`
+ALTER TABLE requests ADD COLUMN flavour TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN strict INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN refused_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN scim_type TEXT NOT NULL DEFAULT '';
+UPDATE requests SET failed = (status >= 400);
+UPDATE requests SET hints = (
+	SELECT json_group_array(json_object(
+		'severity', CASE
+			WHEN h.value LIKE 'error: %' THEN 'error'
+			WHEN h.value LIKE 'info: %' THEN 'info'
+			ELSE 'warn' END,
+		'text', CASE
+			WHEN h.value LIKE 'error: %' THEN substr(h.value, 8)
+			WHEN h.value LIKE 'warn: %' THEN substr(h.value, 7)
+			WHEN h.value LIKE 'info: %' THEN substr(h.value, 7)
+			ELSE h.value END,
+		'cause', ''))
+	FROM json_each(requests.hints) AS h)
+WHERE hints <> '[]' AND json_type(hints, '$[0]') = 'text';
+`,
 }
 
 // schemaVersion is the user_version this build of scimlab writes.

@@ -6,48 +6,73 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
-// Request is one recorded HTTP exchange. Listing functions return it without
-// ReqBody and RespBody; GetRequest returns everything.
-type Request struct {
-	Seq          int64
-	Time         time.Time
-	Method       string
-	Path         string
-	Query        string
-	ReqHeaders   http.Header // Authorization already redacted by the recorder
-	ReqBody      []byte
-	Status       int
-	RespHeaders  http.Header
-	RespBody     []byte
-	Duration     time.Duration
-	RemoteAddr   string
-	ViaTunnel    bool
-	Auth         string // ok, missing, scheme, bad-token, public
-	ResourceType string
-	ResourceID   string
-	Quirks       []string
-	ErrorDetail  string
-	UserAgent    string
-	IdP          string
-	Step         string
-	Subject      string
-	Summary      string
-	Hints        []string
-}
-
-// requestMeta is every column but the bodies, in scan order.
+// The request log keeps exchange.Records. Its row is the columns below, in scan order;
+// encodeRecord and scanRecord are the one conversion between the two. Listing
+// functions return records without their bodies; GetRequest returns everything.
 const requestMeta = `seq, time, method, path, query, status, duration_ns, remote_addr, via_tunnel, auth,
 	resource_type, resource_id, quirks, error_detail, user_agent, idp, step, subject, summary, hints,
-	req_headers, resp_headers`
+	req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type`
 
-// AppendRequests records a batch in one transaction and sets each Seq. Seqs
-// increase by one per request in slice order and are never reused, so a reader
-// that sees a jump knows it missed rows. A zero Time is set to now.
-func (db *DB) AppendRequests(ctx context.Context, rs []*Request) error {
+const insertRequest = `INSERT INTO requests (seq, time, method, path, query, status, duration_ns,
+	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent, idp, step,
+	subject, summary, hints, req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type,
+	body_bytes, req_body, resp_body)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// encodeRecord returns the insert arguments of r. A zero Seq lets SQLite number the row.
+func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
+	reqH, err := encodeJSON(r.ReqHeaders, "{}")
+	if err != nil {
+		return nil, err
+	}
+	respH, err := encodeJSON(r.RespHeaders, "{}")
+	if err != nil {
+		return nil, err
+	}
+	quirks, err := encodeJSON(r.Quirks, "[]")
+	if err != nil {
+		return nil, err
+	}
+	hints, err := encodeJSON(r.Hints, "[]")
+	if err != nil {
+		return nil, err
+	}
+	var seq any
+	if r.Seq > 0 {
+		seq = r.Seq
+	}
+	return []any{
+		seq, formatTime(t), r.Method, r.Path, r.Query, r.Status, int64(r.Duration), r.RemoteAddr, r.ViaTunnel, string(r.Auth),
+		r.ResourceType, r.ResourceID, quirks, r.ErrorDetail, r.UserAgent, string(r.IdP), string(r.Step), r.Subject, r.Summary, hints,
+		reqH, respH, string(r.Flavour), r.Failed, r.Strict, string(r.RefusedBy), r.ScimType,
+		int64(len(r.ReqBody) + len(r.RespBody)), nullBlob(r.ReqBody), nullBlob(r.RespBody),
+	}, nil
+}
+
+// NextRequestSeq returns the number the next request logged will get: one more than
+// any number ever given, even to requests pruned since.
+func (db *DB) NextRequestSeq(ctx context.Context) (int64, error) {
+	var last int64
+	err := db.r.QueryRowContext(ctx, `SELECT max(
+		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'requests'), 0),
+		coalesce((SELECT max(seq) FROM requests), 0))`).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("store: next request number: %w", err)
+	}
+	return last + 1, nil
+}
+
+// AppendRequests records a batch in one transaction. Records numbered by the caller
+// keep their Seq; a record with Seq 0 is numbered by the store, and its Seq is set.
+// Numbers are never reused, so a reader that sees a jump knows it missed rows. A zero
+// Time is set to now.
+func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -58,34 +83,15 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*Request) error {
 		if t.IsZero() {
 			t = now
 		}
-		reqH, err := encodeHeader(r.ReqHeaders)
+		args, err := encodeRecord(r, t)
 		if err != nil {
 			return err
 		}
-		respH, err := encodeHeader(r.RespHeaders)
-		if err != nil {
-			return err
-		}
-		quirks, err := encodeList(r.Quirks)
-		if err != nil {
-			return err
-		}
-		hints, err := encodeList(r.Hints)
-		if err != nil {
-			return err
-		}
-		rows[i] = []any{
-			formatTime(t), r.Method, r.Path, r.Query, r.Status, int64(r.Duration), r.RemoteAddr, r.ViaTunnel, r.Auth,
-			r.ResourceType, r.ResourceID, quirks, r.ErrorDetail, r.UserAgent, r.IdP, r.Step, r.Subject, r.Summary, hints,
-			int64(len(r.ReqBody) + len(r.RespBody)), reqH, respH, nullBlob(r.ReqBody), nullBlob(r.RespBody),
-		}
+		rows[i] = args
 	}
 	seqs := make([]int64, len(rs))
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO requests (time, method, path, query, status, duration_ns,
-			remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent, idp, step,
-			subject, summary, hints, body_bytes, req_headers, resp_headers, req_body, resp_body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, insertRequest)
 		if err != nil {
 			return fmt.Errorf("store: append requests: %w", err)
 		}
@@ -114,7 +120,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*Request) error {
 }
 
 // GetRequest returns one request with its bodies, or ErrNotFound.
-func (db *DB) GetRequest(ctx context.Context, seq int64) (*Request, error) {
+func (db *DB) GetRequest(ctx context.Context, seq int64) (*exchange.Record, error) {
 	row := db.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -128,7 +134,7 @@ func (db *DB) GetRequest(ctx context.Context, seq int64) (*Request, error) {
 
 // ListRequests returns up to limit requests older than beforeSeq (0: from the
 // newest), newest first, without bodies. limit <= 0 means no limit.
-func (db *DB) ListRequests(ctx context.Context, beforeSeq int64, limit int) ([]*Request, error) {
+func (db *DB) ListRequests(ctx context.Context, beforeSeq int64, limit int) ([]*exchange.Record, error) {
 	if beforeSeq <= 0 {
 		beforeSeq = 1<<63 - 1
 	}
@@ -138,14 +144,14 @@ func (db *DB) ListRequests(ctx context.Context, beforeSeq int64, limit int) ([]*
 // RequestsSince returns up to limit requests newer than afterSeq, oldest
 // first, without bodies: what a subscriber that missed events re-reads.
 // limit <= 0 means no limit.
-func (db *DB) RequestsSince(ctx context.Context, afterSeq int64, limit int) ([]*Request, error) {
+func (db *DB) RequestsSince(ctx context.Context, afterSeq int64, limit int) ([]*exchange.Record, error) {
 	return db.listRequests(ctx, `WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, sqlLimit(limit))
 }
 
 // RequestsForResource returns the history of one resource (requests whose
 // ResourceType is kind and ResourceID is id), newest first, without bodies.
 // limit <= 0 means no limit.
-func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, limit int) ([]*Request, error) {
+func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, limit int) ([]*exchange.Record, error) {
 	return db.listRequests(ctx, `WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`,
 		string(kind), id, sqlLimit(limit))
 }
@@ -190,13 +196,13 @@ func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes in
 	return deleted, nil
 }
 
-func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*Request, error) {
+func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*exchange.Record, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
 	defer rows.Close()
-	var out []*Request
+	var out []*exchange.Record
 	for rows.Next() {
 		r, err := scanRequest(rows, false)
 		if err != nil {
@@ -210,19 +216,20 @@ func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*Re
 	return out, nil
 }
 
-func scanRequest(s rowScanner, bodies bool) (*Request, error) {
+func scanRequest(s rowScanner, bodies bool) (*exchange.Record, error) {
 	var (
-		r                 Request
-		ts                string
-		dur               int64
-		quirks, hints     string
-		reqH, respH       string
-		reqBody, respBody []byte
-		dest              []any
+		r                             exchange.Record
+		ts                            string
+		dur                           int64
+		auth, idp, step, flavour, ref string
+		quirks, hints                 string
+		reqH, respH                   string
+		reqBody, respBody             []byte
+		dest                          []any
 	)
 	dest = append(dest, &r.Seq, &ts, &r.Method, &r.Path, &r.Query, &r.Status, &dur, &r.RemoteAddr, &r.ViaTunnel,
-		&r.Auth, &r.ResourceType, &r.ResourceID, &quirks, &r.ErrorDetail, &r.UserAgent, &r.IdP, &r.Step,
-		&r.Subject, &r.Summary, &hints, &reqH, &respH)
+		&auth, &r.ResourceType, &r.ResourceID, &quirks, &r.ErrorDetail, &r.UserAgent, &idp, &step,
+		&r.Subject, &r.Summary, &hints, &reqH, &respH, &flavour, &r.Failed, &r.Strict, &ref, &r.ScimType)
 	if bodies {
 		dest = append(dest, &reqBody, &respBody)
 	}
@@ -234,16 +241,17 @@ func scanRequest(s rowScanner, bodies bool) (*Request, error) {
 		return nil, err
 	}
 	r.Duration = time.Duration(dur)
-	if r.Quirks, err = decodeList(quirks); err != nil {
+	r.Auth, r.IdP, r.Step, r.Flavour, r.RefusedBy = exchange.Auth(auth), exchange.IdP(idp), exchange.Step(step), exchange.Flavour(flavour), quirk.Quirk(ref)
+	if err := decodeJSON(quirks, &r.Quirks); err != nil {
 		return nil, err
 	}
-	if r.Hints, err = decodeList(hints); err != nil {
+	if err := decodeJSON(hints, &r.Hints); err != nil {
 		return nil, err
 	}
-	if r.ReqHeaders, err = decodeHeader(reqH); err != nil {
+	if err := decodeJSON(reqH, &r.ReqHeaders); err != nil {
 		return nil, err
 	}
-	if r.RespHeaders, err = decodeHeader(respH); err != nil {
+	if err := decodeJSON(respH, &r.RespHeaders); err != nil {
 		return nil, err
 	}
 	r.ReqBody, r.RespBody = reqBody, respBody
@@ -264,46 +272,28 @@ func nullBlob(b []byte) any {
 	return b
 }
 
-func encodeHeader(h http.Header) (string, error) {
-	if len(h) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(h)
+// encodeJSON encodes a column holding a list or a header map; empty ones are stored as
+// empty, the same whether they were nil or not.
+func encodeJSON[T any](v T, empty string) (string, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("store: encode headers: %w", err)
+		return "", fmt.Errorf("store: encode column: %w", err)
+	}
+	switch string(b) {
+	case "null", "[]", "{}":
+		return empty, nil
 	}
 	return string(b), nil
 }
 
-func decodeHeader(s string) (http.Header, error) {
-	var h http.Header
-	if err := json.Unmarshal([]byte(s), &h); err != nil {
-		return nil, fmt.Errorf("store: decode headers: %w", err)
+// decodeJSON decodes a column written by encodeJSON; empty values decode to nil.
+func decodeJSON[T any](s string, into *T) error {
+	switch s {
+	case "", "[]", "{}", "null":
+		return nil
 	}
-	if len(h) == 0 {
-		return nil, nil
+	if err := json.Unmarshal([]byte(s), into); err != nil {
+		return fmt.Errorf("store: decode column: %w", err)
 	}
-	return h, nil
-}
-
-func encodeList(l []string) (string, error) {
-	if len(l) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(l)
-	if err != nil {
-		return "", fmt.Errorf("store: encode list: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeList(s string) ([]string, error) {
-	var l []string
-	if err := json.Unmarshal([]byte(s), &l); err != nil {
-		return nil, fmt.Errorf("store: decode list: %w", err)
-	}
-	if len(l) == 0 {
-		return nil, nil
-	}
-	return l, nil
+	return nil
 }

@@ -2,17 +2,22 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
-func seqs(rs []*Request) []int64 {
+func seqs(rs []*exchange.Record) []int64 {
 	out := make([]int64, len(rs))
 	for i, r := range rs {
 		out[i] = r.Seq
@@ -24,17 +29,19 @@ func TestRequestLog(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	when := time.Date(2024, 3, 4, 5, 6, 7, 890, time.UTC)
-	full := &Request{
+	full := &exchange.Record{
 		Time: when, Method: "PATCH", Path: "/scim/v2/Users/u1", Query: "a=b",
 		ReqHeaders: http.Header{"Authorization": {"Bearer [redacted]"}, "Content-Type": {"application/scim+json"}},
 		ReqBody:    []byte(`{"Operations":[]}`), Status: 200,
 		RespHeaders: http.Header{"Etag": {`W/"2"`}}, RespBody: []byte(`{"id":"u1"}`),
-		Duration: 1500 * time.Microsecond, RemoteAddr: "10.0.0.1:5555", ViaTunnel: true, Auth: "ok",
-		ResourceType: "User", ResourceID: "u1", Quirks: []string{"a", "b"}, ErrorDetail: "none",
-		UserAgent: "Okta SCIM Client 1.0.0", IdP: "okta", Step: "update", Subject: "alice", Summary: "changed",
-		Hints: []string{"h"},
+		Duration: 1500 * time.Microsecond, RemoteAddr: "10.0.0.1:5555", ViaTunnel: true, Auth: exchange.AuthOK,
+		ResourceType: "User", ResourceID: "u1", Quirks: []quirk.Quirk{"a", "b"}, ErrorDetail: "none",
+		UserAgent: "Okta SCIM Client 1.0.0", Strict: true, RefusedBy: quirk.CapitalisedOp, ScimType: "invalidSyntax",
+		Annotation: exchange.Annotation{IdP: exchange.Okta, Flavour: exchange.FlavourOIN, Step: exchange.StepUpdateUser,
+			Subject: "alice", Summary: "changed", Failed: true,
+			Hints: []exchange.Hint{{Severity: exchange.SeverityWarn, Text: "h", Cause: "c"}}},
 	}
-	batch := []*Request{
+	batch := []*exchange.Record{
 		{Method: "GET", Path: "/scim/v2/Users", ResourceType: "User", Status: 200},
 		full,
 		{Method: "DELETE", Path: "/scim/v2/Groups/g1", ResourceType: "Group", ResourceID: "g1", Status: 204},
@@ -48,7 +55,7 @@ func TestRequestLog(t *testing.T) {
 	if batch[0].Time.IsZero() {
 		t.Error("zero Time not filled")
 	}
-	more := []*Request{
+	more := []*exchange.Record{
 		{Method: "GET", Path: "/scim/v2/Users/u1", ResourceType: "User", ResourceID: "u1", Status: 200},
 		{Method: "POST", Path: "/scim/v2/Users", Status: 201, ReqBody: []byte("12345")},
 	}
@@ -84,7 +91,7 @@ func TestRequestLog(t *testing.T) {
 			t.Fatalf("list returned bodies for %d", r.Seq)
 		}
 	}
-	if list[1].Summary != "changed" || list[1].ReqHeaders.Get("Content-Type") != "application/scim+json" || !slices.Equal(list[1].Quirks, []string{"a", "b"}) {
+	if list[1].Summary != "changed" || list[1].ReqHeaders.Get("Content-Type") != "application/scim+json" || !slices.Equal(list[1].Quirks, []quirk.Quirk{"a", "b"}) {
 		t.Fatalf("listed row lost fields: %+v", list[1])
 	}
 	since, err := db.RequestsSince(ctx, 2, 0)
@@ -112,11 +119,11 @@ func TestRequestLog(t *testing.T) {
 func TestPruneRequests(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	var rs []*Request
+	var rs []*exchange.Record
 	for i := range 10 {
 		// Request i carries 10*(i+1) body bytes, split over both bodies.
 		body := make([]byte, 5*(i+1))
-		rs = append(rs, &Request{Method: "GET", Path: fmt.Sprint("/", i), ReqBody: body, RespBody: body})
+		rs = append(rs, &exchange.Record{Method: "GET", Path: fmt.Sprint("/", i), ReqBody: body, RespBody: body})
 	}
 	if err := db.AppendRequests(ctx, rs); err != nil {
 		t.Fatal(err)
@@ -158,7 +165,7 @@ func TestPruneRequests(t *testing.T) {
 		t.Fatalf("over budget: deleted %d (%v), left %v", n, err, remaining())
 	}
 	// Seqs are never reused, even after everything was pruned.
-	next := []*Request{{Method: "GET"}}
+	next := []*exchange.Record{{Method: "GET"}}
 	if err := db.AppendRequests(ctx, next); err != nil || next[0].Seq != 11 {
 		t.Fatalf("seq after prune = %d, %v", next[0].Seq, err)
 	}
@@ -175,9 +182,9 @@ func TestAppendRequestsConcurrentGapFree(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 10 {
-				batch := make([]*Request, 1+(w+i)%3)
+				batch := make([]*exchange.Record, 1+(w+i)%3)
 				for j := range batch {
-					batch[j] = &Request{Method: "GET"}
+					batch[j] = &exchange.Record{Method: "GET"}
 				}
 				if err := db.AppendRequests(ctx, batch); err != nil {
 					t.Error(err)
@@ -216,5 +223,95 @@ func TestSettings(t *testing.T) {
 		if got, ok, err := db.Setting(ctx, "token.hash"); err != nil || !ok || got != v {
 			t.Fatalf("Setting = %q %v %v, want %q", got, ok, err, v)
 		}
+	}
+}
+
+// Records numbered by the caller (the recorder numbers them before annotating) keep
+// their number; the store's next number goes on from the highest ever given, even
+// when pruning removed every row.
+func TestCallerNumberedRequests(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	next, err := db.NextRequestSeq(ctx)
+	if err != nil || next != 1 {
+		t.Fatalf("NextRequestSeq on an empty log = %d, %v; want 1", next, err)
+	}
+	batch := []*exchange.Record{{Seq: 1, Method: "GET"}, {Seq: 2, Method: "POST"}}
+	if err := db.AppendRequests(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if next, _ := db.NextRequestSeq(ctx); next != 3 {
+		t.Fatalf("next = %d, want 3", next)
+	}
+	if err := db.AppendRequests(ctx, []*exchange.Record{{Seq: 2, Method: "GET"}}); err == nil {
+		t.Fatal("a number given twice was accepted")
+	}
+	if _, err := db.PruneRequests(ctx, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PruneRequests(ctx, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendRequests(ctx, []*exchange.Record{{Method: "GET"}}); err != nil {
+		t.Fatal(err)
+	}
+	if next, _ := db.NextRequestSeq(ctx); next != 4 {
+		t.Fatalf("after pruning and a store-numbered row, next = %d, want 4", next)
+	}
+}
+
+// A database written before hints were typed keeps them readable: the upgrade turns
+// "severity: text" strings into hints of that severity, with no cause.
+func TestUpgradeTypesOldHints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{migrations[0], "PRAGMA user_version = 1",
+		`INSERT INTO requests (time, method, path, query, status, duration_ns, remote_addr, via_tunnel, auth,
+			resource_type, resource_id, quirks, error_detail, user_agent, idp, step, subject, summary, hints,
+			body_bytes, req_headers, resp_headers)
+		 VALUES ('2024-01-01T00:00:00.000000000Z', 'GET', '/scim/v2/Users', '', 401, 1, '', 0, 'bad-token', '', '',
+			'["capitalised-op"]', 'no', '', 'okta', 'auth-failure', '', 's',
+			'["error: the token does not match","warn: look here","info: fyi","no prefix"]', 0, '{}', '{}')`,
+		`INSERT INTO requests (time, method, path, query, status, duration_ns, remote_addr, via_tunnel, auth,
+			resource_type, resource_id, quirks, error_detail, user_agent, idp, step, subject, summary, hints,
+			body_bytes, req_headers, resp_headers)
+		 VALUES ('2024-01-01T00:00:01.000000000Z', 'GET', '/scim/v2/Users', '', 200, 1, '', 0, 'ok', '', '',
+			'[]', '', '', '', '', '', '', '[]', 0, '{}', '{}')`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%v\n%s", err, stmt)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := db.GetRequest(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []exchange.Hint{
+		{Severity: exchange.SeverityError, Text: "the token does not match"},
+		{Severity: exchange.SeverityWarn, Text: "look here"},
+		{Severity: exchange.SeverityInfo, Text: "fyi"},
+		{Severity: exchange.SeverityWarn, Text: "no prefix"},
+	}
+	if !reflect.DeepEqual(r.Hints, want) {
+		t.Errorf("hints after the upgrade = %+v\nwant %+v", r.Hints, want)
+	}
+	if !r.Failed || r.Auth != exchange.AuthWrongToken || r.IdP != exchange.Okta || !slices.Equal(r.Quirks, []quirk.Quirk{quirk.CapitalisedOp}) {
+		t.Errorf("upgraded row: %+v", r)
+	}
+	if r2, _ := db.GetRequest(context.Background(), 2); r2 == nil || r2.Failed || r2.Hints != nil {
+		t.Errorf("upgraded clean row: %+v", r2)
+	}
+	if next, _ := db.NextRequestSeq(context.Background()); next != 3 {
+		t.Errorf("next number after the upgrade = %d, want 3", next)
 	}
 }

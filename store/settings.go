@@ -31,3 +31,18 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 		return nil
 	})
 }
+
+// settingBearerToken keeps the SCIM bearer token, so the token an admin pasted into
+// Okta or Entra survives restarts.
+const settingBearerToken = "scim.token"
+
+// BearerToken returns the stored SCIM bearer token, "" when none was stored yet.
+func (db *DB) BearerToken(ctx context.Context) (string, error) {
+	t, _, err := db.Setting(ctx, settingBearerToken)
+	return t, err
+}
+
+// SetBearerToken stores the SCIM bearer token.
+func (db *DB) SetBearerToken(ctx context.Context, token string) error {
+	return db.SetSetting(ctx, settingBearerToken, token)
+}

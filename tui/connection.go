@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -16,7 +18,7 @@ type connectionTab struct {
 	sh *shared
 	// recent returns the newest requests, newest first, for the activity
 	// block; the Requests tab owns them.
-	recent   func(n int) []*RequestRow
+	recent   func(n int) []*exchange.Record
 	k        connectionKeys
 	ik       inputKeys
 	reveal   bool

@@ -21,8 +21,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -81,7 +81,7 @@ type shared struct {
 	urlWarning string
 	// pending are the time-based hints (Deps.Pending); pendingAsked is when
 	// they were last asked for.
-	pending      []idp.Hint
+	pending      []exchange.Hint
 	pendingAsked time.Time
 	// countdownGen identifies the tunnel status the retry countdown is for.
 	countdownGen int
@@ -153,7 +153,7 @@ type Model struct {
 	unseen   int // requests that arrived while the Requests tab was hidden
 	width    int
 	height   int
-	events   <-chan scimserver.Event
+	events   <-chan exchange.Event
 	cancel   func()
 	frame    *frame
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,7 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/scimlab/scimlab/scimserver"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -153,7 +153,7 @@ func TestPausedWindowDetachesAndReloadsTheNewest(t *testing.T) {
 }
 
 func TestScrollingPastTheTopLoadsOlderHistory(t *testing.T) {
-	var evs []scimserver.Event
+	var evs []exchange.Event
 	for s := int64(1); s <= 1000; s++ {
 		evs = append(evs, newEvent(s, "GET", "/scim/v2/Users", 200, fmt.Sprintf("request %d", s)))
 	}
@@ -273,7 +273,7 @@ func TestInspectorExplainsFailuresHintsAndQuirks(t *testing.T) {
 
 	m = press(t, m, "[")
 	mustShow(t, m, "PATCH /scim/v2/Groups/", "Entra removed bob@example.com from Sales", "Quirks this request relied on",
-		"Op case", `the PATCH op was capitalised ("Replace" instead of "replace")`, "strict: a strict server answers 400 invalidSyntax",
+		"Op case", `a PATCH op was capitalised ("Add", "Replace" or "Remove" instead of lower`, "strict: a strict server answers 400 invalidSyntax",
 		"remove by value")
 
 	// Request bodies are pretty-printed with colour.
@@ -487,16 +487,47 @@ func TestWalkthroughFollowsTheIdPAndPresents(t *testing.T) {
 	m = send(t, m, eventsMsg{newEntraEvent(8)})
 	mustShow(t, m, "Okta walkthrough")
 	m = press(t, m, "p")
-	mustShow(t, m, "OKTA · STEP 5 OF 10", "What just happened", "Entra created user dave@example.com")
+	// The Okta presenter tells Okta's story only: a class rehearsing Okta must not
+	// see Entra's requests narrated under "What just happened".
+	mustShow(t, m, "OKTA · STEP 5 OF 10", "What just happened", "Okta created user alice@example.com")
+	mustHide(t, m, "Entra created user dave@example.com", "Entra deactivated alice@example.com")
 	m = press(t, m, "right")
 	mustShow(t, m, "OKTA · STEP 6 OF 10", "P U S H   A   G R O U P")
+	m = press(t, m, "e")
+	mustShow(t, m, "What just happened", "Entra created user dave@example.com")
+	mustHide(t, m, "Okta created user alice@example.com")
 	m = press(t, m, "p")
 	mustHide(t, m, "What just happened")
 }
 
+// Restart promises to clear the walkthrough's narration: everything it told, a refusal
+// of unknown origin included, goes; the other IdP's story stays; new traffic is told.
+func TestWalkthroughRestartClearsItsNarration(t *testing.T) {
+	unknown := newEvent(8, "GET", "/scim/v2/Users", 401, "401: the client sent no Authorization header")
+	unknown.IdP, unknown.UserAgent, unknown.Auth = exchange.Unknown, "curl/8.5.0", exchange.AuthMissing
+	unknown.Step, unknown.Failed = exchange.StepAuthFailure, true
+	td := newTestDeps(append(sampleEvents(), unknown))
+	m := newTestModel(t, td, 200, 50)
+	m = press(t, m, "5", "o")
+	mustShow(t, m, "Okta walkthrough", "Okta created user alice@example.com", "401: the client sent no Authorization header")
+	mustHide(t, m, "Entra deactivated alice@example.com")
+	m = press(t, m, "R")
+	mustShow(t, m, "Restart the Okta walkthrough?")
+	m = press(t, m, "y")
+	if len(td.resetIdP) != 1 || td.resetIdP[0] != exchange.Okta {
+		t.Fatalf("reset %v, want Okta", td.resetIdP)
+	}
+	mustShow(t, m, "Okta walkthrough · 0 of 10 done", "Waiting for the first request from Okta")
+	mustHide(t, m, "Okta created user alice@example.com", "401: the client sent no Authorization header")
+	m = send(t, m, eventsMsg{newEvent(9, "GET", "/scim/v2/Users", 200, "Okta test connection: passed")})
+	mustShow(t, m, "Okta test connection: passed")
+	m = press(t, m, "e")
+	mustShow(t, m, "Entra deactivated alice@example.com")
+}
+
 func newEntraEvent(seq int64) scimEvent {
 	e := newEvent(seq, "POST", "/scim/v2/Users", 201, "Entra created user dave@example.com")
-	e.IdP = "entra"
+	e.IdP = exchange.Entra
 	e.UserAgent = ""
 	return e
 }
@@ -534,7 +565,7 @@ func TestTinyAndOddSizesNeverSpill(t *testing.T) {
 }
 
 func TestEventsAreDrainedInOneBurst(t *testing.T) {
-	ch := make(chan scimserver.Event, 100)
+	ch := make(chan exchange.Event, 100)
 	for _, e := range events(1, 100) {
 		ch <- e
 	}
@@ -551,7 +582,7 @@ func TestEventsAreDrainedInOneBurst(t *testing.T) {
 }
 
 func TestABurstDoesNotReadTheSubscriptionAgainAtOnce(t *testing.T) {
-	ch := make(chan scimserver.Event, 10)
+	ch := make(chan exchange.Event, 10)
 	td := newTestDeps(sampleEvents())
 	m := newTestModel(t, td, 80, 24)
 	m.events = ch
@@ -585,8 +616,8 @@ func TestViewIsNotRenderedForRearmTicks(t *testing.T) {
 }
 
 func TestCurlCommandHidesTheToken(t *testing.T) {
-	d := &RequestDetail{
-		RequestRow: RequestRow{Method: "PATCH", Path: "/scim/v2/Users/42", Query: "x=1"},
+	d := &exchange.Record{
+		Method: "PATCH", Path: "/scim/v2/Users/42", Query: "x=1",
 		ReqHeaders: map[string][]string{"Content-Type": {"application/scim+json"}, "Authorization": {"Bearer [redacted]"}},
 		ReqBody:    []byte(`{"it's":"quoted"}`),
 	}
@@ -721,19 +752,4 @@ func TestWalkthroughWithoutChecklistStillNarrates(t *testing.T) {
 	mustShow(t, m, "guided checklist for Microsoft Entra ID is not available", "Entra deactivated alice@example.com")
 	m = press(t, m, "p")
 	mustShow(t, m, "MICROSOFT ENTRA ID · LIVE", "What just happened")
-}
-
-// TestImports keeps the console above the store: it reads through Reader,
-// never through SQL. (It depends on the store only through scimserver's
-// Event type.)
-func TestImports(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if dep == "database/sql" || dep == "github.com/scimlab/scimlab/store" || dep == "modernc.org/sqlite" {
-			t.Errorf("package tui imports %s", dep)
-		}
-	}
 }

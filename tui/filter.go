@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // reqFilter narrows the request list.
@@ -24,7 +26,7 @@ func (f reqFilter) active() bool {
 	return f.method != "" || f.class != 0 || f.resource != "" || f.text != ""
 }
 
-func (f reqFilter) match(r *RequestRow) bool {
+func (f reqFilter) match(r *exchange.Record) bool {
 	if f.method != "" && r.Method != f.method {
 		return false
 	}
@@ -47,9 +49,9 @@ func (f reqFilter) match(r *RequestRow) bool {
 	if f.text != "" {
 		needle := strings.ToLower(f.text)
 		hay := strings.ToLower(strings.Join([]string{
-			r.Method, target(r), fmt.Sprint(r.Status), r.Summary, r.Subject, r.Step, r.IdP,
+			r.Method, target(r), fmt.Sprint(r.Status), r.Summary, r.Subject, string(r.Step), idpLabel(r.IdP),
 			r.ErrorDetail, r.UserAgent, r.RemoteAddr, r.ResourceID, strings.Join(badges(r.Quirks), " "),
-			authShort(r.Auth),
+			r.Auth.Short(),
 		}, "\x00"))
 		if !strings.Contains(hay, needle) {
 			return false

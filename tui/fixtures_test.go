@@ -11,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/scim/quirk"
+
+	"github.com/scimlab/scimlab/exchange"
+
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -39,29 +43,36 @@ const (
 // sampleEvents is a short rehearsal: Okta tests credentials and creates Alice,
 // Entra removes Bob from Sales and deactivates Alice, and a request with a
 // stale token fails.
-func sampleEvents() []scimserver.Event {
+func sampleEvents() []exchange.Event {
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	return []scimserver.Event{
-		{Seq: 1, Time: at(0), Method: "GET", Path: "/scim/v2/Users", Query: "startIndex=1&count=2", Status: 200, Duration: 2100 * time.Microsecond,
-			Auth: scimserver.AuthOK, UserAgent: "Okta SCIM Client 1.0.0", ResourceType: "User", IdP: "okta", Step: "test-connection",
-			Summary: "Okta tested the API credentials: passed"},
-		{Seq: 2, Time: at(31), Method: "GET", Path: "/scim/v2/Users", Query: "filter=userName+eq+%22alice%40example.com%22&startIndex=1&count=100", Status: 200,
-			Duration: 1800 * time.Microsecond, Auth: scimserver.AuthOK, UserAgent: "Okta SCIM Client 1.0.0", ResourceType: "User", IdP: "okta",
-			Step: "user-lookup", Subject: "alice@example.com", Summary: "Okta looked up user alice@example.com: not found"},
-		{Seq: 3, Time: at(31), Method: "POST", Path: "/scim/v2/Users", Status: 201, Duration: 6400 * time.Microsecond, Auth: scimserver.AuthOK,
-			UserAgent: "Okta SCIM Client 1.0.0", ResourceType: "User", ResourceID: aliceID, IdP: "okta", Step: "create-user",
-			Subject: "alice@example.com", Summary: "Okta created user alice@example.com"},
-		{Seq: 4, Time: at(95), Method: "PATCH", Path: "/scim/v2/Groups/" + salesID, Status: 204, Duration: 3200 * time.Microsecond, Auth: scimserver.AuthOK,
-			ViaTunnel: true, RemoteAddr: "20.42.1.7", ResourceType: "Group", ResourceID: salesID, Quirks: []string{"capitalised-op", "member-remove-by-value"},
-			IdP: "entra", Step: "remove-members", Subject: "Sales", Summary: "Entra removed bob@example.com from Sales"},
-		{Seq: 5, Time: at(140), Method: "GET", Path: "/scim/v2/Users", Status: 401, Duration: 300 * time.Microsecond, Auth: scimserver.AuthBadToken,
-			ViaTunnel: true, RemoteAddr: "20.42.1.7", IdP: "entra", Step: "auth-failure",
-			Hints: []string{"The token was rotated at 09:20; paste the new one into Entra's Secret Token and press Test Connection."}},
-		{Seq: 6, Time: at(188), Method: "PATCH", Path: "/scim/v2/Users/" + aliceID, Status: 200, Duration: 4100 * time.Microsecond, Auth: scimserver.AuthOK,
-			ViaTunnel: true, RemoteAddr: "20.42.1.7", ResourceType: "User", ResourceID: aliceID, Quirks: []string{"string-boolean"},
-			IdP: "entra", Step: "deactivate-user", Subject: "alice@example.com", Summary: "Entra deactivated alice@example.com"},
-		{Seq: 7, Time: at(201), Method: "DELETE", Path: "/scim/v2/Groups/9f1c0000-0000-4000-8000-000000000000", Status: 404, Duration: 900 * time.Microsecond,
-			Auth: scimserver.AuthOK, ResourceType: "Group", ErrorDetail: "Group 9f1c0000-0000-4000-8000-000000000000 not found"},
+	ev := func(r exchange.Record, a exchange.Annotation) exchange.Event {
+		r.Annotation = a
+		return exchange.Event{Record: r}
+	}
+	const oktaUA = "Okta SCIM Client 1.0.0"
+	return []exchange.Event{
+		ev(exchange.Record{Seq: 1, Time: at(0), Method: "GET", Path: "/scim/v2/Users", Query: "startIndex=1&count=2", Status: 200, Duration: 2100 * time.Microsecond,
+			Auth: exchange.AuthOK, UserAgent: oktaUA, ResourceType: "User"},
+			exchange.Annotation{IdP: exchange.Okta, Step: exchange.StepTestConnection, Summary: "Okta tested the API credentials: passed"}),
+		ev(exchange.Record{Seq: 2, Time: at(31), Method: "GET", Path: "/scim/v2/Users", Query: "filter=userName+eq+%22alice%40example.com%22&startIndex=1&count=100", Status: 200,
+			Duration: 1800 * time.Microsecond, Auth: exchange.AuthOK, UserAgent: oktaUA, ResourceType: "User"},
+			exchange.Annotation{IdP: exchange.Okta, Step: exchange.StepUserLookup, Subject: "alice@example.com", Summary: "Okta looked up user alice@example.com: not found"}),
+		ev(exchange.Record{Seq: 3, Time: at(31), Method: "POST", Path: "/scim/v2/Users", Status: 201, Duration: 6400 * time.Microsecond, Auth: exchange.AuthOK,
+			UserAgent: oktaUA, ResourceType: "User", ResourceID: aliceID},
+			exchange.Annotation{IdP: exchange.Okta, Step: exchange.StepCreateUser, Subject: "alice@example.com", Summary: "Okta created user alice@example.com"}),
+		ev(exchange.Record{Seq: 4, Time: at(95), Method: "PATCH", Path: "/scim/v2/Groups/" + salesID, Status: 204, Duration: 3200 * time.Microsecond, Auth: exchange.AuthOK,
+			ViaTunnel: true, RemoteAddr: "20.42.1.7", ResourceType: "Group", ResourceID: salesID, Quirks: []quirk.Quirk{quirk.CapitalisedOp, quirk.MemberRemoveByValue}},
+			exchange.Annotation{IdP: exchange.Entra, Step: exchange.StepRemoveMembers, Subject: "Sales", Summary: "Entra removed bob@example.com from Sales"}),
+		ev(exchange.Record{Seq: 5, Time: at(140), Method: "GET", Path: "/scim/v2/Users", Status: 401, Duration: 300 * time.Microsecond, Auth: exchange.AuthWrongToken,
+			ViaTunnel: true, RemoteAddr: "20.42.1.7"},
+			exchange.Annotation{IdP: exchange.Entra, Step: exchange.StepAuthFailure, Failed: true,
+				Hints: []exchange.Hint{{Severity: exchange.SeverityError, Cause: idp.HintAuthOldToken,
+					Text: "The token was rotated at 09:20; paste the new one into Entra's Secret Token and press Test Connection."}}}),
+		ev(exchange.Record{Seq: 6, Time: at(188), Method: "PATCH", Path: "/scim/v2/Users/" + aliceID, Status: 200, Duration: 4100 * time.Microsecond, Auth: exchange.AuthOK,
+			ViaTunnel: true, RemoteAddr: "20.42.1.7", ResourceType: "User", ResourceID: aliceID, Quirks: []quirk.Quirk{quirk.StringBoolean}},
+			exchange.Annotation{IdP: exchange.Entra, Step: exchange.StepDeactivateUser, Subject: "alice@example.com", Summary: "Entra deactivated alice@example.com"}),
+		{Record: exchange.Record{Seq: 7, Time: at(201), Method: "DELETE", Path: "/scim/v2/Groups/9f1c0000-0000-4000-8000-000000000000", Status: 404, Duration: 900 * time.Microsecond,
+			Auth: exchange.AuthOK, ResourceType: "Group", ErrorDetail: "Group 9f1c0000-0000-4000-8000-000000000000 not found"}},
 	}
 }
 
@@ -69,16 +80,16 @@ func sampleEvents() []scimserver.Event {
 // for concurrent use, like the real adapter.
 type fakeReader struct {
 	mu      sync.Mutex
-	rows    []RequestRow // ascending Seq
-	details map[int64]*RequestDetail
+	rows    []exchange.Record // ascending Seq
+	details map[int64]*exchange.Record
 	users   []ResourceRow
 	groups  []ResourceRow
 	res     map[string]*ResourceDetail
 	calls   []string
 }
 
-func newFakeReader(evs []scimserver.Event) *fakeReader {
-	f := &fakeReader{details: map[int64]*RequestDetail{}, res: map[string]*ResourceDetail{}}
+func newFakeReader(evs []exchange.Event) *fakeReader {
+	f := &fakeReader{details: map[int64]*exchange.Record{}, res: map[string]*ResourceDetail{}}
 	for _, e := range evs {
 		f.add(e)
 	}
@@ -97,28 +108,29 @@ func newFakeReader(evs []scimserver.Event) *fakeReader {
 		JSON:            []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"` + aliceID + `","userName":"alice@example.com","name":{"givenName":"Alice","familyName":"Example"},"active":false,"emails":[{"value":"alice@example.com","type":"work","primary":true}],"groups":[{"value":"` + salesID + `","display":"Sales"}],"meta":{"resourceType":"User","version":"W/\"3\""}}`),
 		Memberships:     []MemberRef{{Kind: KindGroup, ID: salesID, Display: "Sales"}},
 		MembershipTotal: 1,
-		History:         []RequestRow{RowFromEvent(evs[5]), RowFromEvent(evs[2])},
+		History:         []exchange.Record{evs[5].Record, evs[2].Record},
 	}
 	f.res[KindGroup+salesID] = &ResourceDetail{
 		Row:             f.groups[0],
 		JSON:            []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"` + salesID + `","displayName":"Sales","members":[{"value":"` + aliceID + `","display":"alice@example.com"}]}`),
 		Memberships:     []MemberRef{{Kind: KindUser, ID: aliceID, Display: "alice@example.com"}},
 		MembershipTotal: 1,
-		History:         []RequestRow{RowFromEvent(evs[3])},
+		History:         []exchange.Record{evs[3].Record},
 	}
 	return f
 }
 
-func (f *fakeReader) add(e scimserver.Event) {
+func (f *fakeReader) add(e exchange.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r := RowFromEvent(e)
+	r := e.Record
 	f.rows = append(f.rows, r)
 	h := http.Header{"Accept": {"application/scim+json"}, "Authorization": {"Bearer [redacted]"}}
 	if e.UserAgent != "" {
 		h.Set("User-Agent", e.UserAgent)
 	}
-	d := &RequestDetail{RequestRow: r, ReqHeaders: h, RespHeaders: http.Header{"Content-Type": {"application/scim+json"}}}
+	d := &r
+	d.ReqHeaders, d.RespHeaders = h, http.Header{"Content-Type": {"application/scim+json"}}
 	switch e.Method {
 	case "POST":
 		h.Set("Content-Type", "application/scim+json; charset=utf-8")
@@ -137,11 +149,11 @@ func (f *fakeReader) add(e scimserver.Event) {
 	f.details[e.Seq] = d
 }
 
-func (f *fakeReader) Requests(_ context.Context, before int64, limit int) ([]RequestRow, error) {
+func (f *fakeReader) Requests(_ context.Context, before int64, limit int) ([]exchange.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "Requests")
-	var out []RequestRow
+	var out []exchange.Record
 	for i := len(f.rows) - 1; i >= 0 && len(out) < limit; i-- {
 		if before == 0 || f.rows[i].Seq < before {
 			out = append(out, f.rows[i])
@@ -150,7 +162,7 @@ func (f *fakeReader) Requests(_ context.Context, before int64, limit int) ([]Req
 	return out, nil
 }
 
-func (f *fakeReader) Request(_ context.Context, seq int64) (*RequestDetail, error) {
+func (f *fakeReader) Request(_ context.Context, seq int64) (*exchange.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "Request")
@@ -197,19 +209,12 @@ func (f *fakeReader) Resource(_ context.Context, kind, id string) (*ResourceDeta
 // sampleWalkthroughs feeds the sample rehearsal to real walkthroughs: Okta
 // has tested its credentials and created Alice; Entra failed with a stale
 // token.
-func sampleWalkthroughs(evs []scimserver.Event) map[idp.IdP]*idp.Walkthrough {
-	ws := map[idp.IdP]*idp.Walkthrough{idp.Okta: idp.NewWalkthrough(idp.Okta), idp.Entra: idp.NewWalkthrough(idp.Entra)}
+func sampleWalkthroughs(evs []exchange.Event) map[exchange.IdP]*idp.Walkthrough {
+	ws := map[exchange.IdP]*idp.Walkthrough{exchange.Okta: idp.NewWalkthrough(exchange.Okta), exchange.Entra: idp.NewWalkthrough(exchange.Entra)}
 	for _, e := range evs {
-		p := idpKey(e.IdP)
-		if ws[p] == nil {
-			continue
+		for _, w := range ws {
+			w.Observe(&e.Record)
 		}
-		a := idp.Annotation{IdP: p, Step: idp.StepKind(e.Step), Subject: e.Subject, Summary: e.Summary, Failed: e.Status >= 400}
-		for _, h := range e.Hints {
-			a.Hints = append(a.Hints, idp.Hint{Severity: idp.SeverityError, Text: h})
-		}
-		ex := idp.Exchange{Seq: e.Seq, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.Query, Status: e.Status, Auth: e.Auth}
-		ws[p].Observe(ex, a)
 	}
 	return ws
 }
@@ -217,9 +222,9 @@ func sampleWalkthroughs(evs []scimserver.Event) map[idp.IdP]*idp.Walkthrough {
 // testDeps wires a console to in-memory fakes.
 type testDeps struct {
 	reader  *fakeReader
-	events  chan scimserver.Event
+	events  chan exchange.Event
 	tunnel  chan tunnel.Status
-	walks   map[idp.IdP]*idp.Walkthrough
+	walks   map[exchange.IdP]*idp.Walkthrough
 	mu      sync.Mutex
 	token   string
 	strict  bool
@@ -228,16 +233,16 @@ type testDeps struct {
 	rotated int
 	// warning is what URLWarning returns; hints what Pending returns.
 	warning  string
-	hints    []idp.Hint
+	hints    []exchange.Hint
 	askedAt  []time.Time // the times Pending was asked about
 	retries  int
-	resetIdP []idp.IdP
+	resetIdP []exchange.IdP
 }
 
-func newTestDeps(evs []scimserver.Event) *testDeps {
+func newTestDeps(evs []exchange.Event) *testDeps {
 	return &testDeps{
 		reader: newFakeReader(evs),
-		events: make(chan scimserver.Event, 64),
+		events: make(chan exchange.Event, 64),
 		tunnel: make(chan tunnel.Status, 4),
 		walks:  sampleWalkthroughs(evs),
 		token:  testTok,
@@ -247,7 +252,7 @@ func newTestDeps(evs []scimserver.Event) *testDeps {
 
 func (td *testDeps) deps() Deps {
 	return Deps{
-		Subscribe: func(int) (<-chan scimserver.Event, func()) { return td.events, func() {} },
+		Subscribe: func(int) (<-chan exchange.Event, func()) { return td.events, func() {} },
 		Reader:    td.reader,
 		Tunnel:    td.tunnel,
 		TunnelNow: func() tunnel.Status {
@@ -287,7 +292,7 @@ func (td *testDeps) deps() Deps {
 			td.ngrok = s
 			return nil
 		},
-		Walkthrough: func(p idp.IdP) *idp.Walkthrough { return td.walks[p] },
+		Walkthrough: func(p exchange.IdP) *idp.Walkthrough { return td.walks[p] },
 		URLWarning: func() string {
 			td.mu.Lock()
 			defer td.mu.Unlock()
@@ -298,13 +303,13 @@ func (td *testDeps) deps() Deps {
 			defer td.mu.Unlock()
 			td.retries++
 		},
-		Pending: func(now time.Time) []idp.Hint {
+		Pending: func(now time.Time) []exchange.Hint {
 			td.mu.Lock()
 			defer td.mu.Unlock()
 			td.askedAt = append(td.askedAt, now)
 			return td.hints
 		},
-		ResetWalkthrough: func(p idp.IdP) {
+		ResetWalkthrough: func(p exchange.IdP) {
 			td.mu.Lock()
 			defer td.mu.Unlock()
 			td.resetIdP = append(td.resetIdP, p)
@@ -424,6 +429,6 @@ func newTestModel(t *testing.T, td *testDeps, w, h int) Model {
 }
 
 // scimEvent shortens test literals.
-type scimEvent = scimserver.Event
+type scimEvent = exchange.Event
 
 func splitLines(s string) []string { return strings.Split(s, "\n") }

@@ -7,33 +7,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
-	"github.com/scimlab/scimlab/scimserver/quirk"
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
-// idpKey maps the IdP name recorded with a request ("okta", "Okta",
-// "Microsoft Entra ID", …) to the classifier's identifier.
-func idpKey(name string) idp.IdP {
-	n := strings.ToLower(name)
-	switch {
-	case strings.Contains(n, "okta"):
-		return idp.Okta
-	case strings.Contains(n, "entra"), strings.Contains(n, "azure"), strings.Contains(n, "microsoft"):
-		return idp.Entra
+// idpLabel is the IdP's short name for narrow columns, empty for an unknown client.
+func idpLabel(p exchange.IdP) string {
+	if p == exchange.Unknown {
+		return ""
 	}
-	return idp.Unknown
-}
-
-// idpLabel is the short IdP name used in narrow columns.
-func idpLabel(name string) string {
-	switch idpKey(name) {
-	case idp.Okta:
-		return "Okta"
-	case idp.Entra:
-		return "Entra"
-	}
-	return name
+	return p.Short()
 }
 
 // clock formats a request time for a list row.
@@ -97,7 +80,7 @@ func trimZero(s string) string {
 }
 
 // target is the request line's path with its (decoded) query.
-func target(r *RequestRow) string {
+func target(r *exchange.Record) string {
 	if r.Query == "" {
 		return r.Path
 	}
@@ -127,36 +110,39 @@ func statusText(code int) string {
 	return fmt.Sprint(code)
 }
 
-// authWhy explains a failed authentication in an admin's words ("" when the
-// request authenticated).
-func authWhy(auth string) string {
+// authWhy explains a refused credential in an admin's words ("" when the request
+// authenticated).
+func authWhy(auth exchange.Auth) string {
 	switch auth {
-	case scimserver.AuthMissing:
+	case exchange.AuthMissing:
 		return "no Authorization header: the IdP sent no token (Okta: Authentication Mode must be HTTP Header; Entra: fill in Secret Token)"
-	case scimserver.AuthScheme:
-		return "the Authorization header does not use the Bearer scheme (Basic auth, or a custom header name?)"
-	case scimserver.AuthBadToken:
-		return "the bearer token does not match the current one: rotated, mistyped, or pasted with the word \"Bearer\" in front"
-	}
-	return ""
-}
-
-// authShort is authWhy in a few words, for list rows.
-func authShort(auth string) string {
-	switch auth {
-	case scimserver.AuthMissing:
-		return "unauthenticated: no token sent"
-	case scimserver.AuthScheme:
-		return "unauthenticated: not a Bearer token"
-	case scimserver.AuthBadToken:
-		return "unauthenticated: wrong token"
+	case exchange.AuthSeveral:
+		return "more than one Authorization header: send exactly one"
+	case exchange.AuthBasic:
+		return "Basic authentication: scimlab expects a bearer token (Okta: Authentication Mode must be HTTP Header, not Basic Auth)"
+	case exchange.AuthScheme:
+		return "the Authorization header does not use the Bearer scheme"
+	case exchange.AuthBare:
+		return "the token was sent without the word \"Bearer\" (Okta's Header Auth template sends its field verbatim)"
+	case exchange.AuthEmpty:
+		return "\"Bearer\" with no token after it: the IdP's token field is empty"
+	case exchange.AuthDoubleBearer:
+		return "\"Bearer Bearer …\": the word Bearer was pasted into the token field together with the token"
+	case exchange.AuthQuoted:
+		return "the token was sent inside quotation marks"
+	case exchange.AuthJWT:
+		return "a JSON Web Token, not scimlab's token (Entra sends its own when Secret Token is blank)"
+	case exchange.AuthPrevious:
+		return "the token from before the last rotation: paste the new one into the IdP"
+	case exchange.AuthWrongToken:
+		return "the bearer token does not match the current one: rotated or mistyped"
 	}
 	return ""
 }
 
 // rowSummary is the one-line description shown in the list.
-func rowSummary(r *RequestRow) string {
-	if w := authShort(r.Auth); w != "" && r.Status == http.StatusUnauthorized {
+func rowSummary(r *exchange.Record) string {
+	if w := r.Auth.Short(); w != "" && r.Status == http.StatusUnauthorized {
 		if r.Summary != "" {
 			return r.Summary + " — " + w
 		}
@@ -172,10 +158,10 @@ func rowSummary(r *RequestRow) string {
 }
 
 // badges lists the short quirk labels of a request.
-func badges(qs []string) []string {
+func badges(qs []quirk.Quirk) []string {
 	out := make([]string, 0, len(qs))
 	for _, q := range qs {
-		out = append(out, quirk.Describe(quirk.Quirk(q)).Badge)
+		out = append(out, quirk.Describe(q).Badge)
 	}
 	return out
 }
@@ -252,20 +238,4 @@ func clean(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// hintSeverity splits a hint recorded as "severity: text" (idp.Hint.String)
-// into its parts; hints without a known prefix are warnings.
-func hintSeverity(h string) (severity, text string) {
-	for _, sev := range []string{"error", "warn", "info"} {
-		if rest, ok := strings.CutPrefix(h, sev+": "); ok {
-			return sev, rest
-		}
-	}
-	return "warn", h
-}
-
-// stepWords turns a step identifier ("create-user") into words.
-func stepWords(step string) string {
-	return strings.ReplaceAll(step, "-", " ")
 }

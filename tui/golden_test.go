@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -53,9 +55,9 @@ func urlChanged(_ *testing.T, td *testDeps) {
 }
 
 // entraQuiet is a run where Entra has said nothing for a while.
-func entraQuiet(_ *testing.T, td *testDeps) { td.hints = []idp.Hint{entraCycleHint} }
+func entraQuiet(_ *testing.T, td *testDeps) { td.hints = []exchange.Hint{entraCycleHint} }
 
-var entraCycleHint = idp.Hint{Code: idp.HintEntraCycle, Severity: idp.SeverityInfo,
+var entraCycleHint = exchange.Hint{Cause: idp.HintEntraCycle, Severity: exchange.SeverityInfo,
 	Text: "Entra has been quiet for 12 minutes. Entra provisions in cycles of ~40 minutes: use Provision on demand (Provisioning → Provision on demand) to send one user or group now, or Start provisioning on the Overview page if it is stopped."}
 
 // failedTunnel is an ngrok tunnel waiting out its back-off: the next attempt
@@ -100,10 +102,11 @@ func TestGolden(t *testing.T) {
 
 // newEvent is a request event after the sample rehearsal.
 func newEvent(seq int64, method, path string, status int, summary string) scimEvent {
-	return scimEvent{
+	return scimEvent{Record: exchange.Record{
 		Seq: seq, Time: t0.Add(time.Duration(seq) * 40 * time.Second), Method: method, Path: path, Status: status,
-		Duration: 2 * time.Millisecond, Auth: "ok", UserAgent: "Okta SCIM Client 1.0.0", IdP: "okta", Summary: summary,
-	}
+		Duration: 2 * time.Millisecond, Auth: exchange.AuthOK, UserAgent: "Okta SCIM Client 1.0.0",
+		Annotation: exchange.Annotation{IdP: exchange.Okta, Summary: summary},
+	}}
 }
 
 // assertFrame checks the view is exactly w×h cells: nothing wraps or spills

@@ -9,7 +9,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/scimlab/scimlab/scimserver/quirk"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // inspector draws one request: what happened in plain English, why it failed,
@@ -50,7 +52,7 @@ func scrollViewport(vp *viewport.Model, msg tea.KeyPressMsg, k navKeys) {
 	}
 }
 
-func (in *inspector) view(r *RequestRow, d *RequestDetail, loadErr error, w, h int, focused bool) string {
+func (in *inspector) view(r *exchange.Record, d *exchange.Record, loadErr error, w, h int, focused bool) string {
 	s := in.sh.st
 	head := in.header(r, w)
 	bodyH := max(1, h-len(head)-1)
@@ -79,7 +81,7 @@ func (in *inspector) view(r *RequestRow, d *RequestDetail, loadErr error, w, h i
 }
 
 // header is the fixed top of the inspector: the request line and its outcome.
-func (in *inspector) header(r *RequestRow, w int) []string {
+func (in *inspector) header(r *exchange.Record, w int) []string {
 	s := in.sh.st
 	line := " " + s.method(r.Method).Render(r.Method) + " " + s.Bold.Render(clean(target(r)))
 	outcome := s.status(r.Status).Render(statusText(r.Status))
@@ -97,7 +99,7 @@ func (in *inspector) header(r *RequestRow, w int) []string {
 }
 
 // body is the scrolling part of the inspector, as lines at most w wide.
-func (in *inspector) body(r *RequestRow, d *RequestDetail, loadErr error, w int) []string {
+func (in *inspector) body(r *exchange.Record, d *exchange.Record, loadErr error, w int) []string {
 	s := in.sh.st
 	var out []string
 	add := func(st func(...string) string, text string, indent int) {
@@ -107,7 +109,7 @@ func (in *inspector) body(r *RequestRow, d *RequestDetail, loadErr error, w int)
 	}
 	if r.IdP != "" || r.Step != "" {
 		who := []string{}
-		for _, p := range []string{idpLabel(r.IdP), stepWords(r.Step), r.Subject} {
+		for _, p := range []string{idpLabel(r.IdP), r.Step.Words(), r.Subject} {
 			if p != "" {
 				who = append(who, clean(p))
 			}
@@ -137,15 +139,14 @@ func (in *inspector) body(r *RequestRow, d *RequestDetail, loadErr error, w int)
 	if len(r.Hints) > 0 {
 		out = append(out, "", " "+s.Section.Render("Hints"))
 		for _, h := range r.Hints {
-			sev, text := hintSeverity(h)
 			st := s.Hint
-			switch sev {
-			case "error":
+			switch h.Severity {
+			case exchange.SeverityError:
 				st = s.Why
-			case "info":
+			case exchange.SeverityInfo:
 				st = s.Muted
 			}
-			for i, l := range wrap(clean(text), w-5) {
+			for i, l := range wrap(clean(h.Text), w-5) {
 				bullet := "  "
 				if i == 0 {
 					bullet = "› "
@@ -157,7 +158,7 @@ func (in *inspector) body(r *RequestRow, d *RequestDetail, loadErr error, w int)
 	if len(r.Quirks) > 0 {
 		out = append(out, "", " "+s.Section.Render("Quirks this request relied on"))
 		for _, q := range r.Quirks {
-			info := quirk.Describe(quirk.Quirk(q))
+			info := quirk.Describe(q)
 			out = append(out, "  "+s.Quirk.Render(info.Badge))
 			add(s.Text.Render, info.What, 3)
 			add(s.Muted.Render, "strict: "+info.Strict, 3)
@@ -261,7 +262,7 @@ func redactAuth(v string) string {
 
 // curlFor writes a curl command that replays d against the server at base,
 // with the token left to the shell variable $SCIMLAB_TOKEN.
-func curlFor(base string, d *RequestDetail) string {
+func curlFor(base string, d *exchange.Record) string {
 	u := origin(base) + d.Path
 	if d.Query != "" {
 		u += "?" + d.Query

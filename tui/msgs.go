@@ -3,20 +3,22 @@ package tui
 import (
 	"time"
 
-	tea "charm.land/bubbletea/v2"
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
+
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/scimlab/scimlab/tunnel"
 )
 
 // subscribedMsg carries a new event subscription to the model.
 type subscribedMsg struct {
-	events <-chan scimserver.Event
+	events <-chan exchange.Event
 	cancel func()
 }
 
 // eventsMsg is a burst of events drained from the subscription in one go.
-type eventsMsg []scimserver.Event
+type eventsMsg []exchange.Event
 
 // eventsClosedMsg says the server closed the subscription (it is shutting down).
 type eventsClosedMsg struct{}
@@ -49,7 +51,7 @@ type requestsLoadedMsg struct {
 	before  int64 // the beforeSeq asked for
 	target  int64 // loadAround: the request to select
 	limit   int
-	rows    []RequestRow // newest first, as the Reader returns them
+	rows    []exchange.Record // newest first, as the Reader returns them
 	err     error
 }
 
@@ -61,7 +63,7 @@ type settleMsg struct{}
 // requestDetailMsg returns one request with headers and bodies.
 type requestDetailMsg struct {
 	seq    int64
-	detail *RequestDetail
+	detail *exchange.Record
 	err    error
 }
 
@@ -103,9 +105,11 @@ type resourceDebounceMsg struct{ kind, id string }
 // walkthroughMsg returns a snapshot of one IdP's walkthrough; ok is false
 // when there is none.
 type walkthroughMsg struct {
-	idp   idp.IdP
+	idp   exchange.IdP
 	steps []idp.StepState
 	ok    bool
+	// after is the Seq the rehearsal's story starts after (idp.Walkthrough.After).
+	after int64
 }
 
 // tokenRotatedMsg reports the result of rotating the bearer token.
@@ -146,7 +150,7 @@ type clockMsg time.Time
 // replace the previous ones.
 type pendingMsg struct {
 	at    time.Time
-	hints []idp.Hint
+	hints []exchange.Hint
 }
 
 // tunnelRetriedMsg reports that the tunnel was asked to try again now.
@@ -157,4 +161,4 @@ type tunnelRetriedMsg struct{ state tunnel.State }
 type retryCountdownMsg struct{ gen int }
 
 // walkthroughResetMsg reports that an IdP's checklist was started afresh.
-type walkthroughResetMsg struct{ idp idp.IdP }
+type walkthroughResetMsg struct{ idp exchange.IdP }

@@ -5,7 +5,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/scimlab/scimlab/idp"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -56,7 +57,7 @@ func (sh *shared) recheckPending() tea.Cmd {
 // hintLines renders hints wrapped to w cells, in at most maxLines lines. When
 // they do not fit, the last line is replaced by more (if not empty), so the
 // reader knows where the rest is.
-func hintLines(s *Styles, hints []idp.Hint, w, maxLines int, more string) []string {
+func hintLines(s *Styles, hints []exchange.Hint, w, maxLines int, more string) []string {
 	if len(hints) == 0 || maxLines <= 0 || w < 10 {
 		return nil
 	}
@@ -64,9 +65,9 @@ func hintLines(s *Styles, hints []idp.Hint, w, maxLines int, more string) []stri
 	for _, h := range hints {
 		glyph, st := "⚠ ", s.Warning
 		switch h.Severity {
-		case idp.SeverityInfo:
+		case exchange.SeverityInfo:
 			glyph, st = "› ", s.Hint
-		case idp.SeverityError:
+		case exchange.SeverityError:
 			st = s.Why
 		}
 		for _, l := range wrapIndent(glyph+clean(h.Text), w, 2) {

@@ -10,7 +10,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/scimlab/scimlab/scimserver"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 var (
@@ -48,10 +49,10 @@ type requestsTab struct {
 	ik inspectorKeys
 	fk inputKeys
 
-	rows []RequestRow // ascending Seq; at most windowCap (a little more while paused)
-	vis  []int        // indices into rows that pass the filter
-	sel  int64        // selected request; 0 = none
-	top  int          // index into vis of the first row drawn
+	rows []exchange.Record // ascending Seq; at most windowCap (a little more while paused)
+	vis  []int             // indices into rows that pass the filter
+	sel  int64             // selected request; 0 = none
+	top  int               // index into vis of the first row drawn
 
 	follow   bool  // the selection sticks to the newest request
 	head     bool  // rows reach the newest request seen
@@ -77,7 +78,7 @@ type requestsTab struct {
 	drawn    map[drawnKey]string
 	drawnFor string // the width and styles the cached rows were drawn for
 
-	cache    map[int64]*RequestDetail
+	cache    map[int64]*exchange.Record
 	order    []int64 // cache insertion order
 	inflight map[int64]bool
 	failed   map[int64]error
@@ -99,7 +100,7 @@ func newRequestsTab(sh *shared) *requestsTab {
 		sh: sh, k: newRequestKeys(), ik: newInspectorKeys(), fk: newInputKeys(),
 		follow: true, head: true, input: in,
 		insp:     newInspector(sh),
-		cache:    map[int64]*RequestDetail{},
+		cache:    map[int64]*exchange.Record{},
 		inflight: map[int64]bool{},
 		failed:   map[int64]error{},
 	}
@@ -143,8 +144,8 @@ func (t *requestsTab) keys() keyMap {
 }
 
 // recent returns up to n of the newest requests in the window, newest first.
-func (t *requestsTab) recent(n int) []*RequestRow {
-	var out []*RequestRow
+func (t *requestsTab) recent(n int) []*exchange.Record {
+	var out []*exchange.Record
 	for i := len(t.rows) - 1; i >= 0 && len(out) < n; i-- {
 		out = append(out, &t.rows[i])
 	}
@@ -171,9 +172,9 @@ func (t *requestsTab) load(p loadPurpose, before int64, limit int, target int64)
 // window and the oldest fall off; while paused the view stays put and only a
 // count grows. A hole in the sequence (events the subscription dropped) is
 // read back from the log.
-func (t *requestsTab) addEvents(evs []scimserver.Event) tea.Cmd {
+func (t *requestsTab) addEvents(evs []exchange.Event) tea.Cmd {
 	var cmds []tea.Cmd
-	fresh := make([]RequestRow, 0, len(evs))
+	fresh := make([]exchange.Record, 0, len(evs))
 	for _, e := range evs {
 		if e.Seq <= t.latest {
 			continue
@@ -183,7 +184,7 @@ func (t *requestsTab) addEvents(evs []scimserver.Event) tea.Cmd {
 			cmds = append(cmds, t.load(loadGap, e.Seq, missing, 0))
 		}
 		t.latest = e.Seq
-		fresh = append(fresh, RowFromEvent(e))
+		fresh = append(fresh, e.Record)
 	}
 	// Any burst, even of events already read from the log, may be followed
 	// by events the subscription dropped with no later event to report them;
@@ -239,7 +240,7 @@ func (t *requestsTab) trimBottom() {
 
 // mergeRows adds rows (in any order) to the window, keeping it sorted by Seq
 // without duplicates.
-func (t *requestsTab) mergeRows(add []RequestRow) {
+func (t *requestsTab) mergeRows(add []exchange.Record) {
 	if len(add) == 0 {
 		return
 	}
@@ -294,7 +295,7 @@ func (t *requestsTab) selIndex() int {
 	return i
 }
 
-func (t *requestsTab) selected() *RequestRow {
+func (t *requestsTab) selected() *exchange.Record {
 	if i := t.selIndex(); i >= 0 {
 		return &t.rows[t.vis[i]]
 	}
@@ -496,7 +497,7 @@ func (t *requestsTab) wantDetailNow() tea.Cmd {
 	}
 }
 
-func (t *requestsTab) remember(seq int64, d *RequestDetail) {
+func (t *requestsTab) remember(seq int64, d *exchange.Record) {
 	if _, ok := t.cache[seq]; !ok {
 		t.order = append(t.order, seq)
 	}

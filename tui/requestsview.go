@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // view draws the list, and the inspector beside it (wide) or instead of it
@@ -96,7 +98,7 @@ func (t *requestsTab) listView(w int, focused bool) string {
 	return strings.Join(lines, "\n")
 }
 
-func (t *requestsTab) cells(r *RequestRow, quirksShown bool) []cell {
+func (t *requestsTab) cells(r *exchange.Record, quirksShown bool) []cell {
 	s := t.sh.st
 	status := fmt.Sprint(r.Status)
 	if r.Status == 0 {

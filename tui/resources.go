@@ -9,7 +9,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/scimlab/scimlab/scimserver"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // resourceLimit bounds one table read; the search narrows beyond it.
@@ -179,7 +180,7 @@ func (t *resourcesTab) newDetail(id string) *resourceDetail {
 
 // touched schedules a reload when a burst of events wrote users or groups.
 // Both tables reload on either kind: memberships cross over.
-func (t *resourcesTab) touched(evs []scimserver.Event) tea.Cmd {
+func (t *resourcesTab) touched(evs []exchange.Event) tea.Cmd {
 	if !t.visited || t.refreshPending {
 		return nil
 	}

@@ -8,14 +8,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/scim/quirk"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 )
@@ -23,30 +28,17 @@ import (
 // storeReader is the Reader main gives the console, over the real store.
 type storeReader struct{ db *store.DB }
 
-func requestRow(r *store.Request) RequestRow {
-	return RequestRow{
-		Seq: r.Seq, Time: r.Time, Method: r.Method, Path: r.Path, Query: r.Query, Status: r.Status,
-		Duration: r.Duration, RemoteAddr: r.RemoteAddr, ViaTunnel: r.ViaTunnel, Auth: r.Auth, UserAgent: r.UserAgent,
-		ResourceType: r.ResourceType, ResourceID: r.ResourceID, Quirks: r.Quirks, ErrorDetail: r.ErrorDetail,
-		IdP: r.IdP, Step: r.Step, Subject: r.Subject, Summary: r.Summary, Hints: r.Hints,
-	}
-}
-
-func (s storeReader) Requests(ctx context.Context, before int64, limit int) ([]RequestRow, error) {
+func (s storeReader) Requests(ctx context.Context, before int64, limit int) ([]exchange.Record, error) {
 	rs, err := s.db.ListRequests(ctx, before, limit)
-	out := make([]RequestRow, 0, len(rs))
+	out := make([]exchange.Record, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, requestRow(r))
+		out = append(out, *r)
 	}
 	return out, err
 }
 
-func (s storeReader) Request(ctx context.Context, seq int64) (*RequestDetail, error) {
-	r, err := s.db.GetRequest(ctx, seq)
-	if err != nil {
-		return nil, err
-	}
-	return &RequestDetail{RequestRow: requestRow(r), ReqHeaders: r.ReqHeaders, ReqBody: r.ReqBody, RespHeaders: r.RespHeaders, RespBody: r.RespBody}, nil
+func (s storeReader) Request(ctx context.Context, seq int64) (*exchange.Record, error) {
+	return s.db.GetRequest(ctx, seq)
 }
 
 func (s storeReader) search(ctx context.Context, kind store.Kind, q string, limit int) ([]ResourceRow, error) {
@@ -129,7 +121,7 @@ func (s storeReader) Resource(ctx context.Context, kind, id string) (*ResourceDe
 	d.JSON, _ = json.Marshal(doc)
 	hist, err := s.db.RequestsForResource(ctx, store.Kind(kind), id, 100)
 	for _, h := range hist {
-		d.History = append(d.History, requestRow(h))
+		d.History = append(d.History, *h)
 	}
 	return d, err
 }
@@ -251,9 +243,9 @@ func TestRealServerRequestsAppearInTheConsole(t *testing.T) {
 	if len(got) != 4 || strings.Join(got[:3], ",") != strings.Join(want, ",") || !strings.HasPrefix(got[3], "4 PATCH 20") {
 		t.Fatalf("console rows %v, want %v and the PATCH", got, want)
 	}
-	quirks := strings.Join(final.reqs.rows[3].Quirks, ",")
-	if !strings.Contains(quirks, "capitalised-op") || !strings.Contains(quirks, "string-boolean") {
-		t.Fatalf("PATCH quirks %q, want the Entra quirks badged", quirks)
+	quirks := final.reqs.rows[3].Quirks
+	if !slices.Contains(quirks, quirk.CapitalisedOp) || !slices.Contains(quirks, quirk.StringBoolean) {
+		t.Fatalf("PATCH quirks %v, want the Entra quirks badged", quirks)
 	}
 	if len(final.users.rows) != 1 || final.users.rows[0].Active {
 		t.Fatalf("users table %+v, want alice, deactivated", final.users.rows)
@@ -301,7 +293,7 @@ func waitMet(t *testing.T, met <-chan struct{}, what string) {
 func TestRealServerDroppedEventsAreReloaded(t *testing.T) {
 	ls := newLiveServer(t)
 	d := ls.deps()
-	d.Subscribe = func(int) (<-chan scimserver.Event, func()) { return ls.srv.Subscribe(1) }
+	d.Subscribe = func(int) (<-chan exchange.Event, func()) { return ls.srv.Subscribe(1) }
 	const n, workers = 200, 8
 	m, met := watch(New(d), func(m Model) bool {
 		// The last event can arrive before the reload of the gaps before it:
@@ -353,8 +345,8 @@ func TestRealServerTrailingDropsAreFound(t *testing.T) {
 	defer cancel()
 	// The console's subscription delivers the first event and then nothing:
 	// the server's events 2..5 are lost without a later event to say so.
-	ch := make(chan scimserver.Event, 1)
-	d.Subscribe = func(int) (<-chan scimserver.Event, func()) { return ch, func() {} }
+	ch := make(chan exchange.Event, 1)
+	d.Subscribe = func(int) (<-chan exchange.Event, func()) { return ch, func() {} }
 	m, met := watch(New(d), func(m Model) bool { return len(m.reqs.rows) == 5 })
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 50))
 	tm.Send(keyPress("2"))

@@ -4,9 +4,12 @@ import (
 	"image/color"
 	"strings"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
+
 	"github.com/scimlab/scimlab/idp"
 )
 
@@ -238,12 +241,12 @@ func (s *Styles) status(code int) *lipgloss.Style {
 	return &s.StatusOther
 }
 
-// idp returns the style of an IdP name.
-func (s *Styles) idp(name string) *lipgloss.Style {
-	switch idpKey(name) {
-	case idp.Okta:
+// idp returns the style of an IdP's name.
+func (s *Styles) idp(p exchange.IdP) *lipgloss.Style {
+	switch p {
+	case exchange.Okta:
 		return &s.IdPOkta
-	case idp.Entra:
+	case exchange.Entra:
 		return &s.IdPEntra
 	}
 	return &s.IdPOther

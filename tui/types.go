@@ -3,16 +3,15 @@ package tui
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
-// Deps is everything the console needs from the running program; main wires it.
+// Deps is everything the console needs from the running program; package app wires it.
 // Every function may be nil: the console then hides the action it would back.
 // Functions are called from the console's own goroutines and must be safe for
 // concurrent use.
@@ -21,7 +20,7 @@ type Deps struct {
 	// it: when the buffer is full events are dropped and counted in Event.Dropped,
 	// and the console reloads the gap from Reader. cancel ends the subscription.
 	// scimserver.Server.Subscribe fits as is.
-	Subscribe func(buffer int) (events <-chan scimserver.Event, cancel func())
+	Subscribe func(buffer int) (events <-chan exchange.Event, cancel func())
 	// Reader gives read access to the request log and the resources.
 	Reader Reader
 	// Tunnel delivers tunnel status changes (tunnel.Tunnel.Updates); TunnelNow
@@ -51,17 +50,17 @@ type Deps struct {
 	// SaveNgrokToken stores an ngrok auth token in scimlab's config file so the
 	// tunnel can start; main restarts the tunnel with it.
 	SaveNgrokToken func(string) error
-	// Walkthrough returns the live guided checklist for idp.Okta or idp.Entra
+	// Walkthrough returns the live guided checklist for exchange.Okta or exchange.Entra
 	// (the one main feeds every annotated exchange to), or nil.
-	Walkthrough func(p idp.IdP) *idp.Walkthrough
+	Walkthrough func(p exchange.IdP) *idp.Walkthrough
 	// ResetWalkthrough sets every step of p's checklist back to pending, for the
 	// next rehearsal.
-	ResetWalkthrough func(p idp.IdP)
+	ResetWalkthrough func(p exchange.IdP)
 	// Pending returns the hints that depend on time passing rather than on one
 	// request (no traffic at all, Entra waiting for its next cycle, Okta testing
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
-	Pending func(now time.Time) []idp.Hint
+	Pending func(now time.Time) []exchange.Hint
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
@@ -73,10 +72,10 @@ type Deps struct {
 type Reader interface {
 	// Requests lists recorded requests with Seq < beforeSeq (0: the newest),
 	// newest first, without bodies.
-	Requests(ctx context.Context, beforeSeq int64, limit int) ([]RequestRow, error)
+	Requests(ctx context.Context, beforeSeq int64, limit int) ([]exchange.Record, error)
 	// Request returns one request with headers (Authorization already redacted)
 	// and bodies.
-	Request(ctx context.Context, seq int64) (*RequestDetail, error)
+	Request(ctx context.Context, seq int64) (*exchange.Record, error)
 	// Users lists users whose userName, name, e-mail or externalId contain
 	// search (all users when empty), at most limit.
 	Users(ctx context.Context, search string, limit int) ([]ResourceRow, error)
@@ -85,45 +84,6 @@ type Reader interface {
 	// Resource returns one user (kind KindUser) or group (KindGroup) with its
 	// SCIM JSON, memberships and history.
 	Resource(ctx context.Context, kind, id string) (*ResourceDetail, error)
-}
-
-// RequestRow is one line of the request log: everything but headers and bodies.
-type RequestRow struct {
-	Seq                      int64
-	Time                     time.Time
-	Method, Path, Query      string
-	Status                   int
-	Duration                 time.Duration
-	RemoteAddr               string
-	ViaTunnel                bool
-	Auth                     string // scimserver.AuthOK, AuthMissing, AuthScheme, AuthBadToken, AuthPublic
-	UserAgent                string
-	ResourceType, ResourceID string
-	Quirks                   []string // quirk.Quirk values
-	ErrorDetail              string
-	IdP, Step, Subject       string
-	Summary                  string // plain-English one-liner from the IdP classifier
-	Hints                    []string
-}
-
-// RowFromEvent converts a published event to a request row.
-func RowFromEvent(e scimserver.Event) RequestRow {
-	return RequestRow{
-		Seq: e.Seq, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.Query,
-		Status: e.Status, Duration: e.Duration, RemoteAddr: e.RemoteAddr, ViaTunnel: e.ViaTunnel,
-		Auth: e.Auth, UserAgent: e.UserAgent, ResourceType: e.ResourceType, ResourceID: e.ResourceID,
-		Quirks: e.Quirks, ErrorDetail: e.ErrorDetail, IdP: e.IdP, Step: e.Step, Subject: e.Subject,
-		Summary: e.Summary, Hints: e.Hints,
-	}
-}
-
-// RequestDetail is one request with its headers and bodies.
-type RequestDetail struct {
-	RequestRow
-	ReqHeaders  http.Header // Authorization already redacted
-	ReqBody     []byte
-	RespHeaders http.Header
-	RespBody    []byte
 }
 
 // Resource kinds, as passed to Reader.Resource.
@@ -166,7 +126,7 @@ type ResourceDetail struct {
 	Memberships     []MemberRef
 	MembershipTotal int
 	// History lists the requests that touched the resource, newest first.
-	History []RequestRow
+	History []exchange.Record
 }
 
 // isKind reports whether a resource type or path names kind ("User" matches

@@ -5,11 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
 	"github.com/scimlab/scimlab/idp"
-	"github.com/scimlab/scimlab/scimserver"
 )
 
 // narrationCap bounds the remembered narration lines.
@@ -17,12 +19,11 @@ const narrationCap = 200
 
 // narration is one event told in words for the walkthrough and presenter.
 type narration struct {
-	at    time.Time
-	idp   string
-	text  string
-	hints []string
-	bad   bool
-	seq   int64
+	at   time.Time
+	ann  exchange.Annotation
+	text string
+	bad  bool
+	seq  int64
 }
 
 // walkthroughTab shows the guided checklist of an IdP's setup, ticking steps
@@ -31,8 +32,8 @@ type walkthroughTab struct {
 	sh *shared
 	k  walkthroughKeys
 
-	idp    idp.IdP // idp.Okta or idp.Entra
-	pinned bool    // the user chose the IdP; do not follow the traffic
+	idp    exchange.IdP // exchange.Okta or exchange.Entra
+	pinned bool         // the user chose the IdP; do not follow the traffic
 	steps  []idp.StepState
 	ok     bool
 	loaded bool
@@ -41,13 +42,16 @@ type walkthroughTab struct {
 	selPinned bool // the user moved the selection; do not follow the current step
 
 	presenter bool
-	narr      []narration
+	// narr is every event told since the console started; the view shows those that
+	// concern the chosen IdP and came after its last restart.
+	narr  []narration
+	after int64
 
 	w, h int
 }
 
 func newWalkthroughTab(sh *shared) *walkthroughTab {
-	return &walkthroughTab{sh: sh, k: newWalkthroughKeys(), idp: idp.Okta}
+	return &walkthroughTab{sh: sh, k: newWalkthroughKeys(), idp: exchange.Okta}
 }
 
 func (t *walkthroughTab) setSize(w, h int) { t.w, t.h = w, h }
@@ -74,17 +78,17 @@ func (t *walkthroughTab) refresh() tea.Cmd {
 	p := t.idp
 	return func() tea.Msg {
 		w := get(p)
-		return walkthroughMsg{idp: p, steps: w.Steps(), ok: w != nil}
+		return walkthroughMsg{idp: p, steps: w.Steps(), ok: w != nil, after: w.After()}
 	}
 }
 
 // seed narrates the history read at start-up (rows newest first), so a
 // resumed rehearsal shows what already happened, and picks the walkthrough of
 // the IdP that spoke last.
-func (t *walkthroughTab) seed(rows []RequestRow) tea.Cmd {
+func (t *walkthroughTab) seed(rows []exchange.Record) tea.Cmd {
 	var cmd tea.Cmd
 	for _, r := range rows {
-		if k := idpKey(r.IdP); k != idp.Unknown {
+		if k := r.IdP; k != exchange.Unknown {
 			if !t.pinned && k != t.idp {
 				t.idp = k
 				t.selPinned = false
@@ -107,15 +111,15 @@ func (t *walkthroughTab) seed(rows []RequestRow) tea.Cmd {
 	return cmd
 }
 
-func (t *walkthroughTab) narrate(r *RequestRow) {
+func (t *walkthroughTab) narrate(r *exchange.Record) {
 	text := r.Summary
 	if text == "" {
 		text = fmt.Sprintf("%s %s → %s", r.Method, shortPath(target(r)), statusText(r.Status))
 	}
-	if w := authShort(r.Auth); w != "" && r.Status == 401 && r.Summary == "" {
+	if w := r.Auth.Short(); w != "" && r.Status == 401 && r.Summary == "" {
 		text += " (" + w + ")"
 	}
-	t.narr = append(t.narr, narration{at: r.Time, idp: r.IdP, text: text, hints: r.Hints, bad: r.Status >= 400, seq: r.Seq})
+	t.narr = append(t.narr, narration{at: r.Time, ann: r.Annotation, text: text, bad: r.Status >= 400, seq: r.Seq})
 }
 
 // trim keeps the newest narrationCap lines, copying only when the slice has
@@ -128,12 +132,12 @@ func (t *walkthroughTab) trim() {
 
 // addEvents narrates a burst and, when it came from an IdP, refreshes the
 // checklist (switching to that IdP unless the user picked one).
-func (t *walkthroughTab) addEvents(evs []scimserver.Event) tea.Cmd {
+func (t *walkthroughTab) addEvents(evs []exchange.Event) tea.Cmd {
 	refresh := false
 	for _, e := range evs {
-		r := RowFromEvent(e)
+		r := e.Record
 		t.narrate(&r)
-		if k := idpKey(e.IdP); k != idp.Unknown {
+		if k := e.IdP; k != exchange.Unknown {
 			refresh = true
 			if !t.pinned && k != t.idp {
 				t.idp = k
@@ -169,14 +173,13 @@ func (t *walkthroughTab) update(msg tea.Msg) tea.Cmd {
 		if msg.idp != t.idp {
 			return nil
 		}
-		t.steps, t.ok, t.loaded = msg.steps, msg.ok, true
+		t.steps, t.ok, t.loaded, t.after = msg.steps, msg.ok, true, msg.after
 		if !t.selPinned {
 			t.sel = t.currentStep()
 		}
 		t.sel = max(0, min(t.sel, len(t.steps)-1))
 		return nil
 	case walkthroughResetMsg:
-		t.forget(msg.idp)
 		if msg.idp != t.idp {
 			return nil
 		}
@@ -192,9 +195,9 @@ func (t *walkthroughTab) update(msg tea.Msg) tea.Cmd {
 			t.sel = min(max(0, n-1), t.sel+1)
 			t.selPinned = true
 		case key.Matches(msg, t.k.Okta):
-			return t.choose(idp.Okta)
+			return t.choose(exchange.Okta)
 		case key.Matches(msg, t.k.Entra):
-			return t.choose(idp.Entra)
+			return t.choose(exchange.Entra)
 		case key.Matches(msg, t.k.Presenter):
 			t.presenter = !t.presenter
 			t.selPinned = false
@@ -237,20 +240,7 @@ func (t *walkthroughTab) confirmReset() tea.Cmd {
 	return func() tea.Msg { return c }
 }
 
-// forget drops the narration of p's events, so a restarted rehearsal starts
-// with an empty story; other traffic stays.
-func (t *walkthroughTab) forget(p idp.IdP) {
-	kept := t.narr[:0]
-	for _, n := range t.narr {
-		if idpKey(n.idp) != p {
-			kept = append(kept, n)
-		}
-	}
-	clear(t.narr[len(kept):])
-	t.narr = kept
-}
-
-func (t *walkthroughTab) choose(p idp.IdP) tea.Cmd {
+func (t *walkthroughTab) choose(p exchange.IdP) tea.Cmd {
 	t.pinned = true
 	if t.idp != p {
 		t.idp = p
@@ -395,12 +385,15 @@ func (t *walkthroughTab) narrationLines(w, h int, big bool) []string {
 	if h <= 0 {
 		return nil
 	}
-	if len(t.narr) == 0 {
-		return []string{" " + s.Faint.Render("Waiting for the first request from "+t.idp.Title()+"…")}
-	}
 	var out []string
 	for i := len(t.narr) - 1; i >= 0 && len(out) < h; i-- {
 		n := t.narr[i]
+		if n.seq <= t.after {
+			break
+		}
+		if !idp.Concerns(t.idp, n.ann) {
+			continue
+		}
 		st := s.Narrated
 		if n.bad {
 			st = s.Why
@@ -415,9 +408,8 @@ func (t *walkthroughTab) narrationLines(w, h int, big bool) []string {
 			out = append(out, " "+prefix+st.Render(l))
 		}
 		if n.bad {
-			for _, hint := range n.hints {
-				_, text := hintSeverity(hint)
-				for _, l := range wrapIndent("› "+clean(text), w-14, 2) {
+			for _, hint := range n.ann.Hints {
+				for _, l := range wrapIndent("› "+clean(hint.Text), w-14, 2) {
 					out = append(out, " "+strings.Repeat(" ", 12)+s.Hint.Render(l))
 				}
 			}
@@ -425,6 +417,9 @@ func (t *walkthroughTab) narrationLines(w, h int, big bool) []string {
 		if big && len(out) < h {
 			out = append(out, "")
 		}
+	}
+	if len(out) == 0 {
+		return []string{" " + s.Faint.Render("Waiting for the first request from "+t.idp.Title()+"…")}
 	}
 	if len(out) > h {
 		out = out[:h]

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -219,20 +218,4 @@ func TestRedactHandler(t *testing.T) {
 		t.Errorf("expected every field redacted: %s", out)
 	}
 	mustContain(t, "log", out, "g.n=7")
-}
-
-// tunnel imports no other scimlab package.
-func TestImportsNoScimlabPackage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Skipf("go list unavailable: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "github.com/scimlab/scimlab/") && dep != "github.com/scimlab/scimlab/tunnel" {
-			t.Errorf("tunnel depends on %s", dep)
-		}
-	}
 }

@@ -133,6 +133,15 @@ func (s *Switch) Current() Tunnel {
 	return s.cur
 }
 
+// Retry asks the current tunnel, if it is waiting out a back-off or stopped after a
+// permanent failure, to try again at once. Tunnels that never retry ignore it; it
+// never blocks.
+func (s *Switch) Retry() {
+	if r, ok := s.Current().(interface{ Retry() }); ok {
+		r.Retry()
+	}
+}
+
 // Status is the current tunnel's status.
 func (s *Switch) Status() Status { return s.box.get() }
 
