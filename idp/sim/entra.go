@@ -423,7 +423,7 @@ func (e *entra) pushGroup(ctx context.Context, a *action, g *group) {
 	switch len(list.resources) {
 	case 0:
 		post := request{what: "Entra creates group " + g.name, kind: kindGroupsCreate, method: http.MethodPost, path: "/Groups",
-			body: mustJSON(entraGroup{Schemas: []string{coreGroupURN, adscimGroupURN}, ExternalID: g.externalID, DisplayName: g.name, Meta: resourceMeta{ResourceType: "Group"}}),
+			body:   mustJSON(entraGroup{Schemas: []string{coreGroupURN, adscimGroupURN}, ExternalID: g.externalID, DisplayName: g.name, Meta: resourceMeta{ResourceType: "Group"}}),
 			quirks: []quirkUse{quirkGroupURN}}
 		ex, body = a.send(ctx, post)
 		if !a.expect(ex, post, body, http.StatusCreated, http.StatusOK) {

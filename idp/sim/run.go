@@ -43,9 +43,9 @@ type group struct {
 }
 
 type run struct {
-	cfg     *resolved
-	obs     Observer
-	player  player
+	cfg    *resolved
+	obs    Observer
+	player player
 	// origin is scheme and host; every Exchange.URL starts with the base path.
 	origin string
 	// flagQuery prefixes every query: Entra's ?aadOptscim062020 rides on the Tenant URL.

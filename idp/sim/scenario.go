@@ -41,18 +41,18 @@ type Scenario struct {
 // provisions an attribute whose source is empty.
 type Person struct {
 	// Ref is how steps name the person; it defaults to userName up to the "@".
-	Ref            string   `yaml:"ref"`
-	UserName       string   `yaml:"userName"`
-	GivenName      string   `yaml:"givenName"`
-	FamilyName     string   `yaml:"familyName"`
-	DisplayName    string   `yaml:"displayName"`
-	Email          string   `yaml:"email"`
-	Title          string   `yaml:"title"`
-	Department     string   `yaml:"department"`
-	EmployeeNumber string   `yaml:"employeeNumber"`
-	CostCenter     string   `yaml:"costCenter"`
-	ExternalID     string   `yaml:"externalId"`
-	Locale         string   `yaml:"locale"`
+	Ref            string `yaml:"ref"`
+	UserName       string `yaml:"userName"`
+	GivenName      string `yaml:"givenName"`
+	FamilyName     string `yaml:"familyName"`
+	DisplayName    string `yaml:"displayName"`
+	Email          string `yaml:"email"`
+	Title          string `yaml:"title"`
+	Department     string `yaml:"department"`
+	EmployeeNumber string `yaml:"employeeNumber"`
+	CostCenter     string `yaml:"costCenter"`
+	ExternalID     string `yaml:"externalId"`
+	Locale         string `yaml:"locale"`
 	// Nulls lists attributes Entra sends as JSON null on create, as Microsoft's
 	// documented create example does for attributes whose source is empty.
 	Nulls []string `yaml:"nulls"`
@@ -176,14 +176,14 @@ func (t *Targets) UnmarshalYAML(n *yaml.Node) error {
 // The file's shape. Separate from the exported types so that KnownFields names
 // exactly the keys a scenario author may write.
 type scenarioFile struct {
-	IdP         string   `yaml:"idp"`
-	Flavour     string   `yaml:"flavour"`
-	Compliant   bool     `yaml:"compliant"`
-	Description string   `yaml:"description"`
-	Match       string   `yaml:"match"`
-	Users       []Person `yaml:"users"`
-	Groups      []Group  `yaml:"groups"`
-	Generate    Counts   `yaml:"generate"`
+	IdP         string     `yaml:"idp"`
+	Flavour     string     `yaml:"flavour"`
+	Compliant   bool       `yaml:"compliant"`
+	Description string     `yaml:"description"`
+	Match       string     `yaml:"match"`
+	Users       []Person   `yaml:"users"`
+	Groups      []Group    `yaml:"groups"`
+	Generate    Counts     `yaml:"generate"`
 	Steps       []stepFile `yaml:"steps"`
 }
 
