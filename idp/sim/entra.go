@@ -245,15 +245,13 @@ func (e *entra) diff(doc map[string]any, want *Person) []change {
 	}
 	for _, f := range want.fields() {
 		path := f.path
-		switch f.name {
-		case "locale":
+		if f.name == "locale" {
 			path = "preferredLanguage"
-		case "givenName":
-			// Entra's default mapping joins the names into name.formatted as well.
-			defer add("name.formatted", joinName(want.GivenName, want.FamilyName))
 		}
 		add(path, f.value)
 	}
+	// Entra's default mapping joins the names into name.formatted as well.
+	add("name.formatted", joinName(want.GivenName, want.FamilyName))
 	return out
 }
 

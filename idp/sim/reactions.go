@@ -69,6 +69,9 @@ func (a *action) oktaReaction(ex *Exchange, req request, body []byte) {
 	case ex.Status == http.StatusConflict && req.kind == kindGroupsCreate:
 		a.fail(NoteConflict, "A group with this displayName already exists on the server. In Push Groups, Okta offers Link to the existing group instead; the push as it stands fails."+said(body))
 	case ex.Status == http.StatusNotFound && strings.HasSuffix(req.kind, "{id}"):
+		if u := a.r.userByRef[who]; u != nil && strings.Contains(req.kind, "/Users/") {
+			u.held = ""
+		}
 		a.fail(NoteNotFound, "The id Okta stored is gone (404): the push fails and shows under Dashboard → Tasks. Okta neither searches again nor re-creates on its own."+said(body))
 	case ex.Status == http.StatusTooManyRequests:
 		// The retry loop has already noted the waits and the final give-up.
@@ -130,6 +133,7 @@ func (a *action) invalidAnchor(req request) {
 		return
 	}
 	if u := a.r.userByRef[a.outcome.Target]; u != nil {
+		u.held = ""
 		u.stopped = fmt.Sprintf("%s is in InvalidAnchor since step %d: Entra sends nothing for this user until provisioning is restarted.", u.UserName, a.step.Index)
 	}
 }

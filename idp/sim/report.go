@@ -19,31 +19,29 @@ const (
 // Note codes. A Note explains what the real IdP does next; its Code is stable for
 // machines, its Text is for people.
 const (
-	NoteFailed            = "failed"               // the IdP's reaction to an error answer
-	NoteUnauthorized      = "unauthorized"         // 401/403: the token is refused
-	NoteTimeout           = "no-answer"            // timeout or connection failure
-	NoteConflict          = "conflict"             // 409 on create
-	NoteRefusedQuirk      = "refused-quirk"        // 400 to something the IdP really sends
-	NoteOktaStopped       = "okta-stopped"         // Okta stops the user after a 409
-	NoteOktaRetried       = "okta-retried"         // Okta waited out 429s
-	NoteOktaGaveUp        = "okta-gave-up"         // the 10th attempt was a 429 too
-	NoteLinked            = "linked"               // the lookup found the user: linked, not created
-	NoteReactivateMatch   = "reactivates-match"    // Okta found an inactive user and reactivates it
-	NoteDuplicateCreate   = "duplicate-create"     // the lookup missed a user that exists
-	NoteWrongMatch        = "filter-mismatch"      // the lookup returned what was not asked for
-	NoteDuplicateTargets  = "duplicate-targets"    // Entra's DuplicateTargetEntries
-	NoteFilter404         = "filter-404"           // 404 to a filter query
-	NoteInvalidAnchor     = "invalid-anchor"       // Entra's InvalidAnchor: a known id is gone
-	NoteNotFound          = "not-found"            // Okta: a known id is gone
-	NoteListTypes         = "list-not-integers"    // ListResponse numbers are not integers
-	NoteNoID              = "created-without-id"   // 201 without an id
-	NoteMembersReturned   = "members-returned"     // excludedAttributes=members was ignored
-	NoteMembersWiped      = "members-wiped"        // a removal by value took other members too
-	NoteSkipped           = "skipped"              // the IdP sends nothing for this target
-	NoteHalted            = "halted"               // the run stopped after a failed test
-	NoteRestarted         = "restarted"            // Entra forgot its ids
-	NoteUnexpectedSuccess = "unexpected-answer"    // a status the IdP does not expect
-	NoteRemoveWithoutRef  = "remove-members-shape" // which removal shape Entra sent
+	NoteFailed           = "failed"             // the IdP's reaction to an error answer
+	NoteUnauthorized     = "unauthorized"       // 401/403: the token is refused
+	NoteTimeout          = "no-answer"          // timeout or connection failure
+	NoteConflict         = "conflict"           // 409 on create
+	NoteRefusedQuirk     = "refused-quirk"      // 400 to something the IdP really sends
+	NoteOktaStopped      = "okta-stopped"       // Okta stops the user after a 409
+	NoteOktaRetried      = "okta-retried"       // Okta waited out 429s
+	NoteOktaGaveUp       = "okta-gave-up"       // the 10th attempt was a 429 too
+	NoteLinked           = "linked"             // the lookup found the user: linked, not created
+	NoteReactivateMatch  = "reactivates-match"  // Okta found an inactive user and reactivates it
+	NoteDuplicateCreate  = "duplicate-create"   // the lookup missed a user that exists
+	NoteWrongMatch       = "filter-mismatch"    // the lookup returned what was not asked for
+	NoteDuplicateTargets = "duplicate-targets"  // Entra's DuplicateTargetEntries
+	NoteFilter404        = "filter-404"         // 404 to a filter query
+	NoteInvalidAnchor    = "invalid-anchor"     // Entra's InvalidAnchor: a known id is gone
+	NoteNotFound         = "not-found"          // Okta: a known id is gone
+	NoteListTypes        = "list-not-integers"  // ListResponse numbers are not integers
+	NoteNoID             = "created-without-id" // 201 without an id
+	NoteMembersReturned  = "members-returned"   // excludedAttributes=members was ignored
+	NoteMembersWiped     = "members-wiped"      // a removal by value took other members too
+	NoteSkipped          = "skipped"            // the IdP sends nothing for this target
+	NoteHalted           = "halted"             // the run stopped after a failed test
+	NoteRestarted        = "restarted"          // Entra forgot its ids
 )
 
 // Note is one thing the real IdP would do or log after an answer.

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -480,7 +479,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		switch st.Do {
 		case StepPushGroup:
 			if g.id != "" {
-				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); the IdP sends nothing to push it again.", g.name, g.id))
+				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); %s sends nothing to push it again.", g.name, g.id, r.cfg.IdP.Title()))
 				return
 			}
 			p.pushGroup(ctx, a, g)
@@ -488,13 +487,13 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 			var us []*user
 			for _, u := range r.stepUsers(st) {
 				if u.id == "" {
-					a.note(NoteSkipped, fmt.Sprintf("%s is not provisioned, so the IdP leaves them out of the membership change.", u.Ref))
+					a.note(NoteSkipped, fmt.Sprintf("%s is not provisioned, so %s leaves them out of the membership change.", u.UserName, r.cfg.IdP.Title()))
 					continue
 				}
 				us = append(us, u)
 			}
 			if len(us) == 0 {
-				a.skip("None of the users is provisioned: the IdP sends no membership change.")
+				a.skip("None of the users is provisioned: " + r.cfg.IdP.Title() + " sends no membership change.")
 				return
 			}
 			if st.Do == StepAddMembers {
@@ -515,7 +514,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		return
 	}
 	if st.Do != StepAssign && st.Do != StepReactivate && u.id == "" {
-		a.skip(fmt.Sprintf("%s was never provisioned, so the IdP has no id to send this to.", u.UserName))
+		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Title()))
 		return
 	}
 	switch st.Do {
@@ -546,7 +545,7 @@ func (r *run) groupReady(a *action, g *group) bool {
 	case g.stopped != "":
 		a.skip(g.stopped)
 	case g.id == "":
-		a.skip(fmt.Sprintf("Group %s was never pushed, so the IdP has no id to send this to.", g.name))
+		a.skip(fmt.Sprintf("Group %s was never pushed, so %s has no id to send this to.", g.name, r.cfg.IdP.Title()))
 	default:
 		return true
 	}
@@ -572,8 +571,6 @@ func escapeID(id string) string { return url.PathEscape(id) }
 func sortOutcomes(o []Outcome) {
 	sort.SliceStable(o, func(i, j int) bool { return o[i].index < o[j].index })
 }
-
-var errNoID = errors.New("no id")
 
 // refsOf lists users' refs for messages.
 func refsOf(us []*user) string {
