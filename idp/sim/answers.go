@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -15,43 +16,62 @@ type listResponse struct {
 	badNumbers []string
 }
 
+// listEnvelope is a ListResponse with its members left raw: the numbers are checked
+// for type, and the resources decoded only when there are any. encoding/json matches
+// "Resources" case-insensitively, so Okta's tolerated "resources" lands here too.
+type listEnvelope struct {
+	TotalResults json.RawMessage `json:"totalResults"`
+	StartIndex   json.RawMessage `json:"startIndex"`
+	ItemsPerPage json.RawMessage `json:"itemsPerPage"`
+	Resources    json.RawMessage `json:"Resources"`
+}
+
 // parseList reads a ListResponse the way the IdPs do: Okta also takes a lowercase
 // "resources" and a null list (reference §1).
 func parseList(body []byte) (listResponse, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return listResponse{}, fmt.Errorf("the answer is not a JSON object: %v", err)
+	var env listEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return listResponse{}, fmt.Errorf("the answer is not a ListResponse: %v", err)
 	}
 	var out listResponse
-	for _, k := range []string{"totalResults", "startIndex", "itemsPerPage"} {
-		v, ok := raw[k]
-		if !ok {
-			continue
-		}
-		var n int
-		if err := json.Unmarshal(v, &n); err != nil {
-			out.badNumbers = append(out.badNumbers, fmt.Sprintf("%s is %s", k, v))
-			continue
-		}
-		if k == "totalResults" {
-			out.total = n
+	for _, n := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"totalResults", env.TotalResults}, {"startIndex", env.StartIndex}, {"itemsPerPage", env.ItemsPerPage}} {
+		switch {
+		case n.raw == nil && n.name == "totalResults":
+			out.badNumbers = append(out.badNumbers, "totalResults is missing")
+		case n.raw == nil:
+		case !isInteger(n.raw):
+			out.badNumbers = append(out.badNumbers, fmt.Sprintf("%s is %s", n.name, n.raw))
+		case n.name == "totalResults":
+			out.total, _ = strconv.Atoi(string(n.raw))
 		}
 	}
-	if _, ok := raw["totalResults"]; !ok {
-		out.badNumbers = append(out.badNumbers, "totalResults is missing")
-	}
-	list, ok := raw["Resources"]
-	if !ok {
-		list = raw["resources"]
-	}
-	if len(list) > 0 && !bytes.Equal(list, []byte("null")) {
-		dec := json.NewDecoder(bytes.NewReader(list))
+	if len(env.Resources) > 0 && !bytes.Equal(env.Resources, []byte("null")) && !bytes.Equal(env.Resources, []byte("[]")) {
+		dec := json.NewDecoder(bytes.NewReader(env.Resources))
 		dec.UseNumber()
 		if err := dec.Decode(&out.resources); err != nil {
 			return out, fmt.Errorf("Resources is not a list of resources: %v", err)
 		}
 	}
 	return out, nil
+}
+
+// isInteger reports whether a JSON value is a plain integer, as Okta insists.
+func isInteger(raw []byte) bool {
+	if len(raw) > 0 && raw[0] == '-' {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 {
+		return false
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseResource reads a single resource, keeping numbers as they were written.

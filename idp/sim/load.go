@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,6 +99,13 @@ func (p *pacer) wait(ctx context.Context) error {
 	return nil
 }
 
+// bar draws done of total as a 20-cell bar with the counts.
+func bar(done, total int) string {
+	const cells = 20
+	full := done * cells / max(total, 1)
+	return "[" + strings.Repeat("#", full) + strings.Repeat(".", cells-full) + "] " + fmt.Sprintf("%d/%d", done, total)
+}
+
 // Progress is an Observer that shows how far a run has got: on a terminal one line
 // rewritten in place at most ten times a second, elsewhere a plain line every
 // interval, so a CI log stays readable.
@@ -107,15 +115,13 @@ type Progress struct {
 	interval time.Duration
 	start    time.Time
 
-	mu        sync.Mutex
-	last      time.Time
-	step      *StepResult
-	steps     int
-	doneSteps int
-	targets   atomic.Int64
-	sent      atomic.Int64
-	errors    atomic.Int64
-	drawn     bool
+	mu     sync.Mutex
+	last   time.Time
+	step   *StepResult
+	steps  int
+	sent   atomic.Int64
+	errors atomic.Int64
+	drawn  bool
 }
 
 // NewProgress writes progress to w, in place when live (w is a terminal). steps is
@@ -127,14 +133,14 @@ func NewProgress(w io.Writer, live bool, steps int, interval time.Duration) *Pro
 	if live {
 		interval = 100 * time.Millisecond
 	}
-	return &Progress{w: w, live: live, interval: interval, steps: steps, start: time.Now()}
+	now := time.Now()
+	return &Progress{w: w, live: live, interval: interval, steps: steps, start: now, last: now}
 }
 
 // StepStarted notes the step now running.
 func (p *Progress) StepStarted(step *StepResult) {
 	p.mu.Lock()
 	p.step = step
-	p.targets.Store(0)
 	p.mu.Unlock()
 }
 
@@ -150,12 +156,8 @@ func (p *Progress) Answered(ex *Exchange) {
 	p.maybeDraw(false)
 }
 
-// StepFinished counts the step and draws its final state.
-func (p *Progress) StepFinished(step *StepResult) {
-	p.mu.Lock()
-	p.doneSteps++
-	p.targets.Store(int64(step.Passed + step.Failed + step.Skipped))
-	p.mu.Unlock()
+// StepFinished draws the step's final state.
+func (p *Progress) StepFinished(*StepResult) {
 	p.maybeDraw(true)
 }
 
@@ -173,9 +175,6 @@ func (p *Progress) maybeDraw(force bool) {
 	defer p.mu.Unlock()
 	now := time.Now()
 	if !force && now.Sub(p.last) < p.interval {
-		return
-	}
-	if !p.live && force && now.Sub(p.last) < p.interval {
 		return
 	}
 	p.last = now
@@ -198,6 +197,9 @@ func (p *Progress) line(now time.Time) string {
 	title := ""
 	if p.step != nil {
 		title = fmt.Sprintf("step %d/%d %s", p.step.Index, p.steps, p.step.Title)
+		if p.step.Targets > 1 {
+			title += " " + bar(p.step.done(), p.step.Targets)
+		}
 	}
 	return fmt.Sprintf("%s · %d requests · %.0f req/s · %d errors · %s",
 		title, sent, rate, p.errors.Load(), elapsed.Truncate(100*time.Millisecond))

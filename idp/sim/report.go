@@ -104,6 +104,13 @@ func (s *StepResult) add(o Outcome) {
 	}
 }
 
+// done counts the targets finished so far; safe while the step runs.
+func (s *StepResult) done() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Passed + s.Failed + s.Skipped
+}
+
 func (s *StepResult) finish() {
 	sortOutcomes(s.Outcomes)
 	switch {

@@ -91,7 +91,7 @@ func nth(n int, m func(*http.Request, []byte) bool) func(*http.Request, []byte) 
 }
 
 // writeScenario writes a scenario to a temporary file and returns its path.
-func writeScenario(t *testing.T, name, text string) string {
+func writeScenario(t testing.TB, name, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
