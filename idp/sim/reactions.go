@@ -40,7 +40,7 @@ func hasNote(notes []Note, code string) bool {
 // said quotes the server's detail, which both IdPs show the admin.
 func said(body []byte) string {
 	if d := errorDetail(body); d != "" {
-		return fmt.Sprintf(" The server said: %q.", d)
+		return fmt.Sprintf(" The server said: %q", d)
 	}
 	return ""
 }
@@ -61,10 +61,10 @@ func (a *action) oktaReaction(ex *Exchange, req request, body []byte) {
 			text += " " + oktaConsequence
 		}
 		a.fail(NoteUnauthorized, text+said(body))
-	case ex.Status == http.StatusConflict && req.method == http.MethodPost && strings.HasPrefix(req.kind, "POST /Users"):
+	case ex.Status == http.StatusConflict && req.kind == kindUsersCreate:
 		u := a.r.userByRef[who]
-		a.fail(NoteConflict, fmt.Sprintf("Okta marks the assignment failed and stops: provisioning %s ends with an error under Dashboard → Tasks, and Okta sends nothing more for this user until an admin chooses Retry. Okta links instead of creating when its lookup (filter userName eq) finds the existing user: check that the existing userName matches exactly.%s", u.UserName, said(body)))
-		a.note(NoteOktaStopped, "Okta stops provisioning "+u.UserName+".")
+		a.fail(NoteOktaStopped, fmt.Sprintf("Okta marks the assignment failed and stops: provisioning %s ends with an error under Dashboard → Tasks, and Okta sends nothing more for this user until an admin chooses Retry.", u.UserName))
+		a.note(NoteConflict, "409: the server already holds a user with this userName. Okta links instead of creating when its lookup (filter userName eq) finds the existing user: check that the existing userName matches exactly, or delete it on the server, then Retry."+said(body))
 		u.stopped = fmt.Sprintf("Okta stopped provisioning %s at step %d (409 on create) and sends nothing more for this user until an admin retries.", u.UserName, a.step.Index)
 	case ex.Status == http.StatusConflict && req.kind == kindGroupsCreate:
 		a.fail(NoteConflict, "A group with this displayName already exists on the server. In Push Groups, Okta offers Link to the existing group instead; the push as it stands fails."+said(body))
@@ -91,9 +91,9 @@ func (a *action) entraReaction(ex *Exchange, req request, body []byte) {
 	case ex.Err != "":
 		a.fail(NoteTimeout, "No answer ("+ex.Err+"): Entra logs Timeout and retries the object in about 40 minutes.")
 	case ex.Status == http.StatusUnauthorized:
-		a.fail(NoteUnauthorized, "Entra logs Unauthorized. When most requests fail like this, Entra quarantines the job; Test Connection fails with the same answer."+said(body))
+		a.fail(NoteUnauthorized, "Entra logs Unauthorized; Test Connection fails with the same answer, and when most requests fail like this Entra quarantines the job."+said(body))
 	case ex.Status == http.StatusForbidden:
-		a.fail(NoteUnauthorized, "Entra logs InsufficientRights; when most requests fail like this, Entra quarantines the job."+said(body))
+		a.fail(NoteUnauthorized, "Entra logs InsufficientRights, and when most requests fail like this it quarantines the job."+said(body))
 	case ex.Status == http.StatusNotFound && req.filter:
 		text := "Entra treats a 404 to a filter query as a failure: a SCIM server must answer 200 with an empty list (totalResults 0) when nothing matches."
 		if a.step.Do == StepTestConnection || a.step.Do == StepStartCycle {
@@ -107,7 +107,7 @@ func (a *action) entraReaction(ex *Exchange, req request, body []byte) {
 	case ex.Status == http.StatusBadRequest:
 		a.refusedQuirk(ex, req, body, "Entra logs SystemForCrossDomainIdentityManagementServiceIncompatible (BadRequest) in Provisioning logs, leaves the object as it was and retries it in the next cycle.")
 	case ex.Status == http.StatusMethodNotAllowed:
-		a.fail(NoteFailed, "Entra logs MethodNotAllowed; when most requests fail like this, Entra quarantines the job."+said(body))
+		a.fail(NoteFailed, "Entra logs MethodNotAllowed, and when most requests fail like this it quarantines the job."+said(body))
 	case ex.Status == http.StatusUnprocessableEntity:
 		a.fail(NoteFailed, "Entra logs UnprocessableEntity. "+entraConsequence+said(body))
 	case ex.Status == http.StatusNotImplemented:
@@ -115,7 +115,7 @@ func (a *action) entraReaction(ex *Exchange, req request, body []byte) {
 	case ex.Status == http.StatusTooManyRequests:
 		a.fail(NoteFailed, "Entra logs TooManyRequests and retries the request automatically later; non-gallery apps have no rate limiter of their own, and a burst of 429s can quarantine the job.")
 	case ex.Status >= 500:
-		a.fail(NoteFailed, fmt.Sprintf("Entra logs InternalServerError (%d) and retries the object in about 40 minutes, then less and less often; if most requests fail it quarantines the job.%s", ex.Status, said(body)))
+		a.fail(NoteFailed, fmt.Sprintf("Entra logs InternalServerError (%d) and retries the object in about 40 minutes, then less and less often, and quarantines the job if most requests fail.%s", ex.Status, said(body)))
 	default:
 		a.fail(NoteFailed, fmt.Sprintf("Answered %d where Entra expects %s. %s%s", ex.Status, expectedFor(req), entraConsequence, said(body)))
 	}
@@ -156,7 +156,7 @@ func (a *action) refusedQuirk(ex *Exchange, req request, body []byte, consequenc
 	if detail != "" {
 		text += fmt.Sprintf(" The server said: %q.", detail)
 	}
-	a.fail(NoteRefusedQuirk, text+" "+consequence+" A production SCIM app must accept it.")
+	a.fail(NoteRefusedQuirk, text+" "+consequence+" A production SCIM app must accept what "+who+" sends.")
 }
 
 // expectedFor says which answer the IdP waits for, for messages.

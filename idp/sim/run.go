@@ -408,6 +408,8 @@ func (r *run) title(st Step) string {
 	}
 	who := func(t Targets, one, many string, count int) string {
 		switch {
+		case t.All && count == 1:
+			return "1 " + one
 		case t.All:
 			return fmt.Sprintf("%d %s", count, many)
 		case len(t.Names) == 1:
@@ -417,6 +419,10 @@ func (r *run) title(st Step) string {
 	}
 	users := who(st.Users, "user", "users", len(r.users))
 	groups := who(st.Groups, "group", "groups", len(r.groups))
+	groupNoun := groups
+	if !st.Groups.All {
+		groupNoun = "group " + groups
+	}
 	switch st.Do {
 	case StepTestConnection:
 		return "test connection"
@@ -437,7 +443,7 @@ func (r *run) title(st Step) string {
 	case StepDeleteUser:
 		return "delete " + users
 	case StepPushGroup:
-		return "push group " + groups
+		return "push " + groupNoun
 	case StepAddMembers:
 		return "add " + users + " to " + groups
 	case StepRemoveMembers:
@@ -445,7 +451,7 @@ func (r *run) title(st Step) string {
 	case StepRenameGroup:
 		return "rename " + groups + " to " + st.To
 	case StepDeleteGroup:
-		return "delete group " + groups
+		return "delete " + groupNoun
 	}
 	return string(st.Do) + " " + users
 }
@@ -485,16 +491,20 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 			p.pushGroup(ctx, a, g)
 		case StepAddMembers, StepRemoveMembers:
 			var us []*user
+			var left []string
 			for _, u := range r.stepUsers(st) {
 				if u.id == "" {
-					a.note(NoteSkipped, fmt.Sprintf("%s is not provisioned, so %s leaves them out of the membership change.", u.UserName, r.cfg.IdP.Title()))
+					left = append(left, u.UserName)
 					continue
 				}
 				us = append(us, u)
 			}
 			if len(us) == 0 {
-				a.skip("None of the users is provisioned: " + r.cfg.IdP.Title() + " sends no membership change.")
+				a.skip(fmt.Sprintf("%s not provisioned: %s sends no membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
 				return
+			}
+			if len(left) > 0 {
+				a.note(NoteSkipped, fmt.Sprintf("%s not provisioned, so %s leaves them out of the membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
 			}
 			if st.Do == StepAddMembers {
 				p.addMembers(ctx, a, g, us)

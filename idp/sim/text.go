@@ -112,8 +112,14 @@ func (rep *Report) writeStep(w io.Writer, p palette, s *StepResult) {
 			writeNote(w, indent, n)
 		}
 	}
-	if s.Omitted > 0 {
-		fmt.Fprintf(w, "     %s(%d more not listed)%s\n", p.dim, s.Omitted, p.reset)
+	kept := 0
+	for _, o := range s.Outcomes {
+		if o.Status == StatusFailed {
+			kept++
+		}
+	}
+	if s.Failed > kept {
+		fmt.Fprintf(w, "     %s(%d more failures not listed)%s\n", p.dim, s.Failed-kept, p.reset)
 	}
 }
 
