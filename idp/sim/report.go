@@ -242,5 +242,7 @@ func (rep *Report) FailedSteps() int {
 func (rep *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// URLs and bodies are read by people too; & and < stay as they are.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(rep)
 }
