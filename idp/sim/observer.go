@@ -4,11 +4,12 @@ import "context"
 
 // Observer sees a run as it happens. The run calls it in this order for each step:
 // StepStarted, then Sending and Answered around every request, then StepFinished.
-//
-// Sending is called before a request goes out and the request waits for it to
-// return: a console pacing a class demo blocks there until a key is pressed or its
-// timer fires, and a non-nil error (the presenter quit) ends the run, which then
-// returns its report so far with that error. With Concurrency above 1, Sending and
+// Every call is synchronous: the run waits for it to return, so an observer that
+// blocks paces the run. A console demo that advances one step per key press blocks
+// in StepStarted; one that advances one request per key press, or one per tick of a
+// chosen speed, blocks in Sending, which also receives the run's context so it can
+// give up when the run is cancelled. A non-nil error from Sending (the presenter
+// quit) ends the run, which then returns its report so far with that error. With Concurrency above 1, Sending and
 // Answered are called from several goroutines at once; with 1 they come one at a time
 // in request order. The Exchange passed to Sending has its request filled in; the one
 // passed to Answered has the answer too. Neither may be changed.

@@ -228,3 +228,27 @@ func TestOktaLinksAUserItFinds(t *testing.T) {
 		t.Errorf("the second assignment must link the active alice with one lookup and no create:\n%s", text(t, rep))
 	}
 }
+
+// TestOktaPushFailsWhenItsIDIsGone: the app deleted alice; Okta's next profile push
+// reads her id, gets 404, fails the task and neither searches again nor re-creates.
+func TestOktaPushFailsWhenItsIDIsGone(t *testing.T) {
+	file := writeScenario(t, "gone.yaml", strings.Replace(oneUser, "%s", "okta", 1)+"  - do: update-user\n    user: alice\n    set: {title: Lead}\n")
+	gone := intercept(is(http.MethodGet, "/Users/"), scimError(http.StatusNotFound, "no such user"))
+	for _, deleted := range []bool{false, true} {
+		var wrap func(http.Handler) http.Handler
+		if deleted {
+			wrap = gone
+		}
+		rep := play(t, Config{IdP: Okta, Target: newServer(t, false, wrap), Scenario: file})
+		o := outcome(t, rep.Steps[1], "alice")
+		if got := hasCode(o, NoteNotFound); got != deleted {
+			t.Fatalf("deleted=%v: not-found noted = %v:\n%s", deleted, got, text(t, rep))
+		}
+		if !deleted {
+			continue
+		}
+		if o.Status != StatusFailed || len(o.Exchanges) != 1 || !strings.Contains(notesOf(o), "neither searches again nor re-creates") {
+			t.Errorf("want one failed GET and no lookup or create after it:\n%s", text(t, rep))
+		}
+	}
+}

@@ -143,8 +143,7 @@ type Report struct {
 	Errors            int64         `json:"errors"`
 	Elapsed           time.Duration `json:"elapsedNs"`
 	RequestsPerSecond float64       `json:"requestsPerSecond"`
-	// Latency has one row per kind of request, slowest kinds not first but in the
-	// order they were first sent.
+	// Latency has one row per kind of request, in the order each kind was first sent.
 	Latency []KindLatency `json:"latency"`
 	// Load is set when the run was sized for load (counts, concurrency or rate given):
 	// the text report then lists steps, not requests.

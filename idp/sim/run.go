@@ -60,7 +60,6 @@ type run struct {
 	halted  string
 	abortMu sync.Mutex
 	abort   error
-	sent    atomic.Int64
 }
 
 // player sends what one IdP sends for each kind of step both IdPs have. The steps of
@@ -301,7 +300,6 @@ func (a *action) transmit(ctx context.Context, req request, attempt int, waited 
 		return ex, nil
 	}
 	body := r.do(ctx, ex, request{method: req.method, body: req.body})
-	r.sent.Add(1)
 	r.stats.record(req.kind, ex.Duration, ex.Failed())
 	r.obs.Answered(ex)
 	return ex, body
@@ -580,15 +578,6 @@ func escapeID(id string) string { return url.PathEscape(id) }
 // sortOutcomes orders a parallel step's outcomes as its targets were listed.
 func sortOutcomes(o []Outcome) {
 	sort.SliceStable(o, func(i, j int) bool { return o[i].index < o[j].index })
-}
-
-// refsOf lists users' refs for messages.
-func refsOf(us []*user) string {
-	names := make([]string, len(us))
-	for i, u := range us {
-		names[i] = u.Ref
-	}
-	return strings.Join(names, ", ")
 }
 
 // without returns members less those in drop.
