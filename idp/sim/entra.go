@@ -204,7 +204,7 @@ func (e *entra) assign(ctx context.Context, a *action, u *user) {
 		return
 	}
 	if id, _, ok := a.created(body); ok {
-		u.id, u.held, u.active = id, id, true
+		u.id, u.held = id, id
 	}
 }
 
@@ -348,9 +348,7 @@ func (e *entra) setActive(ctx context.Context, a *action, u *user, active bool) 
 	req := request{what: "Entra " + verb + " " + u.UserName, kind: kindUserPatch, method: http.MethodPatch, path: "/Users/" + escapeID(u.id),
 		body:   mustJSON(patchBody{Schemas: []string{patchOpURN}, Operations: []patchOp{{Op: e.op("replace"), Path: "active", Value: value}}}),
 		quirks: quirks}
-	if e.sendPatch(ctx, a, req) {
-		u.active = active
-	}
+	e.sendPatch(ctx, a, req)
 }
 
 func (e *entra) deactivate(ctx context.Context, a *action, u *user) { e.setActive(ctx, a, u, false) }

@@ -193,7 +193,6 @@ func (o *okta) link(ctx context.Context, a *action, u *user, doc map[string]any)
 	u.id = str(doc, "id")
 	u.held = u.id
 	if activeOf(doc) {
-		u.active = true
 		a.note(NoteLinked, fmt.Sprintf("Okta found %s (id %s) and links the app user to it instead of creating one.", u.UserName, u.id))
 		return
 	}
@@ -208,7 +207,7 @@ func (o *okta) create(ctx context.Context, a *action, u *user) {
 		return
 	}
 	if id, _, ok := a.created(body); ok {
-		u.id, u.held, u.active = id, id, true
+		u.id, u.held = id, id
 	}
 }
 
@@ -289,9 +288,7 @@ func (o *okta) setActive(ctx context.Context, a *action, u *user, active bool) {
 		verb = "reactivates"
 	}
 	if o.aiw {
-		if o.readModifyWrite(ctx, a, u, "Okta "+verb+" "+u.UserName, func(doc map[string]any) { doc["active"] = active }) {
-			u.active = active
-		}
+		o.readModifyWrite(ctx, a, u, "Okta "+verb+" "+u.UserName, func(doc map[string]any) { doc["active"] = active })
 		return
 	}
 	req := request{
@@ -299,9 +296,7 @@ func (o *okta) setActive(ctx context.Context, a *action, u *user, active bool) {
 		body: mustJSON(patchBody{Schemas: []string{patchOpURN}, Operations: []patchOp{{Op: "replace", Value: map[string]any{"active": active}}}}),
 	}
 	ex, body := a.send(ctx, req)
-	if a.expect(ex, req, body, http.StatusOK, http.StatusNoContent) {
-		u.active = active
-	}
+	a.expect(ex, req, body, http.StatusOK, http.StatusNoContent)
 }
 
 func (o *okta) deactivate(ctx context.Context, a *action, u *user) { o.setActive(ctx, a, u, false) }

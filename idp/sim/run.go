@@ -17,13 +17,11 @@ import (
 // the id the server gave, which both IdPs keep and use instead of searching again.
 type user struct {
 	Person
-	index int
-	id    string
+	id string
 	// held is the id the server holds for the user as far as the run knows, kept
 	// apart from id (the IdP's cache, which Entra's restart clears) so a lookup that
 	// misses can be called out as a duplicate in the making.
-	held   string
-	active bool
+	held string
 	// stopped says why the IdP sends nothing more for this user (Okta after a 409,
 	// Entra after InvalidAnchor); empty while it carries on.
 	stopped    string
@@ -33,7 +31,6 @@ type user struct {
 
 // group is a pushed group as the IdP knows it; members is the IdP's own list.
 type group struct {
-	index      int
 	name       string
 	externalID string
 	members    []*user
@@ -132,13 +129,13 @@ func newRun(rc *resolved, obs Observer) *run {
 		want.Members = rc.Members
 	}
 	people, teams := population(rc.scenario, want)
-	for i, p := range people {
-		u := &user{Person: p.completed(rc.IdP), index: i}
+	for _, p := range people {
+		u := &user{Person: p.completed(rc.IdP)}
 		r.users = append(r.users, u)
 		r.userByRef[u.Ref] = u
 	}
-	for i, t := range teams {
-		g := &group{index: i, name: t.Name, externalID: guidFor("group:" + t.Name)}
+	for _, t := range teams {
+		g := &group{name: t.Name, externalID: guidFor("group:" + t.Name)}
 		for _, m := range t.Members {
 			g.members = append(g.members, r.userByRef[m])
 		}
