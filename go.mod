@@ -12,6 +12,7 @@ require (
 	github.com/charmbracelet/x/exp/teatest/v2 v2.0.0-20260823001701-96af6d2cb5f6
 	github.com/charmbracelet/x/term v0.2.2
 	github.com/google/uuid v1.6.0
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.ngrok.com/ngrok/v2 v2.4.0
 	modernc.org/sqlite v1.61.1
 )
