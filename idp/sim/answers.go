@@ -52,7 +52,7 @@ func parseList(body []byte) (listResponse, error) {
 		dec := json.NewDecoder(bytes.NewReader(env.Resources))
 		dec.UseNumber()
 		if err := dec.Decode(&out.resources); err != nil {
-			return out, fmt.Errorf("Resources is not a list of resources: %v", err)
+			return out, fmt.Errorf(`"Resources" is not a list of resources: %v`, err)
 		}
 	}
 	return out, nil

@@ -102,7 +102,7 @@ func TestRateSpacesRequests(t *testing.T) {
 			t.Errorf("wait %v outside (0, %v]", w, limit)
 		}
 	}
-	rep = play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Sleep: s.sleep})
+	play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Sleep: s.sleep})
 	if n := len(s.all()); n != len(waits) {
 		t.Errorf("without a rate the run waited %d more times", n-len(waits))
 	}
