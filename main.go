@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/logview"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
@@ -43,7 +45,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) {
+		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errSimulationFailed) {
 			fmt.Fprintln(os.Stderr, "scimlab:", err)
 		}
 		if errors.Is(err, errUsage) {
@@ -64,10 +66,12 @@ Usage:
   scimlab [flags]         start the SCIM server and open the live console
   scimlab serve [flags]   run the SCIM server headless (no console); logs go to stderr
   scimlab log [flags]     print the recorded requests (JSON lines with --json)
+  scimlab simulate okta|entra [flags]
+                          play Okta or Entra against a SCIM server (a throw-away scimlab by default)
   scimlab version         print the version
 
 The console and serve take the same flags: "scimlab serve -h" lists them.
-"scimlab log -h" lists the flags of log.
+"scimlab log -h" and "scimlab simulate -h" list their own flags.
 `
 
 // run is the whole program; main only supplies the process's context, arguments,
@@ -81,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "log":
 		return runLog(ctx, args[1:], getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
@@ -416,4 +422,205 @@ func runLog(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	return logview.Run(ctx, o, stdout, stderr)
+}
+
+// simulateOptions is the parsed "scimlab simulate" command line.
+type simulateOptions struct {
+	cfg    sim.Config
+	json   bool
+	strict bool
+}
+
+func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Writer) (simulateOptions, error) {
+	var (
+		o             simulateOptions
+		flavour       string
+		listScenarios bool
+	)
+	fs := flag.NewFlagSet("scimlab simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.cfg.Target, "target", "", "SCIM base `URL` of the server to play against, ending in /scim/v2 (default: a throw-away local scimlab)")
+	fs.StringVar(&o.cfg.Token, "token", "", "bearer `TOKEN` the server expects (default: $SCIMLAB_TOKEN; not needed with the throw-away server)")
+	fs.StringVar(&flavour, "okta-flavour", "", "Okta app `FLAVOUR`: aiw (App Integration Wizard) or oin (catalog or template app)")
+	fs.BoolVar(&o.cfg.EntraCompliant, "entra-compliant", false, "send the RFC-style shapes Entra sends with ?aadOptscim062020")
+	fs.StringVar(&o.cfg.Scenario, "scenario", "", "scenario `FILE`, or the name of a built-in scenario (see --list-scenarios)")
+	fs.BoolVar(&listScenarios, "list-scenarios", false, "list the built-in scenarios and exit")
+	fs.IntVar(&o.cfg.Users, "users", 0, "at least `N` users")
+	fs.IntVar(&o.cfg.Groups, "groups", 0, "at least `M` groups")
+	fs.IntVar(&o.cfg.Members, "members", 0, "at least `K` members in each group")
+	fs.IntVar(&o.cfg.Concurrency, "concurrency", 1, "work on `C` users or groups of a step at once")
+	fs.Float64Var(&o.cfg.Rate, "rate", 0, "at most `R` requests per second in total (0: no limit)")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", sim.DefaultTimeout, "give up on a request after `D`, as the IdP does")
+	fs.BoolVar(&o.json, "json", false, "print the report as one JSON document")
+	fs.BoolVar(&o.strict, "strict", false, "run the throw-away server in strict RFC mode (not with --target)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: scimlab simulate okta|entra [flags]\n\nPlays a complete Okta or Entra provisioning lifecycle against a SCIM server, with the IdP's\nheaders, bodies and quirks, reacts as the IdP does, and reports each step. Exit status:\n0 every step passed, 1 a step failed, 2 usage error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	positional, err := splitPositional(fs, args)
+	if err != nil {
+		fmt.Fprintln(stderr, "scimlab simulate:", err)
+		fs.Usage()
+		return o, errUsage
+	}
+	if err := fs.Parse(positional.flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errUsage
+	}
+	if listScenarios {
+		return o, errListScenarios
+	}
+	if len(positional.args) != 1 {
+		fmt.Fprintln(stderr, "scimlab simulate: name the identity provider to imitate: okta or entra")
+		fs.Usage()
+		return o, errUsage
+	}
+	o.cfg.IdP = sim.IdP(strings.ToLower(positional.args[0]))
+	o.cfg.OktaFlavour = sim.Flavour(flavour)
+	if o.cfg.Target == "" && o.cfg.Token != "" {
+		fmt.Fprintln(stderr, "scimlab simulate: --token goes with --target; the throw-away server makes its own")
+		return o, errUsage
+	}
+	if o.cfg.Target != "" && o.strict {
+		fmt.Fprintln(stderr, "scimlab simulate: --strict applies to the throw-away server; start your own scimlab with --strict and pass --target")
+		return o, errUsage
+	}
+	if o.cfg.Target != "" && o.cfg.Token == "" {
+		o.cfg.Token = getenv("SCIMLAB_TOKEN")
+	}
+	return o, nil
+}
+
+// errListScenarios is --list-scenarios: print them instead of running.
+var errListScenarios = errors.New("list scenarios")
+
+// positionalSplit is a command line with its flags and its bare words apart, so
+// "scimlab simulate okta --users 5" and "scimlab simulate --users 5 okta" both work.
+type positionalSplit struct{ flags, args []string }
+
+// splitPositional moves the words that are not flags or flag values out of args. A
+// flag of fs takes the next word as its value unless it is boolean or written
+// --flag=value; a flag fs does not know is left for fs.Parse to refuse.
+func splitPositional(fs *flag.FlagSet, args []string) (positionalSplit, error) {
+	takesValue := func(name string) bool {
+		f := fs.Lookup(name)
+		if f == nil {
+			return false
+		}
+		b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+		return !isBool || !b.IsBoolFlag()
+	}
+	var out positionalSplit
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			out.args = append(out.args, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			out.args = append(out.args, a)
+			continue
+		}
+		out.flags = append(out.flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") || !takesValue(name) {
+			continue
+		}
+		if i+1 >= len(args) {
+			return out, fmt.Errorf("flag %s needs a value", a)
+		}
+		i++
+		out.flags = append(out.flags, args[i])
+	}
+	return out, nil
+}
+
+func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseSimulateFlags(args, getenv, stderr)
+	if errors.Is(err, errListScenarios) {
+		for _, name := range sim.Scenarios() {
+			fmt.Fprintln(stdout, name)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if o.cfg.Target == "" {
+		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if err := o.cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "scimlab simulate:", err)
+		return errUsage
+	}
+	var obs sim.Observer
+	var progress *sim.Progress
+	// A lifecycle of a few users reports in a blink; progress is for runs sized for load.
+	if loadSized := o.cfg.Users > 0 || o.cfg.Groups > 0 || o.cfg.Concurrency > 1 || o.cfg.Rate > 0; loadSized && !o.json {
+		progress = sim.NewProgress(stderr, isTerminal(stderr), 0, 2*time.Second)
+		obs = progress
+	}
+	rep, err := sim.Run(ctx, o.cfg, obs)
+	if progress != nil {
+		progress.Done()
+	}
+	if rep != nil {
+		if o.json {
+			if werr := rep.WriteJSON(stdout); werr != nil {
+				return werr
+			}
+		} else {
+			rep.WriteText(stdout, isTerminal(stdout) && getenv("NO_COLOR") == "")
+		}
+	}
+	switch sim.ExitStatus(rep, err) {
+	case 0:
+		return nil
+	case 2:
+		fmt.Fprintln(stderr, "scimlab simulate:", err)
+		return errUsage
+	}
+	if err != nil {
+		return err
+	}
+	return errSimulationFailed
+}
+
+// errSimulationFailed is a run in which a step failed; the report already said which,
+// so main prints nothing more and exits 1.
+var errSimulationFailed = errors.New("a step failed")
+
+// startThrowAwayServer starts scimlab on a free local port with a database in a
+// temporary directory, points cfg at it, and returns what stops it and deletes the
+// directory. Nothing of the user's own labs or settings is read or written.
+func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, getenv func(string) string, stderr io.Writer) (func(), error) {
+	dir, err := os.MkdirTemp("", "scimlab-simulate-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the throw-away server's directory: %w", err)
+	}
+	noEnv := func(string) string { return "" }
+	a, err := app.Start(ctx, app.Options{
+		Listen: "127.0.0.1:0", DB: filepath.Join(dir, "scimlab.db"), NoTunnel: true, Strict: strict,
+		MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention,
+	}, noEnv, slog.New(slog.DiscardHandler))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting the throw-away server: %w", err)
+	}
+	cfg.Target, cfg.Token = a.LocalURL(), a.Token()
+	mode := "tolerant"
+	if strict {
+		mode = "strict"
+	}
+	fmt.Fprintf(stderr, "Playing against a throw-away scimlab (%s mode) at %s; it is deleted afterwards.\n", mode, cfg.Target)
+	return func() {
+		a.Close()
+		os.RemoveAll(dir)
+	}, nil
 }

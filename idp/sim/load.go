@@ -196,7 +196,10 @@ func (p *Progress) line(now time.Time) string {
 	}
 	title := ""
 	if p.step != nil {
-		title = fmt.Sprintf("step %d/%d %s", p.step.Index, p.steps, p.step.Title)
+		title = fmt.Sprintf("step %d %s", p.step.Index, p.step.Title)
+		if p.steps > 0 {
+			title = fmt.Sprintf("step %d/%d %s", p.step.Index, p.steps, p.step.Title)
+		}
 		if p.step.Targets > 1 {
 			title += " " + bar(p.step.done(), p.step.Targets)
 		}

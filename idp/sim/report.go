@@ -238,10 +238,22 @@ func (rep *Report) FailedSteps() int {
 }
 
 // WriteJSON writes the report as one indented JSON document.
+// Besides the report's fields it carries the verdict a script checks first: "passed",
+// and the numbers of the steps that failed or did not run.
 func (rep *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	// URLs and bodies are read by people too; & and < stay as they are.
 	enc.SetEscapeHTML(false)
-	return enc.Encode(rep)
+	failed := []int{}
+	for _, st := range rep.Steps {
+		if st.Status == StatusFailed || st.Status == StatusNotRun {
+			failed = append(failed, st.Index)
+		}
+	}
+	return enc.Encode(struct {
+		Passed      bool  `json:"passed"`
+		FailedSteps []int `json:"failedSteps"`
+		*Report
+	}{rep.Passed(), failed, rep})
 }
