@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -33,9 +34,10 @@ import (
 	"github.com/scimlab/scimlab/tunnel"
 )
 
-// Set by release builds (see .goreleaser.yaml).
+// Set by release builds with -ldflags -X (see .goreleaser.yaml); empty in a go build,
+// go run or go install, where versionString falls back to the build information.
 var (
-	version = "dev"
+	version = ""
 	commit  = ""
 	date    = ""
 )
@@ -108,27 +110,57 @@ func isHelpOrVersion(arg string) bool {
 	return false
 }
 
+// versionString says which scimlab this is: version, commit and the commit's date, and
+// the Go toolchain and platform, on one line.
 func versionString() string {
-	v, c, d := version, commit, date
-	if bi, ok := debug.ReadBuildInfo(); ok && c == "" {
+	bi, _ := debug.ReadBuildInfo()
+	return formatVersion(version, commit, date, bi)
+}
+
+// formatVersion prefers what a release build set with -ldflags and fills the gaps from
+// the build information the Go toolchain records: go install names the module version,
+// and a build in a git checkout records the commit unless VCS stamping was off
+// (-buildvcs=false, or a git worktree, which the go command does not stamp), in which
+// case it says the commit was not recorded rather than guess.
+func formatVersion(v, c, d string, bi *debug.BuildInfo) string {
+	goVersion := runtime.Version()
+	modified := false
+	if bi != nil {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				c = s.Value[:min(len(s.Value), 12)]
+				if c == "" {
+					c = s.Value[:min(len(s.Value), 12)]
+				}
 			case "vcs.time":
-				d = s.Value
+				if d == "" {
+					d = s.Value
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			}
 		}
 	}
-	out := "scimlab " + v
-	if c != "" {
-		out += " (" + c
-		if d != "" {
-			out += ", " + d
-		}
-		out += ")"
+	if v == "" {
+		v = "(devel)"
 	}
-	return out
+	about := "commit not recorded"
+	if c != "" {
+		about = "commit " + c
+	}
+	if d != "" {
+		about += " of " + d
+	}
+	if modified {
+		about += ", with local changes"
+	}
+	return fmt.Sprintf("scimlab %s (%s, %s %s/%s)", v, about, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 // addAppFlags declares the flags shared by the console and serve on fs.
