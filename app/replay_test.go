@@ -59,6 +59,7 @@ var strictRefusals = map[quirk.Quirk]strictAnswer{
 	quirk.ReadOnlyEcho:         {400, scimserver.ScimTypeMutability},
 	quirk.PatchOpSchemaMissing: {400, scimserver.ScimTypeInvalidSyntax},
 	quirk.ValuePathSubAttr:     {400, scimserver.ScimTypeInvalidFilter},
+	quirk.BareToken:            {401, ""},
 }
 
 // strictAccepts are the quirks a strict server lets through: it accepts a missing
@@ -68,6 +69,7 @@ var strictAccepts = map[quirk.Quirk]bool{
 	quirk.MissingUserAgent:     true,
 	quirk.MembershipInUserBody: true,
 	quirk.MemberRemoveByValue:  true,
+	quirk.AttributesFilter:     true,
 }
 
 // TestReplayQuirkTablesCoverTheCatalogue keeps the tables above honest: every quirk is

@@ -101,7 +101,7 @@ func TestAuthRefused(t *testing.T) {
 			t.Errorf("%q refused", a)
 		}
 	}
-	for _, a := range []Auth{AuthMissing, AuthSeveral, AuthBasic, AuthScheme, AuthBare, AuthEmpty, AuthDoubleBearer, AuthQuoted, AuthJWT, AuthPrevious, AuthWrongToken} {
+	for _, a := range []Auth{AuthMissing, AuthSeveral, AuthBasic, AuthScheme, AuthBare, AuthEmpty, AuthDoubleBearer, AuthQuoted, AuthJWT, AuthPrevious, AuthWrongToken, AuthWrongBare} {
 		if !a.Refused() || a.Short() == "" {
 			t.Errorf("%q not refused, or not explained", a)
 		}

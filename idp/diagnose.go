@@ -140,7 +140,7 @@ func diagnoseAuth(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, exchange.Hint{Cause: cause, Severity: sev, Text: text})
 	}
 
-	if isOktaSpecTest(r.ua) && r.ex.Auth == exchange.AuthBare {
+	if isOktaSpecTest(r.ua) && (r.ex.Auth == exchange.AuthWrongBare || r.ex.Auth == exchange.AuthBare) {
 		a.Failed = false
 		a.Summary = "Okta spec test: a request with an invalid token was refused, as the test expects"
 		add(HintSpecTest, exchange.SeverityInfo, "Okta's SCIM spec test sends one request with a made-up Authorization value and expects 401; nothing to fix.")
@@ -169,12 +169,14 @@ func diagnoseAuth(a *exchange.Annotation, r *rx) {
 		a.Summary = "401: " + who + " sent more than one Authorization header"
 		add(HintAuthScheme, exchange.SeverityError, capitalise(who)+" sent several Authorization headers; send exactly one. "+tokenPlace(a.IdP))
 	case exchange.AuthBare:
+		// Only strict mode refuses the right token sent bare; tolerant mode accepts it
+		// as a production app would.
 		a.Summary = "401: " + who + " sent the token without \"Bearer\""
-		text := capitalise(who) + " sent a bare token in the Authorization header, without the word \"Bearer\". "
-		if a.IdP == exchange.Okta {
-			text += "The \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there, or use the OAuth Bearer Token template or an App Integration Wizard app with HTTP Header mode, which add \"Bearer\" themselves. "
+		text := capitalise(who) + " sent the right token in the Authorization header, but without the word \"Bearer\", and strict RFC mode refuses that. "
+		if a.IdP != exchange.Entra {
+			text += "Okta's \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there, or use the OAuth Bearer Token template or an App Integration Wizard app with HTTP Header mode, which add \"Bearer\" themselves. "
 		}
-		add(HintAuthNoScheme, exchange.SeverityError, text+tokenPlace(a.IdP))
+		add(HintAuthNoScheme, exchange.SeverityError, text+"Production apps usually accept a bare token; tolerant mode does too.")
 	case exchange.AuthDoubleBearer:
 		a.Summary = "401: the word Bearer was pasted into " + tokenField(a.IdP)
 		add(HintAuthDoubleBearer, exchange.SeverityError, capitalise(who)+" sent \"Authorization: Bearer Bearer …\": the word Bearer was pasted into "+tokenField(a.IdP)+" together with the token. Paste only the token; "+who+" adds \"Bearer\" itself. "+tokenPlace(a.IdP))

@@ -53,6 +53,13 @@ const (
 	ValuePathSubAttr Quirk = "filter-value-path-sub-attr"
 	// MissingUserAgent: a request without a User-Agent header (Entra's test connection).
 	MissingUserAgent Quirk = "missing-user-agent"
+	// BareToken: the right token in Authorization without the "Bearer" scheme, as Okta's
+	// "SCIM 2.0 Test App (Header Auth)" template sends its API Token field verbatim.
+	BareToken Quirk = "bare-token"
+	// AttributesFilter: an attributes or excludedAttributes parameter holding a value
+	// filter, e.g. attributes=emails[type eq "work"], as Microsoft's tooling sends; RFC 7644
+	// §3.4.2.5 allows only attribute names there, so the filtered attribute is left out.
+	AttributesFilter Quirk = "attributes-filter"
 )
 
 // Info explains a quirk in words an admin understands.
@@ -109,6 +116,12 @@ var catalogue = map[Quirk]Info{
 	MissingUserAgent: {MissingUserAgent, "no User-Agent",
 		"the request carried no User-Agent header",
 		"a strict server accepts it, but web application firewalls often block it"},
+	BareToken: {BareToken, "no Bearer",
+		`the token was sent in Authorization without the "Bearer" scheme (Okta's "SCIM 2.0 Test App (Header Auth)" template sends its API Token field verbatim)`,
+		`a strict server answers 401 Unauthorized: RFC 6750 requires "Authorization: Bearer <token>"`},
+	AttributesFilter: {AttributesFilter, "attributes filter",
+		`attributes or excludedAttributes named a value filter (emails[type eq "work"]), which is no attribute name, so that attribute was left out of the answer`,
+		"a strict server ignores it the same way, or answers 400 invalidValue"},
 }
 
 // Describe returns the explanation of q. Unknown quirks get a generic text rather than
