@@ -136,22 +136,6 @@ func (s *Server) record(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody enforces Config.MaxBodyBytes. A declared Content-Length over the limit is
-// refused before reading; a chunked body is cut off by http.MaxBytesReader and the
-// handler's read error becomes the same 413.
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.writeError(w, r, &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes})
-			return
-		}
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // prefixedBody replays the bytes record read ahead, then the rest of the body.
 type prefixedBody struct {
 	prefix *bytes.Reader
