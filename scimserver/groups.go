@@ -183,7 +183,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.groups).document(body)
+	n := s.normalizer(r, s.groups)
+	n.id = id
+	doc, err := n.document(body)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package scimserver
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,4 +46,50 @@ func TestInvalidUTF8BodyIsRefused(t *testing.T) {
 	}
 	// Valid multi-byte UTF-8 is of course accepted.
 	e.createUser("zoë@example.com", nil)
+}
+
+// A read-only attribute may be echoed with its stored value (Okta sends the id back in
+// its PUT and in its group rename), but a different value is a change the server does
+// not make: 400 mutability in both modes, and nothing of the request is applied, even
+// when the read-only change is one operation of several.
+func TestReadOnlyChangeIsRefusedInBothModes(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e := newEnv(t, Config{Strict: strict})
+			alice := e.createUser("alice@example.com", map[string]any{"displayName": "Alice"})
+			team := e.createGroup("Team", alice)
+			before := e.must(e.do("GET", "/Users/"+alice, nil, nil), 200)
+			refused := []struct {
+				name, method, path, body string
+			}{
+				{"PATCH id path", "PATCH", "/Users/" + alice, `{` + patchOp + `,"Operations":[{"op":"replace","path":"id","value":"x"}]}`},
+				{"PATCH id among other ops", "PATCH", "/Users/" + alice, `{` + patchOp + `,"Operations":[{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"id","value":"x"},{"op":"replace","path":"active","value":false}]}`},
+				{"PATCH path-less id", "PATCH", "/Users/" + alice, `{` + patchOp + `,"Operations":[{"op":"replace","value":{"id":"x","displayName":"Changed"}}]}`},
+				{"PATCH meta.created", "PATCH", "/Users/" + alice, `{` + patchOp + `,"Operations":[{"op":"replace","path":"meta.created","value":"2001-01-01T00:00:00Z"}]}`},
+				{"PUT with another id", "PUT", "/Users/" + alice, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"x","userName":"alice@example.com","displayName":"Changed"}`},
+				{"group rename with another id", "PATCH", "/Groups/" + team, `{` + patchOp + `,"Operations":[{"op":"replace","value":{"id":"x","displayName":"Changed"}}]}`},
+				{"group PUT with another id", "PUT", "/Groups/" + team, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"x","displayName":"Changed","members":[]}`},
+			}
+			for _, c := range refused {
+				r := e.do(c.method, c.path, c.body, nil)
+				checkError(t, r, 400, ScimTypeMutability)
+				if !strings.Contains(r.str("detail"), "read-only") {
+					t.Errorf("%s: detail %q", c.name, r.str("detail"))
+				}
+			}
+			after := e.must(e.do("GET", "/Users/"+alice, nil, nil), 200)
+			if after.header.Get("ETag") != before.header.Get("ETag") || after.str("displayName") != "Alice" || after.str("active") != "true" {
+				t.Errorf("a refused request changed the user: %s", after.raw)
+			}
+			g := e.must(e.do("GET", "/Groups/"+team, nil, nil), 200)
+			if g.str("displayName") != "Team" || !strings.Contains(string(g.raw), alice) {
+				t.Errorf("a refused request changed the group: %s", g.raw)
+			}
+
+			// The same id echoed back is no change, in both modes.
+			e.must(e.do("PUT", "/Users/"+alice, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"`+alice+`","userName":"alice@example.com","displayName":"Alice 2","meta":{"resourceType":"User"}}`, nil), 200)
+			e.must(e.do("PATCH", "/Groups/"+team, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"id":"`+team+`","displayName":"Team 2"}}]}`, nil), 204)
+			e.must(e.do("PATCH", "/Users/"+alice, `{`+patchOp+`,"Operations":[{"op":"replace","path":"id","value":"`+alice+`"}]}`, nil), 200)
+		})
+	}
 }

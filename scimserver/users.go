@@ -184,7 +184,9 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.users).document(body)
+	n := s.normalizer(r, s.users)
+	n.id = id
+	doc, err := n.document(body)
 	if err != nil {
 		return err
 	}

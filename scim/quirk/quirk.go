@@ -40,8 +40,9 @@ const (
 	FilterNoMatchCreates Quirk = "filter-no-match-creates"
 	// RemoveAbsentValue: remove of a member or value that is not there (Entra, Okta re-pushes).
 	RemoveAbsentValue Quirk = "remove-absent-value"
-	// ReadOnlyEcho: read-only attributes (id, meta, groups) sent back in a PATCH value whose
-	// values differ or that a strict server refuses to see replaced (Okta's read-modify-write).
+	// ReadOnlyEcho: a read-only sub-attribute sent inside a PATCH value (manager.displayName)
+	// or a remove of a read-only attribute, which tolerant mode ignores. A read-only
+	// attribute sent with a value other than the stored one is refused in both modes.
 	ReadOnlyEcho Quirk = "read-only-echo"
 	// MembershipInUserBody: group memberships sent inside a User body via "groups" (Okta AIW).
 	MembershipInUserBody Quirk = "membership-in-user-body"
@@ -102,7 +103,7 @@ var catalogue = map[Quirk]Info{
 		"a remove targeted a value that was not there",
 		"a strict server answers 400 noTarget"},
 	ReadOnlyEcho: {ReadOnlyEcho, "read-only echo",
-		"read-only attributes (id, meta, groups) were sent back for modification",
+		"a read-only sub-attribute (such as manager.displayName) was sent in a PATCH value, or a read-only attribute was removed; it was ignored",
 		"a strict server answers 400 mutability"},
 	MembershipInUserBody: {MembershipInUserBody, "groups in user",
 		`group memberships were sent inside the user body ("groups")`,
