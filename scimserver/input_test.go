@@ -3,8 +3,11 @@ package scimserver
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // A body that is not UTF-8 is refused before it is decoded: encoding/json would store
@@ -93,3 +96,38 @@ func TestReadOnlyChangeIsRefusedInBothModes(t *testing.T) {
 		})
 	}
 }
+
+// attributes=emails[type eq "work"] names no attribute; the server keeps answering as
+// before (the filtered attribute selects nothing) but notes the quirk, so the inspector
+// can say why emails is missing. Plain attribute names note nothing.
+func TestAttributesFilterIsNoted(t *testing.T) {
+	e := newEnv(t, Config{})
+	alice := e.createUser("alice@example.com", nil)
+	events, cancel := e.srv.Subscribe(16)
+	defer cancel()
+	for _, c := range []struct {
+		method, path, body string
+		noted              bool
+	}{
+		{"GET", `/Users?attributes=emails[type eq "work"]`, "", true},
+		{"GET", `/Users/` + alice + `?attributes=userName,emails[type eq "work"].value`, "", true},
+		{"GET", `/Users/` + alice + `?excludedAttributes=emails[type eq "work"]`, "", true},
+		{"POST", `/Users/.search`, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["emails[type eq \"work\"]"]}`, true},
+		{"GET", `/Users?attributes=emails`, "", false},
+		{"GET", `/Users/` + alice + `?attributes=emails.value`, "", false},
+	} {
+		var body any
+		if c.body != "" {
+			body = c.body
+		}
+		r := e.must(e.do(c.method, c.path, body, nil), 200)
+		if c.noted && strings.Contains(string(r.raw), "alice@example.com\",\"type") {
+			t.Errorf("%s: emails answered although the spec selected nothing: %s", c.path, r.raw)
+		}
+		ev := <-events
+		if got := slices.Contains(ev.Quirks, quirk.AttributesFilter); got != c.noted {
+			t.Errorf("%s %s: quirk noted %v, want %v (quirks %v)", c.method, c.path, got, c.noted, ev.Quirks)
+		}
+	}
+}
+

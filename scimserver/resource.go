@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -475,8 +476,17 @@ type selection struct {
 	subs map[string]bool
 }
 
-func parseProjection(rt *schema.ResourceType, attributes, excluded []string) projection {
+// parseProjection reads the two parameters. A spec holding a value filter,
+// attributes=emails[type eq "work"] as Microsoft's tooling sends, names no attribute
+// (RFC 7644 §3.4.2.5 allows only attribute names): it selects nothing, as before, but is
+// noted in seen so the request's inspector says why the attribute is missing.
+func parseProjection(rt *schema.ResourceType, attributes, excluded []string, seen *quirk.Set) projection {
 	var p projection
+	for _, spec := range slices.Concat(splitSpecs(attributes), splitSpecs(excluded)) {
+		if strings.ContainsAny(spec, "[]") {
+			seen.Add(quirk.AttributesFilter)
+		}
+	}
 	if specs := splitSpecs(attributes); len(specs) > 0 {
 		p.include = map[string]*selection{}
 		for _, s := range specs {

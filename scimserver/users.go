@@ -102,7 +102,7 @@ func writeResource(w http.ResponseWriter, status int, rj resourceJSON, version i
 // §3.9 allows on every request that returns a resource.
 func queryProjection(r *http.Request, rt *schema.ResourceType) projection {
 	q := r.URL.Query()
-	return parseProjection(rt, queryValues(q, "attributes"), queryValues(q, "excludedAttributes"))
+	return parseProjection(rt, queryValues(q, "attributes"), queryValues(q, "excludedAttributes"), seenQuirks(r))
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {

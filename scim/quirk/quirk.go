@@ -121,7 +121,7 @@ var catalogue = map[Quirk]Info{
 		`the token was sent in Authorization without the "Bearer" scheme (Okta's "SCIM 2.0 Test App (Header Auth)" template sends its API Token field verbatim)`,
 		`a strict server answers 401 Unauthorized: RFC 6750 requires "Authorization: Bearer <token>"`},
 	AttributesFilter: {AttributesFilter, "attributes filter",
-		`attributes or excludedAttributes named a value filter (emails[type eq "work"]), which is no attribute name, so that attribute was left out of the answer`,
+		`attributes or excludedAttributes named a value filter (emails[type eq "work"]), which is no attribute name, so it selected nothing: asked for with attributes, that attribute is missing from the answer; with excludedAttributes, it was not excluded`,
 		"a strict server ignores it the same way, or answers 400 invalidValue"},
 }
 
