@@ -131,3 +131,24 @@ func TestAttributesFilterIsNoted(t *testing.T) {
 	}
 }
 
+// A member with a sub-attribute members does not have is a bad value, not a bad path
+// (RFC 7644 §3.12): the path "members" is right. A bad sub-attribute in the path itself
+// stays invalidPath. Nothing is added either way.
+func TestBadMemberSubAttributeIsInvalidValue(t *testing.T) {
+	e := newEnv(t, Config{})
+	u := e.createUser("alice@example.com", nil)
+	g := e.createGroup("Team")
+	for _, c := range []struct{ ops, scimType string }{
+		{`[{"op":"add","path":"members","value":[{"value":"` + u + `","bogus":1}]}]`, ScimTypeInvalidValue},
+		{`[{"op":"add","value":{"members":[{"value":"` + u + `","bogus":1}]}}]`, ScimTypeInvalidValue},
+		{`[{"op":"replace","path":"members","value":[{"value":"` + u + `","Bogus":"x"}]}]`, ScimTypeInvalidValue},
+		{`[{"op":"add","path":"members","value":[{"value":5}]}]`, ScimTypeInvalidValue},
+		{`[{"op":"add","path":"members[value eq \"` + u + `\"].bogus","value":"x"}]`, ScimTypeInvalidPath},
+	} {
+		r := e.do("PATCH", "/Groups/"+g, `{`+patchOp+`,"Operations":`+c.ops+`}`, nil)
+		checkError(t, r, 400, c.scimType)
+	}
+	if r := e.must(e.do("GET", "/Groups/"+g, nil, nil), 200); strings.Contains(string(r.raw), u) {
+		t.Errorf("a refused PATCH added the member: %s", r.raw)
+	}
+}

@@ -691,7 +691,7 @@ var rfcCases = []patchCase{
 	{
 		name: "unknown sub-attribute inside a value",
 		body: patchBody(`{"op":"add","path":"emails","value":[{"value":"x@y","label":"work"}]}`),
-		want: "err:invalidPath",
+		want: "err:invalidValue",
 	},
 	{
 		name: "unknown extension attributes are kept",
