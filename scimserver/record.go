@@ -85,7 +85,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			Time:       start,
 			Method:     r.Method,
 			Path:       r.URL.Path,
-			Query:      r.URL.RawQuery,
+			Query:      s.creds.redactQuery(r.URL.RawQuery),
 			ReqHeaders: r.Header.Clone(),
 			UserAgent:  r.Header.Get("User-Agent"),
 			RemoteAddr: remoteAddr(r),
@@ -94,13 +94,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		in := &inflight{rec: rec}
 		r = r.WithContext(context.WithValue(r.Context(), inflightKey{}, in))
-		if vs := rec.ReqHeaders.Values("Authorization"); len(vs) > 0 {
-			red := make([]string, len(vs))
-			for i, v := range vs {
-				red[i] = redactAuthorization(v)
-			}
-			rec.ReqHeaders["Authorization"] = red
-		}
+		s.creds.redactHeaders(rec.ReqHeaders)
 		if rec.UserAgent == "" {
 			in.quirks.Add(quirk.MissingUserAgent)
 		}
