@@ -19,8 +19,9 @@ import (
 // learn which resource it touched, which quirks it relied on and why it failed. One
 // goroutine serves a request, so it needs no lock.
 type inflight struct {
-	rec    *exchange.Record
-	quirks quirk.Set
+	rec     *exchange.Record
+	quirks  quirk.Set
+	related map[exchange.ResourceRef]bool
 }
 
 type inflightKey struct{}
