@@ -408,7 +408,7 @@ func TestShortPath(t *testing.T) {
 func TestFailureWithoutSubject(t *testing.T) {
 	c := NewClassifier()
 	a := c.Annotate(req("POST", "/scim/v2/Users", oktaUA, `{bad json`, 400, "the request body is not valid JSON"))
-	if !a.Failed || !strings.HasPrefix(a.Summary, "Okta could not create user: 400") {
+	if !a.Failed || !strings.HasPrefix(a.Summary, "Okta could not create a user: 400") {
 		t.Errorf("summary = %q", a.Summary)
 	}
 }
