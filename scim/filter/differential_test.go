@@ -70,9 +70,9 @@ var acceptedOnlyByScimlab = []difference{
 	},
 }
 
-// gluedKeyword finds "and" or "or" with no space after a string or ")" and none
-// before the next word.
-var gluedKeyword = regexp.MustCompile(`(?i)[")](and|or)[a-z0-9_$]`)
+// gluedKeyword finds "and" or "or" glued to the word after it, standing where a
+// keyword can (after a space, a string or a bracket).
+var gluedKeyword = regexp.MustCompile(`(?i)(^|[\s")\]])(and|or)([a-z0-9_$])`)
 
 // walkPaths calls fn with every attribute path in e.
 func walkPaths(e Expr, fn func(AttrPath)) {
@@ -121,10 +121,17 @@ var acceptedOnlyByOracle = []difference{
 		},
 	},
 	{
-		name: "keywords glued to both neighbours",
-		why: "the ABNF puts SP on both sides of \"and\" and \"or\"; the oracle reads x eq \"a\"andb pr " +
+		name: "keywords glued to the next word",
+		why: "the ABNF puts SP on both sides of \"and\" and \"or\"; the oracle reads x eq \"a\" andb pr " +
 			"as two comparisons, scimlab reads \"andb\" as one word and refuses it",
-		applies: func(in string, _ Expr, _ error) bool { return gluedKeyword.MatchString(in) },
+		applies: func(in string, _ Expr, _ error) bool {
+			if !gluedKeyword.MatchString(in) {
+				return false
+			}
+			// With the keyword set apart, scimlab must accept what the oracle did.
+			_, err := Parse(gluedKeyword.ReplaceAllString(in, "$1 $2 $3"))
+			return err == nil
+		},
 	},
 	{
 		name: "schema URI prefixes that are no URI",
