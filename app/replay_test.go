@@ -51,6 +51,7 @@ var strictRefusals = map[quirk.Quirk]strictAnswer{
 	quirk.StringBoolean:        {400, scimserver.ScimTypeInvalidValue},
 	quirk.CapitalisedOp:        {400, scimserver.ScimTypeInvalidSyntax},
 	quirk.BareManager:          {400, scimserver.ScimTypeInvalidValue},
+	quirk.ManagerArray:         {400, scimserver.ScimTypeInvalidValue},
 	quirk.UnquotedFilterValue:  {400, scimserver.ScimTypeInvalidFilter},
 	quirk.DottedPatchKeys:      {400, scimserver.ScimTypeInvalidPath},
 	quirk.UnknownSchemaURN:     {400, scimserver.ScimTypeInvalidValue},

@@ -37,6 +37,9 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 			text += " Entra's Test Connection fails on exactly this."
 		}
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintEntraFilter404, Severity: exchange.SeverityError, Text: text})
+	case a.IdP == exchange.Entra && r.status == http.StatusNotFound && r.route.id != "" && r.route.id != ".search" &&
+		r.method() != http.MethodDelete:
+		a.Hints = append(a.Hints, invalidAnchorHint(r))
 	case r.status == http.StatusConflict:
 		a.Hints = append(a.Hints, conflictHint(a, r))
 	case r.status >= 500:
@@ -50,6 +53,20 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
 			Text: "scimlab refused the request with " + statusText(r) + ". " + consequence(a.IdP, false)})
 	}
+}
+
+// invalidAnchorHint explains Entra's 404 on a resource it addresses by id: Entra keeps
+// the id it was given at creation (its "anchor"), and when that id is gone it does not
+// look the resource up again or re-create it (idp-wire-format.md §0.2, correction 6).
+func invalidAnchorHint(r *rx) exchange.Hint {
+	noun := "user"
+	if r.route.resource == "Groups" {
+		noun = "group"
+	}
+	return exchange.Hint{Cause: HintEntraInvalidAnchor, Severity: exchange.SeverityError,
+		Text: "The " + noun + " Entra provisioned earlier no longer exists in scimlab (deleted here, or the database was reset). Entra does not re-create it: " +
+			"the provisioning log shows InvalidAnchor (\"the " + noun + " previously created or matched no longer exists\") on every cycle. " +
+			"Restart provisioning (the app → Provisioning → Overview → Restart provisioning, which clears Entra's links), or remove the " + noun + " from the app's assignments and add it again."}
 }
 
 // consequence says what the IdP does after a failure and where the admin sees it.

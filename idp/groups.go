@@ -62,13 +62,19 @@ func (c *Classifier) listGroups(a *exchange.Annotation, r *rx) {
 		if r.status == http.StatusNotFound && a.IdP != exchange.Entra {
 			notFound = true
 		}
+		what := "group " + lookedUp(f.value)
+		if a.IdP == exchange.Okta && strings.EqualFold(f.attr, "displayName") {
+			// Okta looks a pushed group up by name when it lacks the group's id, e.g.
+			// with Import Groups off (idp-wire-format.md §0.2, correction 1).
+			what = "pushed group " + lookedUp(f.value) + " by name"
+		}
 		switch {
 		case notFound:
-			a.Summary = who + " looked up group " + lookedUp(f.value) + ": not found"
+			a.Summary = who + " looked up " + what + ": not found"
 		case r.success():
-			a.Summary = who + " looked up group " + lookedUp(f.value) + ": found"
+			a.Summary = who + " looked up " + what + ": found"
 		default:
-			fail(a, r, "look up group "+lookedUp(f.value))
+			fail(a, r, "look up "+what)
 		}
 	default:
 		a.Step = exchange.StepImportGroups
@@ -78,8 +84,15 @@ func (c *Classifier) listGroups(a *exchange.Annotation, r *rx) {
 			return
 		}
 		n := len(list(r.resp, "Resources"))
-		if a.IdP == exchange.Okta && page == 1 && !c.testOK.IsZero() && c.testIdP == exchange.Okta && r.ex.Time.Sub(c.testOK) <= settingsWindow {
+		// Okta's Save sends its test connection and then this listing; the same listing
+		// after anything else (a users import) is a page of a groups import.
+		if a.IdP == exchange.Okta && page == 1 && c.prevStep == exchange.StepTestConnection && c.testIdP == exchange.Okta &&
+			!c.testOK.IsZero() && r.ex.Time.Sub(c.testOK) <= settingsWindow {
 			a.Summary = "Okta saved the provisioning settings and read the app's groups (" + plural(total, "group") + ")"
+			return
+		}
+		if c.prevStep == exchange.StepImportUsers || c.prevStep == exchange.StepImportGroups {
+			a.Summary = who + " imported groups, page " + strconv.Itoa(page) + " (" + plural(n, "group") + " of " + strconv.Itoa(total) + ")"
 			return
 		}
 		a.Summary = who + " read the app's groups, page " + strconv.Itoa(page) + " (" + plural(n, "group") + " of " + strconv.Itoa(total) + ")"

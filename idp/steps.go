@@ -281,6 +281,10 @@ func (c *Classifier) readUser(a *exchange.Annotation, r *rx, id string) {
 	}
 	if r.status == http.StatusNotFound {
 		a.Summary = who + " read " + named("user", a.Subject) + ": not found"
+		if a.IdP == exchange.Entra {
+			// diagnose explains Entra's InvalidAnchor.
+			a.Failed = true
+		}
 		if a.IdP == exchange.Okta {
 			a.Failed = true
 			a.Hints = append(a.Hints, exchange.Hint{Cause: HintOktaUserGone, Severity: exchange.SeverityError,
@@ -432,16 +436,31 @@ func copyWithID(m map[string]any, id string) map[string]any {
 	return out
 }
 
+// passwordVerb is what sending a password means: Okta's "Sync Password" pushes the
+// Okta password (or a random one) to the app.
+func passwordVerb(p exchange.IdP) string {
+	if p == exchange.Okta {
+		return "synced"
+	}
+	return "changed"
+}
+
 func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 	who := a.IdP.Short()
 	a.Subject = c.userName(id)
 	var (
 		activeSet, activeVal bool
+		password             bool
 		paths                []string
 	)
 	for _, op := range r.ops {
 		var v any
 		_ = json.Unmarshal(op.Value, &v)
+		if strings.EqualFold(op.Path, "password") {
+			// Okta's Sync Password; the value never reaches a summary.
+			password = true
+			continue
+		}
 		if op.Path == "" {
 			m, _ := v.(map[string]any)
 			keys := make([]string, 0, len(m))
@@ -450,6 +469,10 @@ func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 					if b, ok := boolValue(x); ok {
 						activeSet, activeVal = true, b
 					}
+					continue
+				}
+				if strings.EqualFold(k, "password") {
+					password = true
 					continue
 				}
 				if !ignoredInDiff(k) {
@@ -505,14 +528,20 @@ func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 			}
 		}
 	default:
-		if len(paths) == 0 {
+		switch {
+		case password && len(paths) == 0:
+			a.Summary = who + " " + passwordVerb(a.IdP) + " the password of " + named("user", a.Subject)
+		case len(paths) == 0:
 			a.Summary = who + " updated " + named("user", a.Subject)
-		} else {
+		default:
 			a.Summary = who + " updated " + named("user", a.Subject) + " (" + strings.Join(paths, ", ") + ")"
 		}
 	}
 	if len(paths) > 0 && activeSet {
 		a.Summary += " and changed " + strings.Join(paths, ", ")
+	}
+	if password && (len(paths) > 0 || activeSet) {
+		a.Summary += " and " + passwordVerb(a.IdP) + " the password"
 	}
 	c.learnAfterWrite("Users", id, r)
 }

@@ -152,3 +152,34 @@ func TestBadMemberSubAttributeIsInvalidValue(t *testing.T) {
 		t.Errorf("a refused PATCH added the member: %s", r.raw)
 	}
 }
+
+// Entra's older manager shape, a one-element list, is no bare manager: it gets its own
+// badge; the bare id string keeps "bare manager". Both store {"value": id}.
+func TestManagerShapesAreBadgedApart(t *testing.T) {
+	e := newEnv(t, Config{})
+	boss := e.createUser("boss@example.com", nil)
+	alice := e.createUser("alice@example.com", nil)
+	events, cancel := e.srv.Subscribe(8)
+	defer cancel()
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for _, c := range []struct {
+		value string
+		want  quirk.Quirk
+		not   quirk.Quirk
+	}{
+		{`[{"$ref":"https://x/scim/v2/Users/` + boss + `","value":"` + boss + `"}]`, quirk.ManagerArray, quirk.BareManager},
+		{`"` + boss + `"`, quirk.BareManager, quirk.ManagerArray},
+	} {
+		r := e.must(e.do("PATCH", "/Users/"+alice, `{`+patchOp+`,"Operations":[{"op":"Add","path":"`+ent+`:manager","value":`+c.value+`}]}`, hdr{"User-Agent": ""}), 200)
+		if got := r.str(ent + ".manager.value"); got != boss {
+			t.Errorf("manager stored as %q: %s", got, r.raw)
+		}
+		ev := <-events
+		if !slices.Contains(ev.Quirks, c.want) || slices.Contains(ev.Quirks, c.not) {
+			t.Errorf("%s: quirks %v, want %s and not %s", c.value, ev.Quirks, c.want, c.not)
+		}
+		if info := quirk.Describe(c.want); c.want == quirk.ManagerArray && strings.Contains(info.Badge, "bare") {
+			t.Errorf("the list shape is badged %q", info.Badge)
+		}
+	}
+}

@@ -66,9 +66,9 @@ func (e *engine) setComplex(op string, t *target, v any) error {
 		if len(arr) > 1 {
 			return invalid
 		}
-		e.opts.Seen.Add(quirk.BareManager)
+		e.opts.Seen.Add(quirk.ManagerArray)
 		if e.opts.Strict {
-			return quirk.Refuse(quirk.BareManager, invalid)
+			return quirk.Refuse(quirk.ManagerArray, invalid)
 		}
 		v = nil
 		if len(arr) == 1 {

@@ -303,7 +303,7 @@ var entraCases = []patchCase{
 		doc:    `{"userName":"u"}`,
 		body:   patchBody(`{"op":"add","path":"manager","value":[{"$ref":"https://x/scim/Users/mgr-id","value":"mgr-id"}]}`),
 		want:   `{"userName":"u","ENT":{"manager":{"value":"mgr-id","$ref":"https://x/scim/Users/mgr-id"}}}`,
-		quirks: []quirk.Quirk{quirk.BareManager},
+		quirks: []quirk.Quirk{quirk.ManagerArray},
 		strict: "err:invalidValue",
 	},
 	{

@@ -27,6 +27,9 @@ const (
 	MemberRemoveByValue Quirk = "member-remove-by-value"
 	// BareManager: the enterprise manager sent as a bare id string instead of {"value": id} (Entra).
 	BareManager Quirk = "bare-manager"
+	// ManagerArray: the enterprise manager sent as a one-element list,
+	// [{"$ref": "…/Users/id", "value": "id"}], Entra's older shape.
+	ManagerArray Quirk = "manager-array"
 	// UnquotedFilterValue: a filter comparison value without quotes, e.g. userName eq alice.
 	UnquotedFilterValue Quirk = "unquoted-filter-value"
 	// DottedPatchKeys: a path-less PATCH value whose keys are attribute paths such as
@@ -87,6 +90,9 @@ var catalogue = map[Quirk]Info{
 	BareManager: {BareManager, "bare manager",
 		"the manager was sent as a bare id string instead of {\"value\": id}",
 		"a strict server answers 400 invalidValue: manager is a complex attribute"},
+	ManagerArray: {ManagerArray, "manager list",
+		`the manager was sent as a one-element list, [{"$ref": …, "value": id}] (Entra's older shape), instead of {"value": id}`,
+		"a strict server answers 400 invalidValue: manager holds one value, not a list"},
 	UnquotedFilterValue: {UnquotedFilterValue, "unquoted filter",
 		"a filter compared against an unquoted value",
 		"a strict server answers 400 invalidFilter"},
