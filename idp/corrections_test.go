@@ -75,15 +75,15 @@ func TestWireFormatCorrections(t *testing.T) {
 
 		// §0.2.9: roles as JSON in a string; §0.2.10: a custom extension not in schemas.
 		{name: "Entra role assignment", prior: []*exchange.Record{req("POST", "/scim/v2/Users", entraUA, `{"userName":"alice@example.com"}`, 201, alice)},
-			ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b07648\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}`), 200, ""),
+			ex:   req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b07648\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}`), 200, ""),
 			step: exchange.StepUpdateUser, summary: "Entra updated user alice@example.com (roles)"},
 		{name: "Entra custom extension attribute", prior: []*exchange.Record{req("POST", "/scim/v2/Users", entraUA, `{"userName":"alice@example.com"}`, 201, alice)},
-			ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:badgeId","value":"42"}`), 200, ""),
+			ex:   req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:badgeId","value":"42"}`), 200, ""),
 			step: exchange.StepUpdateUser, summary: "Entra updated user alice@example.com (badgeId)"},
 
 		// Okta's password sync names no password.
 		{name: "Okta password PATCH", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
-			ex: req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"password":"S3cret-Value!"}}`), 204, ""),
+			ex:   req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"password":"S3cret-Value!"}}`), 204, ""),
 			step: exchange.StepUpdateUser, summary: "Okta synced the password of user alice@example.com", hasNot: "S3cret"},
 	}
 	for _, tt := range tests {
