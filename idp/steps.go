@@ -391,10 +391,17 @@ func (c *Classifier) replaceUser(a *exchange.Annotation, r *rx, id string) {
 			a.Summary = who + " replaced " + named("user", a.Subject) + " (full PUT)"
 		default:
 			changed := changedAttrs(prevDoc, r.ex.ReqBody)
-			if len(changed) == 0 {
+			_, password := field(r.body, "password")
+			switch {
+			case len(changed) == 0 && password:
+				a.Summary = who + " " + passwordVerb(a.IdP) + " the password of " + named("user", a.Subject)
+			case len(changed) == 0:
 				a.Summary = who + " updated " + named("user", a.Subject) + " (no attribute changed)"
-			} else {
+			default:
 				a.Summary = who + " updated " + named("user", a.Subject) + " (" + strings.Join(changed, ", ") + ")"
+				if password {
+					a.Summary += " and " + passwordVerb(a.IdP) + " the password"
+				}
 			}
 		}
 	}
