@@ -86,10 +86,10 @@ func TestWireFormatCorrections(t *testing.T) {
 			ex:   req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"password":"S3cret-Value!"}}`), 204, ""),
 			step: exchange.StepUpdateUser, summary: "Okta synced the password of user alice@example.com", hasNot: "S3cret"},
 		{name: "Okta AIW PUT that only carries the password", prior: []*exchange.Record{req("GET", "/scim/v2/Users/u1", oktaUA, "", 200, alice)},
-			ex: req("PUT", "/scim/v2/Users/u1", oktaUA, `{"id":"u1","userName":"alice@example.com","active":true,"password":"[redacted]"}`, 200, alice),
+			ex:   req("PUT", "/scim/v2/Users/u1", oktaUA, `{"id":"u1","userName":"alice@example.com","active":true,"password":"[redacted]"}`, 200, alice),
 			step: exchange.StepUpdateUser, summary: "Okta synced the password of user alice@example.com"},
 		{name: "Okta AIW PUT without a password says nothing of one", prior: []*exchange.Record{req("GET", "/scim/v2/Users/u1", oktaUA, "", 200, alice)},
-			ex: req("PUT", "/scim/v2/Users/u1", oktaUA, `{"id":"u1","userName":"alice@example.com","active":true}`, 200, alice),
+			ex:   req("PUT", "/scim/v2/Users/u1", oktaUA, `{"id":"u1","userName":"alice@example.com","active":true}`, 200, alice),
 			step: exchange.StepUpdateUser, summary: "Okta updated user alice@example.com (no attribute changed)"},
 	}
 	for _, tt := range tests {
