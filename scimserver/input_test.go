@@ -198,3 +198,22 @@ func nextEvent(t *testing.T, events <-chan exchange.Event, method string) exchan
 	t.Fatal("the event stream ended")
 	return exchange.Event{}
 }
+
+// Entra's role assignments carry a JSON document inside the value string, and its custom
+// extension attributes arrive under a URN the body's schemas do not list
+// (idp-wire-format.md §0.2, corrections 9 and 10): both are accepted as sent.
+func TestEntraRolesAndCustomExtensions(t *testing.T) {
+	e := newEnv(t, Config{})
+	const custom = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"
+	r := e.must(e.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice@example.com","active":true,"`+custom+`":{"badgeId":"42"}}`, hdr{"User-Agent": ""}), 201)
+	id := r.str("id")
+	if r.str(custom+".badgeId") != "42" || !strings.Contains(r.str("schemas"), custom) {
+		t.Errorf("custom extension: %s", r.raw)
+	}
+	role := `{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}`
+	e.must(e.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"Add","path":"roles","value":[{"value":"`+role+`"}]}]}`, hdr{"User-Agent": ""}), 200)
+	got := e.must(e.do("GET", "/Users/"+id, nil, nil), 200)
+	if !strings.Contains(string(got.raw), `"value":"{\"id\":\"06b07648`) {
+		t.Errorf("the role's JSON string was not kept as sent: %s", got.raw)
+	}
+}
