@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -82,5 +83,21 @@ func (s *Server) noteGroupsOf(r *http.Request, userID string) {
 		for _, g := range gs {
 			noteRelated(r, "Group", g.ID)
 		}
+	}
+}
+
+// noteManagedBy notes the users whose enterprise manager is the user about to be
+// deleted: the store clears their manager in the same transaction.
+func (s *Server) noteManagedBy(r *http.Request, userID string) {
+	_, page, err := s.st.Search(r.Context(), store.Query{
+		Kind:  kindUser,
+		Where: store.CondCmp{Field: store.Field{Path: []string{schema.EnterpriseUserURN, "manager", "value"}, CaseExact: true}, Op: "eq", Value: userID},
+		Count: maxRelated,
+	})
+	if err != nil {
+		return
+	}
+	for _, u := range page {
+		noteRelated(r, "User", u.ID)
 	}
 }

@@ -59,3 +59,28 @@ func TestHistoryIncludesMembershipChangesAndRefusals(t *testing.T) {
 	check("Other", history(store.KindGroup, other), []string{"POST 201", "DELETE 204"})
 	check("Team", history(store.KindGroup, team), []string{"POST 201", "PATCH 204", "PATCH 204", "PUT 200", "DELETE 204"})
 }
+
+// Deleting a user clears the manager of the users it managed; the deletion appears in
+// their history, next to the new version it gave them.
+func TestManagerDeletionInTheManagedUsersHistory(t *testing.T) {
+	e := newEnv(t, Config{})
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	boss := e.createUser("boss@example.com", nil)
+	alice := e.createUser("alice@example.com", map[string]any{ent: map[string]any{"manager": map[string]any{"value": boss}}})
+	bob := e.createUser("bob@example.com", nil)
+	e.must(e.do("DELETE", "/Users/"+boss, nil, nil), 204)
+	r := e.must(e.do("GET", "/Users/"+alice, nil, nil), 200)
+	if r.str(ent+".manager") != "" || r.str("meta.version") != `W/"2"` {
+		t.Errorf("alice after her manager was deleted: %s", r.raw)
+	}
+	e.srv.Close()
+	for id, want := range map[string]int{alice: 3, bob: 1} {
+		recs, err := e.db.RequestsForResource(context.Background(), store.KindUser, id, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != want {
+			t.Errorf("%s's history has %d requests, want %d", id, len(recs), want)
+		}
+	}
+}

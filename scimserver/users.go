@@ -296,6 +296,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.noteGroupsOf(r, id)
+	s.noteManagedBy(r, id)
 	if err := s.st.DeleteUser(r.Context(), id, ifVersion); err != nil {
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}
