@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -528,5 +529,46 @@ func TestLogFollow(t *testing.T) {
 	}
 	if !strings.Contains(rs[1][0], " 404 ") {
 		t.Errorf("marker row: %s", rs[1][0])
+	}
+}
+
+// A secret an IdP or script sends outside Authorization — in the query or an API-key
+// header or cookie — is not in `scimlab log --bodies` in any form: the server redacts it
+// when it records the request, whatever the token is.
+func TestLogHasNoCredentialsFromOtherHeaders(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+	base, token, _, stop := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv)
+	const secret = "unrelated-secret-7c1d2e"
+	req, err := http.NewRequest("GET", base+"/Users?access_token="+secret+"&filter=userName%20eq%20%22a%22", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	for _, h := range []string{"X-Api-Key", "Api-Key", "X-Auth-Token", "Proxy-Authorization"} {
+		req.Header.Set(h, secret)
+	}
+	req.Header.Set("Cookie", "sid="+secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
+	}
+	for _, args := range [][]string{{"--json", "--bodies"}, {"--bodies"}} {
+		out, stderr, err := runLogCmd(t, append([]string{"--db", dbPath}, args...)...)
+		if err != nil {
+			t.Fatalf("log %v: %v\n%s", args, err, stderr)
+		}
+		if strings.Contains(out, secret) {
+			t.Errorf("log %v prints the secret:\n%s", args, out)
+		}
+		if !strings.Contains(out, "access_token=[redacted]") || !strings.Contains(out, "[redacted]") {
+			t.Errorf("log %v does not show where a credential was:\n%s", args, out)
+		}
 	}
 }

@@ -51,6 +51,7 @@ var strictRefusals = map[quirk.Quirk]strictAnswer{
 	quirk.StringBoolean:        {400, scimserver.ScimTypeInvalidValue},
 	quirk.CapitalisedOp:        {400, scimserver.ScimTypeInvalidSyntax},
 	quirk.BareManager:          {400, scimserver.ScimTypeInvalidValue},
+	quirk.ManagerArray:         {400, scimserver.ScimTypeInvalidValue},
 	quirk.UnquotedFilterValue:  {400, scimserver.ScimTypeInvalidFilter},
 	quirk.DottedPatchKeys:      {400, scimserver.ScimTypeInvalidPath},
 	quirk.UnknownSchemaURN:     {400, scimserver.ScimTypeInvalidValue},
@@ -59,6 +60,7 @@ var strictRefusals = map[quirk.Quirk]strictAnswer{
 	quirk.ReadOnlyEcho:         {400, scimserver.ScimTypeMutability},
 	quirk.PatchOpSchemaMissing: {400, scimserver.ScimTypeInvalidSyntax},
 	quirk.ValuePathSubAttr:     {400, scimserver.ScimTypeInvalidFilter},
+	quirk.BareToken:            {401, ""},
 }
 
 // strictAccepts are the quirks a strict server lets through: it accepts a missing
@@ -68,6 +70,7 @@ var strictAccepts = map[quirk.Quirk]bool{
 	quirk.MissingUserAgent:     true,
 	quirk.MembershipInUserBody: true,
 	quirk.MemberRemoveByValue:  true,
+	quirk.AttributesFilter:     true,
 }
 
 // TestReplayQuirkTablesCoverTheCatalogue keeps the tables above honest: every quirk is

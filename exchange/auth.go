@@ -20,9 +20,14 @@ const (
 	AuthBasic Auth = "basic"
 	// AuthScheme: another scheme than Bearer or Basic.
 	AuthScheme Auth = "scheme"
-	// AuthBare: the token without a scheme, as Okta's "SCIM 2.0 Test App (Header
-	// Auth)" template sends the API Token field verbatim; refused in strict mode.
+	// AuthBare: the right token without a scheme, as Okta's "SCIM 2.0 Test App (Header
+	// Auth)" template sends the API Token field verbatim. Tolerant mode accepts it (the
+	// verdict is then AuthOK and the request carries quirk.BareToken); strict mode refuses
+	// it with this verdict.
 	AuthBare Auth = "bare"
+	// AuthWrongBare: a single word without a scheme that is not the token, such as the
+	// "non-token" Okta's SCIM spec test sends on purpose.
+	AuthWrongBare Auth = "bad-bare-token"
 	// AuthEmpty: "Bearer" with no token after it: the IdP's token field is empty.
 	AuthEmpty Auth = "empty"
 	// AuthDoubleBearer: "Bearer Bearer …": the word Bearer was pasted with the token.
@@ -71,7 +76,7 @@ func (a Auth) Short() string {
 		return "unauthenticated: a JWT, not scimlab's token"
 	case AuthPrevious:
 		return "unauthenticated: the previous token"
-	case AuthWrongToken:
+	case AuthWrongToken, AuthWrongBare:
 		return "unauthenticated: wrong token"
 	}
 	return ""

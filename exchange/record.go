@@ -59,11 +59,21 @@ type Record struct {
 	// touched, when it touched one.
 	ResourceType string `json:"resourceType"`
 	ResourceID   string `json:"resourceId"`
+	// Related are the other resources the request was about: the users a group PATCH
+	// added or removed, the groups a deleted user left, the existing user a duplicate
+	// create collided with. Each resource's history lists the request.
+	Related []ResourceRef `json:"related"`
 	// ScimType and ErrorDetail are those of the SCIM error answered, if any.
 	ScimType    string `json:"scimType"`
 	ErrorDetail string `json:"error"`
 
 	Annotation
+}
+
+// ResourceRef names a User or Group by its resource type and id.
+type ResourceRef struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
 }
 
 // Annotation is what the IdP classifier understood of a Record.
@@ -170,6 +180,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	}
 	if out.Hints == nil {
 		out.Hints = []Hint{}
+	}
+	if out.Related == nil {
+		out.Related = []ResourceRef{}
 	}
 	for _, q := range r.Quirks {
 		info := quirk.Describe(q)

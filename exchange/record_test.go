@@ -35,7 +35,7 @@ func TestRecordJSON(t *testing.T) {
 	}
 	for _, k := range []string{"seq", "time", "method", "path", "query", "status", "durationMs", "idp", "flavour", "step",
 		"subject", "summary", "failed", "auth", "strict", "refusedBy", "scimType", "quirks", "error", "hints",
-		"viaTunnel", "remoteAddr", "userAgent", "resourceType", "resourceId"} {
+		"viaTunnel", "remoteAddr", "userAgent", "resourceType", "resourceId", "related"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("no %q in %s", k, b)
 		}
@@ -69,7 +69,7 @@ func TestRecordJSON(t *testing.T) {
 
 	var empty Record
 	b, _ = json.Marshal(empty)
-	if !strings.Contains(string(b), `"quirks":[]`) || !strings.Contains(string(b), `"hints":[]`) {
+	if !strings.Contains(string(b), `"quirks":[]`) || !strings.Contains(string(b), `"hints":[]`) || !strings.Contains(string(b), `"related":[]`) {
 		t.Errorf("empty lists must be [] not null: %s", b)
 	}
 }
@@ -101,7 +101,7 @@ func TestAuthRefused(t *testing.T) {
 			t.Errorf("%q refused", a)
 		}
 	}
-	for _, a := range []Auth{AuthMissing, AuthSeveral, AuthBasic, AuthScheme, AuthBare, AuthEmpty, AuthDoubleBearer, AuthQuoted, AuthJWT, AuthPrevious, AuthWrongToken} {
+	for _, a := range []Auth{AuthMissing, AuthSeveral, AuthBasic, AuthScheme, AuthBare, AuthEmpty, AuthDoubleBearer, AuthQuoted, AuthJWT, AuthPrevious, AuthWrongToken, AuthWrongBare} {
 		if !a.Refused() || a.Short() == "" {
 			t.Errorf("%q not refused, or not explained", a)
 		}

@@ -40,6 +40,9 @@ const (
 	HintEntraFilter404 exchange.Cause = "entra-filter-404"
 	// HintOktaUserGone: Okta read a user that is gone; Okta stops and does not re-create.
 	HintOktaUserGone exchange.Cause = "okta-user-gone"
+	// HintEntraInvalidAnchor: Entra read or updated by id a resource scimlab no longer
+	// has; Entra logs InvalidAnchor and does not re-create it.
+	HintEntraInvalidAnchor exchange.Cause = "entra-invalid-anchor"
 	// HintConflict: a create answered 409.
 	HintConflict exchange.Cause = "conflict"
 	// HintServerError: a 5xx answer.

@@ -54,6 +54,8 @@ type Classifier struct {
 	testIdP         exchange.IdP
 	sawProvisioning bool
 	failStreak      int
+	// prevStep is the step of the exchange before this one, whoever sent it.
+	prevStep exchange.Step
 }
 
 type userInfo struct {
@@ -128,7 +130,10 @@ func (c *Classifier) recognise(r *rx) exchange.IdP {
 	if foreign {
 		return exchange.Unknown
 	}
-	if c.idp != exchange.Unknown {
+	// Okta always sends a User-Agent ("Okta SCIM Client"), so a request without one is
+	// evidence against Okta, not a request to inherit from Okta traffic before it. Entra
+	// does send requests without one (its test connection), so it may inherit Entra.
+	if c.idp != exchange.Unknown && !(r.ua == "" && c.idp == exchange.Okta) {
 		return c.idp
 	}
 	return weakEvidence(r)
@@ -158,6 +163,7 @@ func (c *Classifier) track(a *exchange.Annotation, r *rx) {
 	if t.After(c.last) {
 		c.last = t
 	}
+	c.prevStep = a.Step
 	switch a.Step {
 	case exchange.StepTestConnection:
 		if !a.Failed && (a.IdP == exchange.Okta || a.IdP == exchange.Entra) {

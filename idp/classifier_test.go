@@ -118,7 +118,16 @@ func TestRecognition(t *testing.T) {
 			idp: exchange.Okta, flavour: exchange.FlavourOIN, step: exchange.StepReactivateUser},
 		{name: "okta oin password change", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
 			ex:  req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"password":"n3w"}}`), 204, ""),
-			idp: exchange.Okta, step: exchange.StepUpdateUser, summary: "Okta updated user alice@example.com"},
+			idp: exchange.Okta, step: exchange.StepUpdateUser, summary: "Okta synced the password of user alice@example.com"},
+		{name: "okta password by path", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
+			ex:  req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","path":"password","value":"n3w"}`), 204, ""),
+			idp: exchange.Okta, step: exchange.StepUpdateUser, summary: "Okta synced the password of user alice@example.com"},
+		{name: "okta profile and password together", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
+			ex:  req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"title":"CTO","password":"n3w"}}`), 204, ""),
+			idp: exchange.Okta, step: exchange.StepUpdateUser, summary: "Okta updated user alice@example.com (title) and synced the password"},
+		{name: "okta profile update without a password says nothing of one", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
+			ex:  req("PATCH", "/scim/v2/Users/u1", oktaUA, patchJSON(`{"op":"replace","value":{"title":"CTO"}}`), 204, ""),
+			idp: exchange.Okta, step: exchange.StepUpdateUser, summary: "Okta updated user alice@example.com (title)"},
 		{name: "okta aiw push group with members", prior: []*exchange.Record{req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, alice)},
 			ex:  req("POST", "/scim/v2/Groups", oktaUA, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"u1","display":"alice@example.com"}]}`, 201, groupJSON("g1", "Engineering")),
 			idp: exchange.Okta, flavour: exchange.FlavourAIW, step: exchange.StepCreateGroup, subject: "Engineering", summary: "Okta pushed group Engineering (1 member)"},
@@ -212,9 +221,19 @@ func TestRecognition(t *testing.T) {
 
 		{name: "unpaged lookup of unknown origin suggests Entra", ex: req("GET", "/scim/v2/Users?filter=userName+eq+%22alice%40example.com%22", "", "", 200, emptyList),
 			idp: exchange.Entra, step: exchange.StepUserLookup},
-		{name: "unpaged lookup after Okta stays Okta", prior: []*exchange.Record{req("GET", "/scim/v2/Users?startIndex=1&count=2", oktaUA, "", 200, emptyList)},
+		// Okta always sends a User-Agent: one missing is evidence against Okta, whatever came before.
+		{name: "unpaged lookup without User-Agent after Okta is not Okta", prior: []*exchange.Record{req("GET", "/scim/v2/Users?startIndex=1&count=2", oktaUA, "", 200, emptyList)},
 			ex:  req("GET", "/scim/v2/Users?filter=userName+eq+%22alice%40example.com%22", "", "", 200, emptyList),
+			idp: exchange.Entra, step: exchange.StepUserLookup},
+		{name: "read without User-Agent after Okta is unknown", prior: []*exchange.Record{req("GET", "/scim/v2/Users?startIndex=1&count=2", oktaUA, "", 200, emptyList)},
+			ex:  req("GET", "/scim/v2/Users/u1", "", "", 200, alice),
+			idp: exchange.Unknown, step: exchange.StepUserLookup},
+		{name: "paged lookup with Okta's User-Agent stays Okta", prior: []*exchange.Record{req("GET", "/scim/v2/Users?startIndex=1&count=2", oktaUA, "", 200, emptyList)},
+			ex:  req("GET", "/scim/v2/Users/u1", oktaUA, "", 200, alice),
 			idp: exchange.Okta, step: exchange.StepUserLookup},
+		{name: "read without User-Agent after Entra stays Entra", prior: []*exchange.Record{req("GET", "/scim/v2/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22", "", "", 200, emptyList)},
+			ex:  req("GET", "/scim/v2/Users/u1", "", "", 200, alice),
+			idp: exchange.Entra, step: exchange.StepUserLookup},
 
 		// Stickiness and foreign clients
 		{name: "remembered IdP without evidence", prior: []*exchange.Record{req("GET", "/scim/v2/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22", "", "", 200, emptyList)},
@@ -408,7 +427,7 @@ func TestShortPath(t *testing.T) {
 func TestFailureWithoutSubject(t *testing.T) {
 	c := NewClassifier()
 	a := c.Annotate(req("POST", "/scim/v2/Users", oktaUA, `{bad json`, 400, "the request body is not valid JSON"))
-	if !a.Failed || !strings.HasPrefix(a.Summary, "Okta could not create user: 400") {
+	if !a.Failed || !strings.HasPrefix(a.Summary, "Okta could not create a user: 400") {
 		t.Errorf("summary = %q", a.Summary)
 	}
 }

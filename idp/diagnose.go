@@ -37,6 +37,9 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 			text += " Entra's Test Connection fails on exactly this."
 		}
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintEntraFilter404, Severity: exchange.SeverityError, Text: text})
+	case a.IdP == exchange.Entra && r.status == http.StatusNotFound && r.route.id != "" && r.route.id != ".search" &&
+		r.method() != http.MethodDelete:
+		a.Hints = append(a.Hints, invalidAnchorHint(r))
 	case r.status == http.StatusConflict:
 		a.Hints = append(a.Hints, conflictHint(a, r))
 	case r.status >= 500:
@@ -50,6 +53,20 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
 			Text: "scimlab refused the request with " + statusText(r) + ". " + consequence(a.IdP, false)})
 	}
+}
+
+// invalidAnchorHint explains Entra's 404 on a resource it addresses by id: Entra keeps
+// the id it was given at creation (its "anchor"), and when that id is gone it does not
+// look the resource up again or re-create it (idp-wire-format.md §0.2, correction 6).
+func invalidAnchorHint(r *rx) exchange.Hint {
+	noun := "user"
+	if r.route.resource == "Groups" {
+		noun = "group"
+	}
+	return exchange.Hint{Cause: HintEntraInvalidAnchor, Severity: exchange.SeverityError,
+		Text: "The " + noun + " Entra provisioned earlier no longer exists in scimlab (deleted here, or the database was reset). Entra does not re-create it: " +
+			"the provisioning log shows InvalidAnchor (\"the " + noun + " previously created or matched no longer exists\") on every cycle. " +
+			"Restart provisioning (the app → Provisioning → Overview → Restart provisioning, which clears Entra's links), or remove the " + noun + " from the app's assignments and add it again."}
 }
 
 // consequence says what the IdP does after a failure and where the admin sees it.
@@ -140,7 +157,7 @@ func diagnoseAuth(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, exchange.Hint{Cause: cause, Severity: sev, Text: text})
 	}
 
-	if isOktaSpecTest(r.ua) && r.ex.Auth == exchange.AuthBare {
+	if isOktaSpecTest(r.ua) && (r.ex.Auth == exchange.AuthWrongBare || r.ex.Auth == exchange.AuthBare) {
 		a.Failed = false
 		a.Summary = "Okta spec test: a request with an invalid token was refused, as the test expects"
 		add(HintSpecTest, exchange.SeverityInfo, "Okta's SCIM spec test sends one request with a made-up Authorization value and expects 401; nothing to fix.")
@@ -169,12 +186,14 @@ func diagnoseAuth(a *exchange.Annotation, r *rx) {
 		a.Summary = "401: " + who + " sent more than one Authorization header"
 		add(HintAuthScheme, exchange.SeverityError, capitalise(who)+" sent several Authorization headers; send exactly one. "+tokenPlace(a.IdP))
 	case exchange.AuthBare:
+		// Only strict mode refuses the right token sent bare; tolerant mode accepts it
+		// as a production app would.
 		a.Summary = "401: " + who + " sent the token without \"Bearer\""
-		text := capitalise(who) + " sent a bare token in the Authorization header, without the word \"Bearer\". "
-		if a.IdP == exchange.Okta {
-			text += "The \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there, or use the OAuth Bearer Token template or an App Integration Wizard app with HTTP Header mode, which add \"Bearer\" themselves. "
+		text := capitalise(who) + " sent the right token in the Authorization header, but without the word \"Bearer\", and strict RFC mode refuses that. "
+		if a.IdP != exchange.Entra {
+			text += "Okta's \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there, or use the OAuth Bearer Token template or an App Integration Wizard app with HTTP Header mode, which add \"Bearer\" themselves. "
 		}
-		add(HintAuthNoScheme, exchange.SeverityError, text+tokenPlace(a.IdP))
+		add(HintAuthNoScheme, exchange.SeverityError, text+"Production apps usually accept a bare token; tolerant mode does too.")
 	case exchange.AuthDoubleBearer:
 		a.Summary = "401: the word Bearer was pasted into " + tokenField(a.IdP)
 		add(HintAuthDoubleBearer, exchange.SeverityError, capitalise(who)+" sent \"Authorization: Bearer Bearer …\": the word Bearer was pasted into "+tokenField(a.IdP)+" together with the token. Paste only the token; "+who+" adds \"Bearer\" itself. "+tokenPlace(a.IdP))

@@ -28,10 +28,10 @@ func (c *Classifier) classifyGroups(a *exchange.Annotation, r *rx) {
 		a.Step = exchange.StepDeleteGroup
 		a.Subject = c.groupName(id)
 		if !r.success() {
-			fail(a, r, "delete group "+a.Subject)
+			fail(a, r, "delete "+named("group", a.Subject))
 			return
 		}
-		a.Summary = a.IdP.Short() + " deleted group " + a.Subject
+		a.Summary = a.IdP.Short() + " deleted " + named("group", a.Subject)
 		if a.IdP == exchange.Okta {
 			a.Summary += " (unlinked the pushed group with delete)"
 		}
@@ -62,13 +62,19 @@ func (c *Classifier) listGroups(a *exchange.Annotation, r *rx) {
 		if r.status == http.StatusNotFound && a.IdP != exchange.Entra {
 			notFound = true
 		}
+		what := "group " + lookedUp(f.value)
+		if a.IdP == exchange.Okta && strings.EqualFold(f.attr, "displayName") {
+			// Okta looks a pushed group up by name when it lacks the group's id, e.g.
+			// with Import Groups off (idp-wire-format.md §0.2, correction 1).
+			what = "pushed group " + lookedUp(f.value) + " by name"
+		}
 		switch {
 		case notFound:
-			a.Summary = who + " looked up group " + f.value + ": not found"
+			a.Summary = who + " looked up " + what + ": not found"
 		case r.success():
-			a.Summary = who + " looked up group " + f.value + ": found"
+			a.Summary = who + " looked up " + what + ": found"
 		default:
-			fail(a, r, "look up group "+f.value)
+			fail(a, r, "look up "+what)
 		}
 	default:
 		a.Step = exchange.StepImportGroups
@@ -78,8 +84,15 @@ func (c *Classifier) listGroups(a *exchange.Annotation, r *rx) {
 			return
 		}
 		n := len(list(r.resp, "Resources"))
-		if a.IdP == exchange.Okta && page == 1 && !c.testOK.IsZero() && c.testIdP == exchange.Okta && r.ex.Time.Sub(c.testOK) <= settingsWindow {
+		// Okta's Save sends its test connection and then this listing; the same listing
+		// after anything else (a users import) is a page of a groups import.
+		if a.IdP == exchange.Okta && page == 1 && c.prevStep == exchange.StepTestConnection && c.testIdP == exchange.Okta &&
+			!c.testOK.IsZero() && r.ex.Time.Sub(c.testOK) <= settingsWindow {
 			a.Summary = "Okta saved the provisioning settings and read the app's groups (" + plural(total, "group") + ")"
+			return
+		}
+		if c.prevStep == exchange.StepImportUsers || c.prevStep == exchange.StepImportGroups {
+			a.Summary = who + " imported groups, page " + strconv.Itoa(page) + " (" + plural(n, "group") + " of " + strconv.Itoa(total) + ")"
 			return
 		}
 		a.Summary = who + " read the app's groups, page " + strconv.Itoa(page) + " (" + plural(n, "group") + " of " + strconv.Itoa(total) + ")"
@@ -98,10 +111,10 @@ func (c *Classifier) readGroup(a *exchange.Annotation, r *rx, id string) {
 	}
 	a.Subject = c.groupName(id)
 	if !r.success() {
-		fail(a, r, "read group "+a.Subject)
+		fail(a, r, "read "+named("group", a.Subject))
 		return
 	}
-	a.Summary = a.IdP.Short() + " read group " + a.Subject
+	a.Summary = a.IdP.Short() + " read " + named("group", a.Subject)
 }
 
 func (c *Classifier) createGroup(a *exchange.Annotation, r *rx) {
@@ -112,17 +125,17 @@ func (c *Classifier) createGroup(a *exchange.Annotation, r *rx) {
 	mv, _ := field(r.body, "members")
 	ms := members(mv)
 	if !r.success() {
-		verb := "create group "
+		verb := "create "
 		if a.IdP == exchange.Okta {
-			verb = "push group "
+			verb = "push "
 		}
-		fail(a, r, verb+name)
+		fail(a, r, verb+named("group", name))
 		return
 	}
 	if a.IdP == exchange.Okta {
-		a.Summary = "Okta pushed group " + name
+		a.Summary = "Okta pushed " + named("group", name)
 	} else {
-		a.Summary = who + " created group " + name
+		a.Summary = who + " created " + named("group", name)
 	}
 	if len(ms) > 0 {
 		a.Summary += " (" + plural(len(ms), "member") + ")"
@@ -172,22 +185,22 @@ func (c *Classifier) replaceGroup(a *exchange.Annotation, r *rx, id string) {
 		a.Step = exchange.StepReplaceMembers
 	}
 	if !r.success() {
-		fail(a, r, "update group "+newName)
+		fail(a, r, "update "+named("group", newName))
 		return
 	}
 	switch a.Step {
 	case exchange.StepRenameGroup:
-		a.Summary = who + " renamed group " + oldName + " to " + newName
+		a.Summary = who + " renamed " + renaming(oldName, newName)
 	case exchange.StepAddMembers, exchange.StepRemoveMembers:
 		a.Summary = who + ": " + c.memberChange(added, removed, newName)
 	default:
 		if hadPrev && (len(added) > 0 || len(removed) > 0) {
 			a.Summary = who + ": " + c.memberChange(added, removed, newName)
 		} else {
-			a.Summary = who + " pushed the full member list of " + newName + " (" + plural(len(now), "member") + ")"
+			a.Summary = who + " pushed the full member list of " + groupRef(newName) + " (" + plural(len(now), "member") + ")"
 		}
 	}
-	if renamed && a.Step != exchange.StepRenameGroup {
+	if renamed && a.Step != exchange.StepRenameGroup && oldName != "" {
 		a.Summary += ", renamed from " + oldName
 	}
 	c.markGrouped(now)
@@ -219,13 +232,13 @@ func memberDiff(before, now []member) (added, removed []member) {
 func (c *Classifier) memberChange(added, removed []member, group string) string {
 	switch {
 	case len(added) > 0 && len(removed) > 0:
-		return "add " + c.memberNames(added) + ", remove " + c.memberNames(removed) + " in " + group
+		return "add " + c.memberNames(added) + ", remove " + c.memberNames(removed) + " in " + groupRef(group)
 	case len(added) > 0:
-		return "add " + c.memberNames(added) + " to " + group
+		return "add " + c.memberNames(added) + " to " + groupRef(group)
 	case len(removed) > 0:
-		return "remove " + c.memberNames(removed) + " from " + group
+		return "remove " + c.memberNames(removed) + " from " + groupRef(group)
 	}
-	return "no membership change in " + group
+	return "no membership change in " + groupRef(group)
 }
 
 func (c *Classifier) memberNames(ms []member) string {
@@ -309,9 +322,9 @@ func (c *Classifier) patchGroup(a *exchange.Annotation, r *rx, id string) {
 		case exchange.StepAddMembers, exchange.StepRemoveMembers:
 			fail(a, r, c.memberChange(added, removed, newName))
 		case exchange.StepRenameGroup:
-			fail(a, r, "rename group "+oldName+" to "+newName)
+			fail(a, r, "rename "+renaming(oldName, newName))
 		default:
-			fail(a, r, "update group "+newName)
+			fail(a, r, "update "+named("group", newName))
 		}
 		return
 	}
@@ -319,24 +332,24 @@ func (c *Classifier) patchGroup(a *exchange.Annotation, r *rx, id string) {
 	case exchange.StepReplaceMembers:
 		switch {
 		case removedAll:
-			a.Summary = who + " removed every member of " + newName
+			a.Summary = who + " removed every member of " + groupRef(newName)
 		case len(replaced) == 0:
-			a.Summary = who + " removed every member of " + newName + " (pushed an empty group)"
+			a.Summary = who + " removed every member of " + groupRef(newName) + " (pushed an empty group)"
 		default:
-			a.Summary = who + " replaced the members of " + newName + " (" + plural(len(replaced), "member") + ")"
+			a.Summary = who + " replaced the members of " + groupRef(newName) + " (" + plural(len(replaced), "member") + ")"
 		}
 	case exchange.StepAddMembers, exchange.StepRemoveMembers:
 		a.Summary = who + ": " + c.memberChange(added, removed, newName)
 	case exchange.StepRenameGroup:
 		if newName == oldName {
-			a.Summary = who + " synced the name of group " + newName + " (unchanged)"
+			a.Summary = who + " synced the name of " + named("group", newName) + " (unchanged)"
 		} else {
-			a.Summary = who + " renamed group " + oldName + " to " + newName
+			a.Summary = who + " renamed " + renaming(oldName, newName)
 		}
 	default:
-		a.Summary = who + " updated group " + newName
+		a.Summary = who + " updated " + named("group", newName)
 	}
-	if renameOp && a.Step != exchange.StepRenameGroup && newName != oldName {
+	if renameOp && a.Step != exchange.StepRenameGroup && newName != oldName && oldName != "" {
 		a.Summary += ", renamed from " + oldName
 	}
 	if newName != "" && newName != id {

@@ -104,10 +104,10 @@ func (c *Classifier) classifyUsers(a *exchange.Annotation, r *rx) {
 		a.Step = exchange.StepDeleteUser
 		a.Subject = c.userName(id)
 		if !r.success() {
-			fail(a, r, "delete user "+a.Subject)
+			fail(a, r, "delete "+named("user", a.Subject))
 			return
 		}
-		a.Summary = a.IdP.Short() + " deleted user " + a.Subject
+		a.Summary = a.IdP.Short() + " deleted " + named("user", a.Subject)
 		if a.IdP == exchange.Entra {
 			a.Summary += " (hard delete)"
 		}
@@ -133,10 +133,10 @@ func (c *Classifier) listUsers(a *exchange.Annotation, r *rx) {
 		a.Step = exchange.StepUserLookup
 		a.Subject = c.userName(r.filter.value)
 		if !r.success() {
-			fail(a, r, "check the manager of "+a.Subject)
+			fail(a, r, "check the manager of "+nameOr(a.Subject, "a user"))
 			return
 		}
-		a.Summary = who + " checked the manager reference of " + a.Subject
+		a.Summary = who + " checked the manager reference of " + nameOr(a.Subject, "a user")
 	case r.filter.ok:
 		a.Step = exchange.StepUserLookup
 		c.userLookup(a, r, total)
@@ -214,10 +214,10 @@ func (c *Classifier) userLookup(a *exchange.Annotation, r *rx, total int) {
 	}
 	switch {
 	case notFound:
-		a.Summary = who + " looked up user " + f.value + by + ": not found"
+		a.Summary = who + " looked up user " + lookedUp(f.value) + by + ": not found"
 		c.rememberMiss(a, r)
 	case r.success():
-		a.Summary = who + " looked up user " + f.value + by + ": found"
+		a.Summary = who + " looked up user " + lookedUp(f.value) + by + ": found"
 		if res := list(r.resp, "Resources"); len(res) > 0 {
 			if m, _ := res[0].(map[string]any); m != nil {
 				if n := str(m, "userName"); n != "" {
@@ -229,7 +229,7 @@ func (c *Classifier) userLookup(a *exchange.Annotation, r *rx, total int) {
 			}
 		}
 	default:
-		fail(a, r, "look up user "+f.value+by)
+		fail(a, r, "look up user "+lookedUp(f.value)+by)
 	}
 	if a.IdP == exchange.Okta && !strings.EqualFold(f.attr, "userName") {
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintOktaUniqueID, Severity: exchange.SeverityWarn,
@@ -276,11 +276,15 @@ func (c *Classifier) readUser(a *exchange.Annotation, r *rx, id string) {
 	}
 	a.Subject = c.userName(id)
 	if r.success() {
-		a.Summary = who + " read user " + a.Subject
+		a.Summary = who + " read " + named("user", a.Subject)
 		return
 	}
 	if r.status == http.StatusNotFound {
-		a.Summary = who + " read user " + a.Subject + ": not found"
+		a.Summary = who + " read " + named("user", a.Subject) + ": not found"
+		if a.IdP == exchange.Entra {
+			// diagnose explains Entra's InvalidAnchor.
+			a.Failed = true
+		}
 		if a.IdP == exchange.Okta {
 			a.Failed = true
 			a.Hints = append(a.Hints, exchange.Hint{Cause: HintOktaUserGone, Severity: exchange.SeverityError,
@@ -288,7 +292,7 @@ func (c *Classifier) readUser(a *exchange.Annotation, r *rx, id string) {
 		}
 		return
 	}
-	fail(a, r, "read user "+a.Subject)
+	fail(a, r, "read "+named("user", a.Subject))
 }
 
 func (c *Classifier) createUser(a *exchange.Annotation, r *rx) {
@@ -299,10 +303,10 @@ func (c *Classifier) createUser(a *exchange.Annotation, r *rx) {
 	ext := str(r.body, "externalId")
 	c.duplicateRisk(a, r, name, ext)
 	if !r.success() {
-		fail(a, r, "create user "+name)
+		fail(a, r, "create "+named("user", name))
 		return
 	}
-	a.Summary = who + " created user " + name
+	a.Summary = who + " created " + named("user", name)
 	if act, present := active(r.body); present && !act {
 		a.Summary += " (inactive)"
 	}
@@ -373,24 +377,31 @@ func (c *Classifier) replaceUser(a *exchange.Annotation, r *rx, id string) {
 		a.Step = exchange.StepUpdateUser
 	}
 	if !r.success() {
-		fail(a, r, map[exchange.Step]string{exchange.StepDeactivateUser: "deactivate", exchange.StepReactivateUser: "reactivate", exchange.StepUpdateUser: "update"}[a.Step]+" user "+a.Subject)
+		fail(a, r, map[exchange.Step]string{exchange.StepDeactivateUser: "deactivate", exchange.StepReactivateUser: "reactivate", exchange.StepUpdateUser: "update"}[a.Step]+" "+named("user", a.Subject))
 		return
 	}
 	switch a.Step {
 	case exchange.StepDeactivateUser:
-		a.Summary = who + " deactivated user " + a.Subject
+		a.Summary = who + " deactivated " + named("user", a.Subject)
 	case exchange.StepReactivateUser:
-		a.Summary = who + " reactivated user " + a.Subject
+		a.Summary = who + " reactivated " + named("user", a.Subject)
 	default:
 		switch {
 		case !hadPrev:
-			a.Summary = who + " replaced user " + a.Subject + " (full PUT)"
+			a.Summary = who + " replaced " + named("user", a.Subject) + " (full PUT)"
 		default:
 			changed := changedAttrs(prevDoc, r.ex.ReqBody)
-			if len(changed) == 0 {
-				a.Summary = who + " updated user " + a.Subject + " (no attribute changed)"
-			} else {
-				a.Summary = who + " updated user " + a.Subject + " (" + strings.Join(changed, ", ") + ")"
+			_, password := field(r.body, "password")
+			switch {
+			case len(changed) == 0 && password:
+				a.Summary = who + " " + passwordVerb(a.IdP) + " the password of " + named("user", a.Subject)
+			case len(changed) == 0:
+				a.Summary = who + " updated " + named("user", a.Subject) + " (no attribute changed)"
+			default:
+				a.Summary = who + " updated " + named("user", a.Subject) + " (" + strings.Join(changed, ", ") + ")"
+				if password {
+					a.Summary += " and " + passwordVerb(a.IdP) + " the password"
+				}
 			}
 		}
 	}
@@ -432,16 +443,31 @@ func copyWithID(m map[string]any, id string) map[string]any {
 	return out
 }
 
+// passwordVerb is what sending a password means: Okta's "Sync Password" pushes the
+// Okta password (or a random one) to the app.
+func passwordVerb(p exchange.IdP) string {
+	if p == exchange.Okta {
+		return "synced"
+	}
+	return "changed"
+}
+
 func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 	who := a.IdP.Short()
 	a.Subject = c.userName(id)
 	var (
 		activeSet, activeVal bool
+		password             bool
 		paths                []string
 	)
 	for _, op := range r.ops {
 		var v any
 		_ = json.Unmarshal(op.Value, &v)
+		if strings.EqualFold(op.Path, "password") {
+			// Okta's Sync Password; the value never reaches a summary.
+			password = true
+			continue
+		}
 		if op.Path == "" {
 			m, _ := v.(map[string]any)
 			keys := make([]string, 0, len(m))
@@ -450,6 +476,10 @@ func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 					if b, ok := boolValue(x); ok {
 						activeSet, activeVal = true, b
 					}
+					continue
+				}
+				if strings.EqualFold(k, "password") {
+					password = true
 					continue
 				}
 				if !ignoredInDiff(k) {
@@ -488,31 +518,37 @@ func (c *Classifier) patchUser(a *exchange.Annotation, r *rx, id string) {
 	}
 	if !r.success() {
 		verb := map[exchange.Step]string{exchange.StepDeactivateUser: "deactivate", exchange.StepReactivateUser: "reactivate", exchange.StepUpdateUser: "update"}[a.Step]
-		fail(a, r, verb+" user "+a.Subject)
+		fail(a, r, verb+" "+named("user", a.Subject))
 		return
 	}
 	switch a.Step {
 	case exchange.StepDeactivateUser:
-		a.Summary = who + " deactivated user " + a.Subject
+		a.Summary = who + " deactivated " + named("user", a.Subject)
 		if a.IdP == exchange.Entra {
 			a.Summary += " (unassigned, out of scope or sign-in blocked)"
 		}
 	case exchange.StepReactivateUser:
-		a.Summary = who + " reactivated user " + a.Subject
+		a.Summary = who + " reactivated " + named("user", a.Subject)
 		if d, ok := c.docs.get(docKey("Users", id)); ok {
 			if was, _ := active(jsonObject(d)); was {
-				a.Summary = who + " confirmed user " + a.Subject + " is active (no change)"
+				a.Summary = who + " confirmed " + named("user", a.Subject) + " is active (no change)"
 			}
 		}
 	default:
-		if len(paths) == 0 {
-			a.Summary = who + " updated user " + a.Subject
-		} else {
-			a.Summary = who + " updated user " + a.Subject + " (" + strings.Join(paths, ", ") + ")"
+		switch {
+		case password && len(paths) == 0:
+			a.Summary = who + " " + passwordVerb(a.IdP) + " the password of " + named("user", a.Subject)
+		case len(paths) == 0:
+			a.Summary = who + " updated " + named("user", a.Subject)
+		default:
+			a.Summary = who + " updated " + named("user", a.Subject) + " (" + strings.Join(paths, ", ") + ")"
 		}
 	}
 	if len(paths) > 0 && activeSet {
 		a.Summary += " and changed " + strings.Join(paths, ", ")
+	}
+	if password && (len(paths) > 0 || activeSet) {
+		a.Summary += " and " + passwordVerb(a.IdP) + " the password"
 	}
 	c.learnAfterWrite("Users", id, r)
 }

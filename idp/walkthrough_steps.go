@@ -80,7 +80,8 @@ var oktaSteps = []stepDef{
 		id:    "okta-unassign",
 		title: "Unassign the user (deactivate)",
 		instruction: "Assignments → the X next to the person → OK. Okta deactivates the user in the app and never deletes it; " +
-			"deactivating the person in Okta (Directory → People → More Actions → Deactivate) does the same.",
+			"deactivating the person in Okta (Directory → People → More Actions → Deactivate) does the same. " +
+			"Suspending the person sends nothing: Okta provisions only deactivation and unassignment.",
 		ticks: []exchange.Step{exchange.StepDeactivateUser},
 		fails: []exchange.Step{exchange.StepReactivateUser},
 	},

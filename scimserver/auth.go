@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // tokenState holds hashes, not tokens: comparing SHA-256 digests of equal length with
@@ -54,11 +55,22 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if verdict == exchange.AuthMissing && !isProtected(r.URL.Path) {
 			verdict = exchange.AuthPublic
 		}
+		var err error = &Error{Status: http.StatusUnauthorized, Detail: detail}
+		if verdict == exchange.AuthBare {
+			// The right token without "Bearer": Okta's Header Auth template. A
+			// production app accepts it; strict mode refuses it as RFC 6750 would.
+			seenQuirks(r).Add(quirk.BareToken)
+			if s.strictFor(r) {
+				err = quirk.Refuse(quirk.BareToken, err)
+			} else {
+				verdict = exchange.AuthOK
+			}
+		}
 		if in := inflightOf(r.Context()); in != nil {
 			in.rec.Auth = verdict
 		}
 		if verdict.Refused() {
-			s.writeError(w, r, &Error{Status: http.StatusUnauthorized, Detail: detail})
+			s.writeError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -83,7 +95,7 @@ func (s *Server) checkAuth(values []string) (exchange.Auth, string) {
 		return exchange.AuthEmpty, "the Authorization header says Bearer but carries no token; " + pasteHint
 	}
 	if !ok {
-		return exchange.AuthBare, "the Authorization header holds a single word and no scheme; scimlab expects \"Authorization: Bearer <token>\". " + pasteHint
+		return s.checkBare(v)
 	}
 	if strings.EqualFold(scheme, "Basic") {
 		return exchange.AuthBasic, "the Authorization header uses the Basic scheme; scimlab expects \"Authorization: Bearer <token>\". In Okta choose the HTTP Header authentication mode, not Basic Auth, and " + pasteHint
@@ -114,6 +126,22 @@ func (s *Server) checkAuth(values []string) (exchange.Auth, string) {
 		return exchange.AuthJWT, "the bearer token is a JSON Web Token, not the token scimlab shows; Entra sends its own token when Secret Token is left blank. " + pasteHint
 	}
 	return exchange.AuthWrongToken, "the token in the Authorization header does not match the one scimlab shows; " + pasteHint
+}
+
+// checkBare judges a credential sent without a scheme. Only the right token earns
+// AuthBare, the verdict that names the missing scheme: a wrong one is refused for being
+// wrong, since adding "Bearer" would not fix it.
+func (s *Server) checkBare(cred string) (exchange.Auth, string) {
+	const bare = " (it was sent without the \"Bearer\" scheme)"
+	switch {
+	case s.tokenMatches(cred):
+		return exchange.AuthBare, "the Authorization header holds the token without the \"Bearer\" scheme, which strict RFC mode refuses; send \"Authorization: Bearer <token>\". Okta's \"SCIM 2.0 Test App (Header Auth)\" template sends its API Token field verbatim: type \"Bearer \" before the token there"
+	case s.wasPreviousToken(cred):
+		return exchange.AuthPrevious, "this is scimlab's previous token, which was replaced" + bare + "; " + pasteHint
+	case looksLikeJWT(cred):
+		return exchange.AuthJWT, "the token is a JSON Web Token, not the token scimlab shows" + bare + "; " + pasteHint
+	}
+	return exchange.AuthWrongBare, "the token in the Authorization header does not match the one scimlab shows" + bare + "; " + pasteHint
 }
 
 // looksLikeJWT recognises a compact JSON Web Token: three base64url segments whose first

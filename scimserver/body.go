@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // checkContentType accepts application/scim+json and application/json (RFC 7644 §3.8),
@@ -65,6 +66,9 @@ func decodeObject(data []byte) (map[string]any, error) {
 	if len(trimmed) == 0 {
 		return nil, badRequest(ScimTypeInvalidSyntax, "the request body is empty; send a JSON object")
 	}
+	if err := checkUTF8(trimmed); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	var v any
@@ -79,6 +83,40 @@ func decodeObject(data []byte) (map[string]any, error) {
 		return nil, badRequest(ScimTypeInvalidSyntax, "the request body is a JSON %s; SCIM expects a JSON object ({...})", jsonKind(v))
 	}
 	return obj, nil
+}
+
+// checkUTF8 refuses a body that is not UTF-8. encoding/json would quietly turn each
+// invalid byte into U+FFFD, so a create would store a userName other than the one sent
+// and the IdP's next lookup by its own value would miss it (RFC 8259 §8.1: JSON
+// exchanged between systems is UTF-8).
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		off += size
+	}
+	line, col := lineColumn(data, off)
+	return badRequest(ScimTypeInvalidSyntax, "the request body is not valid UTF-8: byte 0x%02x at line %d, column %d cannot start a character; SCIM bodies are JSON in UTF-8 (the client may have sent Latin-1 or Windows-1252 text)", data[off], line, col)
+}
+
+// lineColumn turns a byte offset into the line and column a person counts.
+func lineColumn(data []byte, off int) (line, col int) {
+	line, col = 1, 1
+	for _, c := range data[:min(off, len(data))] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // jsonErrorText says where the JSON broke, as line and column, which is what an admin
@@ -98,15 +136,7 @@ func jsonErrorText(data []byte, err error) string {
 	if off < 0 {
 		return err.Error()
 	}
-	line, col := 1, 1
-	for _, c := range data[:min(int(off), len(data))] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
+	line, col := lineColumn(data, int(off))
 	return fmt.Sprintf("%v (line %d, column %d)", err, line, col)
 }
 

@@ -1,7 +1,6 @@
 package scimserver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,9 +114,12 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res := &store.Resource{Kind: kindGroup, Doc: data}
+	for _, m := range members {
+		noteRelated(r, "User", m.UserID)
+	}
 	if err := s.st.CreateGroup(r.Context(), res, members); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return s.groupConflict(r.Context(), doc)
+			return s.groupConflict(r, doc)
 		}
 		return err
 	}
@@ -130,7 +132,8 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) groupConflict(ctx context.Context, doc map[string]any) error {
+func (s *Server) groupConflict(r *http.Request, doc map[string]any) error {
+	ctx := r.Context()
 	name, _ := doc["displayName"].(string)
 	detail := fmt.Sprintf("a Group with displayName %q already exists (Entra matches groups by displayName, so scimlab keeps it unique, ignoring case)", name)
 	total, page, err := s.st.Search(ctx, store.Query{
@@ -139,6 +142,7 @@ func (s *Server) groupConflict(ctx context.Context, doc map[string]any) error {
 		StartIndex: 1, Count: 1,
 	})
 	if err == nil && total > 0 && len(page) > 0 {
+		noteRelated(r, "Group", page[0].ID)
 		detail = fmt.Sprintf("a Group with displayName %q already exists: id %s (Entra matches groups by displayName, so scimlab keeps it unique, ignoring case)", name, page[0].ID)
 	}
 	return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: detail}
@@ -183,7 +187,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.groups).document(body)
+	n := s.normalizer(r, s.groups)
+	n.id = id
+	doc, err := n.document(body)
 	if err != nil {
 		return err
 	}
@@ -192,7 +198,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.st.UpdateGroup(r.Context(), id, ifVersion, func(cur *store.Resource, tx store.MemberTx) (*store.Resource, error) {
-		if err := replaceMembers(tx, members); err != nil {
+		if err := replaceMembers(relatedMembers{MemberTx: tx, r: r}, members); err != nil {
 			return nil, err
 		}
 		next := *cur
@@ -201,7 +207,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return s.groupConflict(r.Context(), doc)
+			return s.groupConflict(r, doc)
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetGroup(r.Context(), id) })
 	}
@@ -270,7 +276,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		opts := patch.Options{Resource: s.groups, Strict: strict, Seen: seen, Members: memberEditor{tx: tx}, ID: id, Sender: senderName(r)}
+		opts := patch.Options{Resource: s.groups, Strict: strict, Seen: seen, Members: memberEditor{tx: relatedMembers{MemberTx: tx, r: r}}, ID: id, Sender: senderName(r)}
 		if err := patch.Apply(doc, req.Operations, opts); err != nil {
 			return nil, err
 		}
@@ -290,7 +296,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) && patched != nil {
-			return s.groupConflict(r.Context(), patched)
+			return s.groupConflict(r, patched)
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetGroup(r.Context(), id) })
 	}
@@ -317,6 +323,7 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.noteMembersOf(r, id)
 	if err := s.st.DeleteGroup(r.Context(), id, ifVersion); err != nil {
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetGroup(r.Context(), id) })
 	}

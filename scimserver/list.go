@@ -253,7 +253,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *schema.Resourc
 	if err != nil {
 		return err
 	}
-	resources, err := s.renderPage(r, rt, page, parseProjection(rt, p.attributes, p.excluded))
+	resources, err := s.renderPage(r, rt, page, parseProjection(rt, p.attributes, p.excluded, seenQuirks(r)))
 	if err != nil {
 		return err
 	}
@@ -338,11 +338,11 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resources, err := s.renderPage(r, s.users, users, parseProjection(s.users, p.attributes, p.excluded))
+	resources, err := s.renderPage(r, s.users, users, parseProjection(s.users, p.attributes, p.excluded, seenQuirks(r)))
 	if err != nil {
 		return err
 	}
-	more, err := s.renderPage(r, s.groups, groups, parseProjection(s.groups, p.attributes, p.excluded))
+	more, err := s.renderPage(r, s.groups, groups, parseProjection(s.groups, p.attributes, p.excluded, seenQuirks(r)))
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,9 @@ import (
 // learn which resource it touched, which quirks it relied on and why it failed. One
 // goroutine serves a request, so it needs no lock.
 type inflight struct {
-	rec    *exchange.Record
-	quirks quirk.Set
+	rec     *exchange.Record
+	quirks  quirk.Set
+	related map[exchange.ResourceRef]bool
 }
 
 type inflightKey struct{}
@@ -85,7 +86,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			Time:       start,
 			Method:     r.Method,
 			Path:       r.URL.Path,
-			Query:      r.URL.RawQuery,
+			Query:      s.creds.redactQuery(r.URL.RawQuery),
 			ReqHeaders: r.Header.Clone(),
 			UserAgent:  r.Header.Get("User-Agent"),
 			RemoteAddr: remoteAddr(r),
@@ -94,13 +95,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		in := &inflight{rec: rec}
 		r = r.WithContext(context.WithValue(r.Context(), inflightKey{}, in))
-		if vs := rec.ReqHeaders.Values("Authorization"); len(vs) > 0 {
-			red := make([]string, len(vs))
-			for i, v := range vs {
-				red[i] = redactAuthorization(v)
-			}
-			rec.ReqHeaders["Authorization"] = red
-		}
+		s.creds.redactHeaders(rec.ReqHeaders)
 		if rec.UserAgent == "" {
 			in.quirks.Add(quirk.MissingUserAgent)
 		}
@@ -133,22 +128,6 @@ func (s *Server) record(next http.Handler) http.Handler {
 			s.rec.enqueue(rec)
 		}()
 		next.ServeHTTP(cw, r)
-	})
-}
-
-// limitBody enforces Config.MaxBodyBytes. A declared Content-Length over the limit is
-// refused before reading; a chunked body is cut off by http.MaxBytesReader and the
-// handler's read error becomes the same 413.
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.writeError(w, r, &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes})
-			return
-		}
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
-		next.ServeHTTP(w, r)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ type normalizer struct {
 	seen   *quirk.Set
 	// patched is set for the result of a PATCH, which has no "schemas" member.
 	patched bool
+	// id is the id of the resource a PUT replaces: the body may echo it (Okta's
+	// read-modify-write does) but not change it.
+	id string
 }
 
 func (s *Server) normalizer(r *http.Request, rt *schema.ResourceType) *normalizer {
@@ -43,9 +47,15 @@ func (n *normalizer) document(in map[string]any) (map[string]any, error) {
 			if err := n.schemas(v); err != nil {
 				return nil, err
 			}
-		case strings.EqualFold(k, "id"), strings.EqualFold(k, "meta"):
-			// Read-only (RFC 7643 §3.1). Okta echoes them in its read-modify-write PUT
-			// and Entra sends meta.resourceType with every POST.
+		case strings.EqualFold(k, "id"):
+			// Read-only (RFC 7643 §3.1). Okta echoes it in its read-modify-write PUT; a
+			// different one would be a change the server does not make.
+			if err := n.echoedID(v); err != nil {
+				return nil, err
+			}
+		case strings.EqualFold(k, "meta"):
+			// Read-only and server-computed: Okta echoes it in its PUT and Entra sends
+			// meta.resourceType with every POST.
 		case v == nil:
 			// Entra's older payloads send "title": null and the like for empty values.
 		case strings.EqualFold(k, "externalId"):
@@ -103,6 +113,22 @@ func (n *normalizer) document(in map[string]any) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// echoedID accepts an id in a PUT body only when it is the id of the resource replaced.
+// A POST's id is ignored: the server assigns ids (RFC 7643 §3.1).
+func (n *normalizer) echoedID(v any) error {
+	if n.id == "" || v == nil {
+		return nil
+	}
+	if s, ok := v.(string); ok && s == n.id {
+		return nil
+	}
+	shown, _ := json.Marshal(v)
+	if len(shown) > 80 {
+		shown = append(bytes.ToValidUTF8(shown[:80], nil), "…"...)
+	}
+	return badRequest(ScimTypeMutability, "the body's id %s differs from the id in the URL, %q; id is read-only and cannot be changed (RFC 7643 §3.1): send the resource's own id or none", shown, n.id)
 }
 
 func (n *normalizer) unknownAttribute(k string) error {
@@ -450,8 +476,17 @@ type selection struct {
 	subs map[string]bool
 }
 
-func parseProjection(rt *schema.ResourceType, attributes, excluded []string) projection {
+// parseProjection reads the two parameters. A spec holding a value filter,
+// attributes=emails[type eq "work"] as Microsoft's tooling sends, names no attribute
+// (RFC 7644 §3.4.2.5 allows only attribute names): it selects nothing, as before, but is
+// noted in seen so the request's inspector says why the attribute is missing.
+func parseProjection(rt *schema.ResourceType, attributes, excluded []string, seen *quirk.Set) projection {
 	var p projection
+	for _, spec := range slices.Concat(splitSpecs(attributes), splitSpecs(excluded)) {
+		if strings.ContainsAny(spec, "[]") {
+			seen.Add(quirk.AttributesFilter)
+		}
+	}
 	if specs := splitSpecs(attributes); len(specs) > 0 {
 		p.include = map[string]*selection{}
 		for _, s := range specs {

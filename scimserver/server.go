@@ -49,6 +49,10 @@ type Config struct {
 	LogRetention int
 	// LogMaxBytes bounds the bytes of bodies the log keeps. Default 256 MiB.
 	LogMaxBytes int64
+	// CredentialHeaders names request headers, besides those scimlab knows
+	// (credentialHeaders), whose values the request log must never keep: a custom
+	// token header a profile configures.
+	CredentialHeaders []string
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
 	// called from one goroutine in Seq order, after the record is numbered and before it
 	// is stored and published, off the handlers' path, so it may keep state across
@@ -84,6 +88,7 @@ type Server struct {
 	handler http.Handler
 	broker  *broker
 	rec     *recorder
+	creds   credentials
 	users   *schema.ResourceType
 	groups  *schema.ResourceType
 }
@@ -101,6 +106,7 @@ func New(cfg Config, st Store, logger *slog.Logger) *Server {
 		logger: logger,
 		mux:    http.NewServeMux(),
 		broker: newBroker(),
+		creds:  newCredentials(cfg.CredentialHeaders),
 		users:  schema.UserResourceType(),
 		groups: schema.GroupResourceType(),
 	}

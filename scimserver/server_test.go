@@ -3,10 +3,12 @@ package scimserver
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 
 	"github.com/scimlab/scimlab/store"
 )
@@ -26,7 +28,9 @@ func TestAuthentication(t *testing.T) {
 		{"no header", "/Users", "", 401, exchange.AuthMissing, "no Authorization header"},
 		{"basic auth", "/Users", "Basic dXNlcjpwYXNz", 401, exchange.AuthBasic, "Basic scheme"},
 		{"another scheme", "/Users", "Digest username=x", 401, exchange.AuthScheme, "Digest scheme"},
-		{"single word (Okta spec test)", "/Users", "non-token", 401, exchange.AuthBare, "no scheme"},
+		{"single word (Okta spec test)", "/Users", "non-token", 401, exchange.AuthWrongBare, "does not match"},
+		{"right token without Bearer (Okta Header Auth), tolerant", "/Users", testToken, 200, exchange.AuthOK, ""},
+		{"previous-looking JWT without Bearer", "/Users", entraStyleJWT, 401, exchange.AuthJWT, "JSON Web Token"},
 		{"Bearer twice", "/Users", "Bearer Bearer " + testToken, 401, exchange.AuthDoubleBearer, `"Bearer" twice`},
 		{"Bearer twice, wrong token", "/Users", "Bearer Bearer nope", 401, exchange.AuthDoubleBearer, `"Bearer" twice`},
 		{"wrong token", "/Users", "Bearer nope", 401, exchange.AuthWrongToken, "does not match the one scimlab shows"},
@@ -110,7 +114,12 @@ func TestSetTokenRotatesAtOnce(t *testing.T) {
 	if !strings.Contains(r.str("detail"), "previous token") {
 		t.Errorf("detail %q should say the token was replaced", r.str("detail"))
 	}
-	if ev := <-events; ev.Auth != exchange.AuthPrevious {
+	// The first request's event may still be on its way: the recorder is asynchronous.
+	ev := <-events
+	for ev.Status != 401 {
+		ev = <-events
+	}
+	if ev.Auth != exchange.AuthPrevious {
 		t.Errorf("recorded auth %q, want %q", ev.Auth, exchange.AuthPrevious)
 	}
 	e.must(e.do("GET", "/Users", nil, hdr{"Authorization": "Bearer second-token"}), 200)
@@ -328,6 +337,49 @@ func TestBodyLimitsAndContentTypes(t *testing.T) {
 			}
 			if !strings.Contains(r.str("detail"), tc.wantDetail) {
 				t.Errorf("detail %q does not contain %q", r.str("detail"), tc.wantDetail)
+			}
+		})
+	}
+}
+
+// Okta's "SCIM 2.0 Test App (Header Auth)" template sends the API Token field verbatim.
+// Tolerant mode accepts the right token that way and badges it; strict mode refuses it
+// and records the quirk it refused. A wrong bare token is refused for being wrong.
+func TestBareToken(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		strict    bool
+		auth      string
+		status    int
+		verdict   exchange.Auth
+		refusedBy quirk.Quirk
+		quirk     bool
+	}{
+		{"tolerant accepts the right token", false, testToken, 200, exchange.AuthOK, "", true},
+		{"strict refuses the right token", true, testToken, 401, exchange.AuthBare, quirk.BareToken, true},
+		{"tolerant refuses a wrong token as wrong", false, "not-the-token", 401, exchange.AuthWrongBare, "", false},
+		{"strict refuses a wrong token as wrong", true, "not-the-token", 401, exchange.AuthWrongBare, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Config{Strict: tc.strict})
+			events, cancel := e.srv.Subscribe(4)
+			defer cancel()
+			r := e.do("GET", "/Users", nil, hdr{"Authorization": tc.auth})
+			if tc.status == 401 {
+				checkError(t, r, 401, "")
+			} else {
+				e.must(r, tc.status)
+			}
+			ev := <-events
+			if ev.Auth != tc.verdict || ev.RefusedBy != tc.refusedBy || slices.Contains(ev.Quirks, quirk.BareToken) != tc.quirk {
+				t.Errorf("recorded auth %q refusedBy %q quirks %v; want %q, %q, bare-token %v", ev.Auth, ev.RefusedBy, ev.Quirks, tc.verdict, tc.refusedBy, tc.quirk)
+			}
+			row, err := e.db.GetRequest(context.Background(), ev.Seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := row.ReqHeaders.Get("Authorization"); got != "[redacted]" {
+				t.Errorf("stored Authorization %q", got)
 			}
 		})
 	}

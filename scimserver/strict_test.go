@@ -37,7 +37,7 @@ func TestStrictRefusalsCarryTheirQuirk(t *testing.T) {
 		{"dotted keys", "PATCH", "/Users/{user}", `{` + patchOp + `,"Operations":[{"op":"replace","value":{"name.givenName":"X"}}]}`, 400, "invalidPath", "dotted-patch-keys"},
 		{"replace through a filter that matches nothing", "PATCH", "/Users/{user}", `{` + patchOp + `,"Operations":[{"op":"replace","path":"emails[type eq \"home\"].value","value":"h@x"}]}`, 400, "noTarget", "filter-no-match-creates"},
 		{"remove of an absent member", "PATCH", "/Groups/{group}", `{` + patchOp + `,"Operations":[{"op":"remove","path":"members[value eq \"nobody\"]"}]}`, 400, "noTarget", "remove-absent-value"},
-		{"read-only id changed", "PATCH", "/Users/{user}", `{` + patchOp + `,"Operations":[{"op":"replace","value":{"id":"other"}}]}`, 400, "mutability", "read-only-echo"},
+		{"read-only groups removed", "PATCH", "/Users/{user}", `{` + patchOp + `,"Operations":[{"op":"remove","path":"groups"}]}`, 400, "mutability", "read-only-echo"},
 		{"bare manager in a PATCH", "PATCH", "/Users/{user}", `{` + patchOp + `,"Operations":[{"op":"replace","path":"` + ent + `:manager","value":"{alice}"}]}`, 400, "invalidValue", "bare-manager"},
 		{"unquoted value in a PATCH path", "PATCH", "/Groups/{group}", `{` + patchOp + `,"Operations":[{"op":"remove","path":"members[value eq nobody]"}]}`, 400, "invalidPath", "unquoted-filter-value"},
 		// Strict mode reads remove-by-value as RFC 7644 does and empties the group: a

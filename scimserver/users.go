@@ -1,7 +1,6 @@
 package scimserver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +101,7 @@ func writeResource(w http.ResponseWriter, status int, rj resourceJSON, version i
 // §3.9 allows on every request that returns a resource.
 func queryProjection(r *http.Request, rt *schema.ResourceType) projection {
 	q := r.URL.Query()
-	return parseProjection(rt, queryValues(q, "attributes"), queryValues(q, "excludedAttributes"))
+	return parseProjection(rt, queryValues(q, "attributes"), queryValues(q, "excludedAttributes"), seenQuirks(r))
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -122,7 +121,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	res := &store.Resource{Kind: kindUser, Doc: data}
 	if err := s.st.CreateUser(r.Context(), res); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return s.userConflict(r.Context(), doc)
+			return s.userConflict(r, doc)
 		}
 		return err
 	}
@@ -137,7 +136,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 
 // userConflict explains a 409 by naming the user that holds the userName, so an admin
 // can find it; Okta links to it instead when its lookup filter finds it first.
-func (s *Server) userConflict(ctx context.Context, doc map[string]any) error {
+func (s *Server) userConflict(r *http.Request, doc map[string]any) error {
+	ctx := r.Context()
 	name, _ := doc["userName"].(string)
 	detail := fmt.Sprintf("a User with userName %q already exists (userName is unique, ignoring case)", name)
 	total, page, err := s.st.Search(ctx, store.Query{
@@ -146,6 +146,7 @@ func (s *Server) userConflict(ctx context.Context, doc map[string]any) error {
 		StartIndex: 1, Count: 1,
 	})
 	if err == nil && total > 0 && len(page) > 0 {
+		noteRelated(r, "User", page[0].ID)
 		detail = fmt.Sprintf("a User with userName %q already exists: id %s (userName is unique, ignoring case)", name, page[0].ID)
 	}
 	return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: detail}
@@ -184,7 +185,9 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.users).document(body)
+	n := s.normalizer(r, s.users)
+	n.id = id
+	doc, err := n.document(body)
 	if err != nil {
 		return err
 	}
@@ -199,7 +202,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return s.userConflict(r.Context(), doc)
+			return s.userConflict(r, doc)
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}
@@ -271,7 +274,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) && patched != nil {
-			return s.userConflict(r.Context(), patched)
+			return s.userConflict(r, patched)
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}
@@ -292,6 +295,8 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.noteGroupsOf(r, id)
+	s.noteManagedBy(r, id)
 	if err := s.st.DeleteUser(r.Context(), id, ifVersion); err != nil {
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}

@@ -114,6 +114,17 @@ UPDATE requests SET hints = (
 	FROM json_each(requests.hints) AS h)
 WHERE hints <> '[]' AND json_type(hints, '$[0]') = 'text';
 `,
+	// 3: the other resources a request was about (exchange.Record.Related), looked up
+	// by resource for a resource's history, and by request when a row is read.
+	`
+CREATE TABLE request_related (
+	resource_type TEXT NOT NULL,
+	resource_id   TEXT NOT NULL,
+	seq           INTEGER NOT NULL REFERENCES requests(seq) ON DELETE CASCADE,
+	PRIMARY KEY (resource_type, resource_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX request_related_seq ON request_related(seq);
+`,
 }
 
 // schemaVersion is the user_version this build of scimlab writes.

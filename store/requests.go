@@ -105,7 +105,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 				return fmt.Errorf("store: append requests: %w", err)
 			}
 		}
-		return nil
+		return insertRelated(ctx, tx, rs, seqs)
 	})
 	if err != nil {
 		return err
@@ -129,7 +129,7 @@ func (db *DB) GetRequest(ctx context.Context, seq int64) (*exchange.Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("store: get request: %w", err)
 	}
-	return r, nil
+	return r, attachRelated(ctx, db.r, []*exchange.Record{r})
 }
 
 // ListRequests returns up to limit requests older than beforeSeq (0: from the
@@ -149,11 +149,11 @@ func (db *DB) RequestsSince(ctx context.Context, afterSeq int64, limit int) ([]*
 }
 
 // RequestsForResource returns the history of one resource (requests whose
-// ResourceType is kind and ResourceID is id), newest first, without bodies.
-// limit <= 0 means no limit.
+// ResourceType is kind and ResourceID is id, or that name it in Related), newest
+// first, without bodies. limit <= 0 means no limit.
 func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, limit int) ([]*exchange.Record, error) {
-	return db.listRequests(ctx, `WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`,
-		string(kind), id, sqlLimit(limit))
+	return db.listRequests(ctx, historyWhere+` ORDER BY seq DESC LIMIT ?`,
+		string(kind), id, string(kind), id, sqlLimit(limit))
 }
 
 // PruneRequests deletes the oldest requests so that at most keepNewest remain
@@ -213,7 +213,7 @@ func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*ex
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
-	return out, nil
+	return out, attachRelated(ctx, db.r, out)
 }
 
 func scanRequest(s rowScanner, bodies bool) (*exchange.Record, error) {

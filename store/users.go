@@ -110,7 +110,8 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 }
 
 // DeleteUser deletes a user and its memberships. Every group that loses the
-// user gets a new version and lastModified, because its members changed.
+// user gets a new version and lastModified, because its members changed, and so
+// does every user whose enterprise manager it was, whose manager is cleared.
 func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		if err := versionCheck(ctx, tx, KindUser, id, ifVersion); err != nil {
@@ -120,6 +121,9 @@ func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error 
 			WHERE id IN (SELECT group_id FROM memberships WHERE user_id = ?)`,
 			formatTime(db.now()), id); err != nil {
 			return fmt.Errorf("store: delete user: %w", err)
+		}
+		if err := clearManagerOf(ctx, tx, id, formatTime(db.now())); err != nil {
+			return err
 		}
 		// memberships go by ON DELETE CASCADE.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {

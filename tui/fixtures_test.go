@@ -361,7 +361,7 @@ func runCmd(c tea.Cmd) tea.Msg {
 	select {
 	case m := <-done:
 		return m
-	case <-time.After(100 * time.Millisecond):
+	case <-time.After(blockingAfter):
 		return skipMsg{}
 	}
 }

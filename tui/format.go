@@ -123,7 +123,7 @@ func authWhy(auth exchange.Auth) string {
 	case exchange.AuthScheme:
 		return "the Authorization header does not use the Bearer scheme"
 	case exchange.AuthBare:
-		return "the token was sent without the word \"Bearer\" (Okta's Header Auth template sends its field verbatim)"
+		return "the right token without the word \"Bearer\", which strict mode refuses (Okta's Header Auth template sends its field verbatim)"
 	case exchange.AuthEmpty:
 		return "\"Bearer\" with no token after it: the IdP's token field is empty"
 	case exchange.AuthDoubleBearer:
@@ -136,6 +136,8 @@ func authWhy(auth exchange.Auth) string {
 		return "the token from before the last rotation: paste the new one into the IdP"
 	case exchange.AuthWrongToken:
 		return "the bearer token does not match the current one: rotated or mistyped"
+	case exchange.AuthWrongBare:
+		return "a token without \"Bearer\" that does not match the current one: rotated or mistyped"
 	}
 	return ""
 }

@@ -66,9 +66,9 @@ func (e *engine) setComplex(op string, t *target, v any) error {
 		if len(arr) > 1 {
 			return invalid
 		}
-		e.opts.Seen.Add(quirk.BareManager)
+		e.opts.Seen.Add(quirk.ManagerArray)
 		if e.opts.Strict {
-			return quirk.Refuse(quirk.BareManager, invalid)
+			return quirk.Refuse(quirk.ManagerArray, invalid)
 		}
 		v = nil
 		if len(arr) == 1 {
@@ -471,17 +471,14 @@ func (e *engine) unassign(t *target) error {
 
 // readOnly handles an add or replace of a readOnly attribute. Sending the value it already
 // has is not a modification (Okta's {"id": "<same id>", "displayName": …}) and is ignored in
-// both modes; anything else is RFC 7644 §3.5.2's mutability error, or in tolerant mode
-// ignored as the echo of a read-modify-write client.
+// both modes. Anything else is RFC 7644 §3.5.2's mutability error in both modes too: a
+// server that answered 200 and ignored it would tell the client a change was made that
+// was not, and a multi-op PATCH would report success for a part it refused.
 func (e *engine) readOnly(t *target, v any) error {
 	if e.unchanged(t, v) {
 		return nil
 	}
-	e.opts.Seen.Add(quirk.ReadOnlyEcho)
-	if e.opts.Strict {
-		return quirk.Refuse(quirk.ReadOnlyEcho, errorf(mutability, "%s sent %s for %s, which is read-only and cannot be changed (RFC 7643 §7)", e.opts.Sender, abbreviate(v), t.label()))
-	}
-	return nil
+	return errorf(mutability, "%s sent %s for %s, which is read-only and cannot be changed (RFC 7643 §7); no operation of this PATCH was applied", e.opts.Sender, abbreviate(v), t.label())
 }
 
 func (e *engine) readOnlyRemove(t *target) error {

@@ -208,7 +208,7 @@ type Options struct {
 	// ID is the resource's id. The document carries none, yet Okta echoes the id in a
 	// path-less replace ({"id": "…", "displayName": "…"}); an echo equal to ID is not a
 	// modification and is ignored in both modes. With ID empty every id in a value counts
-	// as an attempt to change it (ReadOnlyEcho in tolerant mode, mutability in strict).
+	// as an attempt to change it, a mutability error in both modes.
 	ID string
 	// Sender names the client in error details ("Okta", "Entra"); empty means "the client".
 	Sender string

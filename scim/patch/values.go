@@ -93,7 +93,8 @@ func (e *engine) coerceComplex(a *schema.Attribute, m map[string]any, label stri
 		sub := a.Sub(k)
 		if sub == nil {
 			if core {
-				return nil, errorf(invalidPath, "%s sent %s with the sub-attribute %q, which %s does not have", e.opts.Sender, label, k, a.Name)
+				// The path is fine; the value is not (RFC 7644 §3.12: invalidValue).
+				return nil, errorf(invalidValue, "%s sent %s with the sub-attribute %q, which %s does not have (it has %s)", e.opts.Sender, label, k, a.Name, subNames(a))
 			}
 			if sv != nil {
 				out[k] = sv
@@ -276,4 +277,13 @@ func abbreviate(v any) string {
 		cut--
 	}
 	return string(b[:cut]) + "…"
+}
+
+// subNames lists a complex attribute's sub-attributes for an error detail.
+func subNames(a *schema.Attribute) string {
+	names := make([]string, len(a.SubAttributes))
+	for i, s := range a.SubAttributes {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
 }

@@ -27,6 +27,9 @@ const (
 	MemberRemoveByValue Quirk = "member-remove-by-value"
 	// BareManager: the enterprise manager sent as a bare id string instead of {"value": id} (Entra).
 	BareManager Quirk = "bare-manager"
+	// ManagerArray: the enterprise manager sent as a one-element list,
+	// [{"$ref": "…/Users/id", "value": "id"}], Entra's older shape.
+	ManagerArray Quirk = "manager-array"
 	// UnquotedFilterValue: a filter comparison value without quotes, e.g. userName eq alice.
 	UnquotedFilterValue Quirk = "unquoted-filter-value"
 	// DottedPatchKeys: a path-less PATCH value whose keys are attribute paths such as
@@ -40,8 +43,9 @@ const (
 	FilterNoMatchCreates Quirk = "filter-no-match-creates"
 	// RemoveAbsentValue: remove of a member or value that is not there (Entra, Okta re-pushes).
 	RemoveAbsentValue Quirk = "remove-absent-value"
-	// ReadOnlyEcho: read-only attributes (id, meta, groups) sent back in a PATCH value whose
-	// values differ or that a strict server refuses to see replaced (Okta's read-modify-write).
+	// ReadOnlyEcho: a read-only sub-attribute sent inside a PATCH value (manager.displayName)
+	// or a remove of a read-only attribute, which tolerant mode ignores. A read-only
+	// attribute sent with a value other than the stored one is refused in both modes.
 	ReadOnlyEcho Quirk = "read-only-echo"
 	// MembershipInUserBody: group memberships sent inside a User body via "groups" (Okta AIW).
 	MembershipInUserBody Quirk = "membership-in-user-body"
@@ -53,6 +57,13 @@ const (
 	ValuePathSubAttr Quirk = "filter-value-path-sub-attr"
 	// MissingUserAgent: a request without a User-Agent header (Entra's test connection).
 	MissingUserAgent Quirk = "missing-user-agent"
+	// BareToken: the right token in Authorization without the "Bearer" scheme, as Okta's
+	// "SCIM 2.0 Test App (Header Auth)" template sends its API Token field verbatim.
+	BareToken Quirk = "bare-token"
+	// AttributesFilter: an attributes or excludedAttributes parameter holding a value
+	// filter, e.g. attributes=emails[type eq "work"], as Microsoft's tooling sends; RFC 7644
+	// §3.4.2.5 allows only attribute names there, so the filtered attribute is left out.
+	AttributesFilter Quirk = "attributes-filter"
 )
 
 // Info explains a quirk in words an admin understands.
@@ -79,6 +90,9 @@ var catalogue = map[Quirk]Info{
 	BareManager: {BareManager, "bare manager",
 		"the manager was sent as a bare id string instead of {\"value\": id}",
 		"a strict server answers 400 invalidValue: manager is a complex attribute"},
+	ManagerArray: {ManagerArray, "manager list",
+		`the manager was sent as a one-element list, [{"$ref": …, "value": id}] (Entra's older shape), instead of {"value": id}`,
+		"a strict server answers 400 invalidValue: manager holds one value, not a list"},
 	UnquotedFilterValue: {UnquotedFilterValue, "unquoted filter",
 		"a filter compared against an unquoted value",
 		"a strict server answers 400 invalidFilter"},
@@ -95,7 +109,7 @@ var catalogue = map[Quirk]Info{
 		"a remove targeted a value that was not there",
 		"a strict server answers 400 noTarget"},
 	ReadOnlyEcho: {ReadOnlyEcho, "read-only echo",
-		"read-only attributes (id, meta, groups) were sent back for modification",
+		"a read-only sub-attribute (such as manager.displayName) was sent in a PATCH value, or a read-only attribute was removed; it was ignored",
 		"a strict server answers 400 mutability"},
 	MembershipInUserBody: {MembershipInUserBody, "groups in user",
 		`group memberships were sent inside the user body ("groups")`,
@@ -109,6 +123,12 @@ var catalogue = map[Quirk]Info{
 	MissingUserAgent: {MissingUserAgent, "no User-Agent",
 		"the request carried no User-Agent header",
 		"a strict server accepts it, but web application firewalls often block it"},
+	BareToken: {BareToken, "no Bearer",
+		`the token was sent in Authorization without the "Bearer" scheme (Okta's "SCIM 2.0 Test App (Header Auth)" template sends its API Token field verbatim)`,
+		`a strict server answers 401 Unauthorized: RFC 6750 requires "Authorization: Bearer <token>"`},
+	AttributesFilter: {AttributesFilter, "attributes filter",
+		`attributes or excludedAttributes named a value filter (emails[type eq "work"]), which is no attribute name, so it selected nothing: asked for with attributes, that attribute is missing from the answer; with excludedAttributes, it was not excluded`,
+		"a strict server ignores it the same way, or answers 400 invalidValue"},
 }
 
 // Describe returns the explanation of q. Unknown quirks get a generic text rather than
