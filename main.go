@@ -205,15 +205,21 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if !isTerminal(stdin) || !isTerminal(stdout) {
 		return errNoTerminal
 	}
+	return runConsoleSession(ctx, o, getenv, stdout, stderr, tui.Run)
+}
 
+// runConsoleSession starts the server with its diagnostics in the console log and runs
+// ui, the full-screen console, in front of it until the user quits or ctx ends.
+func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) string, stdout, stderr io.Writer,
+	ui func(context.Context, tui.Deps) error) error {
 	// The console owns the terminal, so diagnostics go to a file.
-	logPath := app.ConsoleLogPath()
-	logFile, err := app.OpenConsoleLog(logPath)
-	if err != nil {
-		return err
+	consoleLog := app.OpenConsoleLog(app.ConsoleLogPath())
+	if consoleLog.Warning != "" {
+		// Printed before the console takes the screen; it is there again after quitting.
+		fmt.Fprintln(stderr, "scimlab: warning:", consoleLog.Warning)
 	}
-	defer logFile.Close()
-	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	defer consoleLog.Close()
+	logger := consoleLog.Logger()
 
 	a, err := app.Start(ctx, o, getenv, logger)
 	if err != nil {
@@ -223,7 +229,9 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		// The server stopping under the console (it should not) ends the console
 		// rather than leaving a screen that no longer reflects anything.
 		if err := <-a.Done(); err != nil {
@@ -232,8 +240,14 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 		cancel()
 	}()
 
-	err = tui.Run(ctx, a.ConsoleDeps(ctx, logger))
-	fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", logPath)
+	err = ui(ctx, a.ConsoleDeps(ctx, logger))
+	a.Close()
+	<-watched
+	if consoleLog.Path != "" {
+		fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", consoleLog.Path)
+	} else {
+		fmt.Fprintln(stdout, "scimlab stopped.")
+	}
 	return err
 }
 

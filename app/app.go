@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -81,10 +82,12 @@ type App struct {
 	srv       *scimserver.Server
 	annotator *annotator
 
-	listener net.Listener
-	httpSrv  *http.Server
-	serveErr chan error
-	localURL string
+	closeOnce sync.Once
+	lock      *store.Lock
+	listener  net.Listener
+	httpSrv   *http.Server
+	serveErr  chan error
+	localURL  string
 
 	tunnel     *tunnel.Switch
 	tunnelCfg  tunnel.Config
@@ -100,8 +103,9 @@ type App struct {
 	tokenGenerated bool
 }
 
-// Start opens the store, starts the SCIM server on the local listener and brings up
-// the tunnel. On error everything already started is stopped again.
+// Start listens, takes the database's server lock, opens the store, starts the SCIM
+// server and brings up the tunnel. On error everything already started is stopped
+// again, and a start that fails before the store opens leaves no file behind.
 func Start(ctx context.Context, o Options, getenv func(string) string, logger *slog.Logger) (_ *App, err error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -113,6 +117,21 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		}
 	}()
 
+	// The address first: a busy port is the commonest failure, and finding it before
+	// the database is touched creates no file and no token.
+	a.listener, err = net.Listen("tcp", o.Listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.Listen)
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w", o.Listen, err)
+	}
+	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
+
+	a.lock, err = store.AcquireLock(o.DB, store.Holder{PID: os.Getpid(), Address: a.localURL})
+	if err != nil {
+		return nil, lockError(err)
+	}
 	a.db, err = store.Open(ctx, o.DB)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
@@ -130,14 +149,6 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		Annotate:     a.annotator.annotate,
 	}, a.db, logger)
 
-	a.listener, err = net.Listen("tcp", o.Listen)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.Listen)
-		}
-		return nil, fmt.Errorf("cannot listen on %s: %w", o.Listen, err)
-	}
-	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
 	a.httpSrv = &http.Server{
 		Handler:           a.srv.Handler(),
 		ConnContext:       scimserver.ConnContext,
@@ -145,12 +156,39 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	go func() { a.serveErr <- a.httpSrv.Serve(a.listener) }()
+	httpSrv, ln := a.httpSrv, a.listener
+	go func() {
+		// Close makes Serve return http.ErrServerClosed: that is the normal end, not
+		// news for Done's reader.
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr <- err
+		}
+		close(a.serveErr)
+	}()
 
 	if err := a.startTunnel(ctx, getenv); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// lockError explains a refused server lock: two servers on one database would each
+// keep their own token, so rotating it in one would not reach the other.
+func lockError(err error) error {
+	var le *store.LockedError
+	if !errors.As(err, &le) {
+		return fmt.Errorf("locking the database: %w", err)
+	}
+	who := "another scimlab"
+	if le.Holder.PID > 0 {
+		who = fmt.Sprintf("another scimlab (pid %d)", le.Holder.PID)
+	}
+	where := ""
+	if le.Holder.Address != "" {
+		where = " at " + le.Holder.Address
+	}
+	return fmt.Errorf("%s is already serving the database %s%s. Two servers on one database would accept different tokens; "+
+		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --db", who, le.Database, where)
 }
 
 // startTunnel picks the tunnel from the flags, the environment and the config file.
@@ -303,7 +341,8 @@ func (a *App) Subscribe(buffer int) (<-chan exchange.Event, func()) {
 	return a.srv.Subscribe(buffer)
 }
 
-// Done delivers the error that stopped the HTTP server, if it stops before Close.
+// Done delivers the error that stopped the HTTP server when it stops on its own, and
+// is closed without one when Close stopped it: a normal shutdown is not an error.
 func (a *App) Done() <-chan error { return a.serveErr }
 
 // Token returns the bearer token the server accepts now.
@@ -358,8 +397,11 @@ func (a *App) SaveNgrokToken(token string) error {
 	return a.tunnel.Replace(tunnel.Select(opts))
 }
 
-// Close stops everything in reverse order of start. Safe on a partly started app.
-func (a *App) Close() {
+// Close stops everything in reverse order of start. Safe on a partly started app,
+// and to call more than once.
+func (a *App) Close() { a.closeOnce.Do(a.close) }
+
+func (a *App) close() {
 	if a.tunnel != nil {
 		if err := a.tunnel.Close(); err != nil {
 			a.logger.Warn("closing the tunnel", "err", err)
@@ -383,6 +425,11 @@ func (a *App) Close() {
 	}
 	if a.db != nil {
 		a.db.Close()
+	}
+	if a.lock != nil {
+		if err := a.lock.Release(); err != nil {
+			a.logger.Warn("releasing the database lock", "err", err)
+		}
 	}
 }
 
