@@ -193,3 +193,27 @@ func TestNormalStopLogsNoError(t *testing.T) {
 		t.Errorf("serve did not say it stopped:\n%s", stdout.String())
 	}
 }
+
+// A file that is no database is named as damaged, with what to do, not as a failed
+// migration.
+func TestServeOnAFileThatIsNoDatabase(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+	if err := os.WriteFile(dbPath, bytes.Repeat([]byte("meeting notes, not a database\n"), 300), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := serveRefused(t, "--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel")
+	if err == nil {
+		t.Fatal("serve started on a file that is no database")
+	}
+	for _, want := range []string{dbPath + " is damaged", "mv " + dbPath, "-wal", "fresh, empty lab"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "migrate") || !errors.Is(err, store.ErrDamaged) {
+		t.Errorf("error %q: want a damaged database, not a failed migration", err)
+	}
+	if _, err := os.Stat(store.LockPath(dbPath)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused start left its lock file: %v", err)
+	}
+}

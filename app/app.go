@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,6 +135,10 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 	a.db, err = store.Open(ctx, o.DB)
 	if err != nil {
+		var damaged *store.DamagedError
+		if errors.As(err, &damaged) {
+			return nil, damagedDatabase(damaged)
+		}
 		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
 	a.token, a.tokenGenerated, err = resolveToken(ctx, a.db, o.Token, getenv)
@@ -170,6 +175,26 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		return nil, err
 	}
 	return a, nil
+}
+
+// explained is an error whose text says what happened and what to do, wrapping
+// the error it explains.
+type explained struct {
+	text string
+	err  error
+}
+
+func (e *explained) Error() string { return e.text }
+func (e *explained) Unwrap() error { return e.err }
+
+// damagedDatabase says which file is damaged and how to get a working lab back. The
+// -wal file goes aside too: SQLite would replay it into the new database.
+func damagedDatabase(d *store.DamagedError) error {
+	name := filepath.Base(d.Path)
+	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). "+
+		"Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
+		d.Path, d.Found, name, name, d.Path, d.Path)}
 }
 
 // lockError explains a refused server lock: two servers on one database would each

@@ -41,15 +41,25 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, conflictHint(a, r))
 	case r.status >= 500:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintServerError, Severity: exchange.SeverityError,
-			Text: "scimlab failed with " + statusText(r) + ". " + consequence(a.IdP, true)})
+			Text: "scimlab failed with " + sentence(statusText(r)) + " " + consequence(a.IdP, true)})
 	case r.ex.Strict && r.ex.RefusedBy != "":
 		a.Hints = append(a.Hints, strictHint(a.IdP, r.ex.RefusedBy))
 	case a.Step == exchange.StepUserLookup && r.status == http.StatusNotFound:
 		// Already explained where the lookup was classified.
 	default:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
-			Text: "scimlab refused the request with " + statusText(r) + ". " + consequence(a.IdP, false)})
+			Text: "scimlab refused the request with " + sentence(statusText(r)) + " " + consequence(a.IdP, false)})
 	}
+}
+
+// sentence ends s with a full stop unless it already ends a sentence: a server's
+// detail often does, and a hint quoting it must not end in two.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
 }
 
 // consequence says what the IdP does after a failure and where the admin sees it.
