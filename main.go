@@ -347,6 +347,9 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Try it:        curl -H "Authorization: Bearer %s" %s/Users
 Press Ctrl+C to stop.
 `, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), a.Token(), a.LocalURL())
+	if warn := a.TokenWarning(); warn != "" {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
 	if warn := a.URLWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}

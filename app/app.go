@@ -102,6 +102,12 @@ type App struct {
 	tokenMu        sync.Mutex
 	token          string
 	tokenGenerated bool
+	// tokenOverride names what set the token for this run ("--token",
+	// "$SCIMLAB_TOKEN"), "" when it is the stored one. storedTokenDiffers tells that
+	// the database holds another token; rotated, that the console stored a new one.
+	tokenOverride      string
+	storedTokenDiffers bool
+	rotated            bool
 }
 
 // Start listens, takes the database's server lock, opens the store, starts the SCIM
@@ -141,10 +147,11 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		}
 		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
-	a.token, a.tokenGenerated, err = resolveToken(ctx, a.db, o.Token, getenv)
+	choice, err := resolveToken(ctx, a.db, o.Token, getenv)
 	if err != nil {
 		return nil, err
 	}
+	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
 	a.annotator = newAnnotator(ctx, a.db, logger)
 	a.srv = scimserver.New(scimserver.Config{
 		Token:        a.token,
@@ -392,9 +399,43 @@ func (a *App) RotateToken(ctx context.Context) (string, error) {
 	}
 	a.tokenMu.Lock()
 	a.token = t
+	a.rotated = true
 	a.tokenMu.Unlock()
 	a.srv.SetToken(t)
 	return t, nil
+}
+
+// TokenOverride names what set this run's token instead of the database
+// (TokenFromFlag, TokenFromEnv), or "" when it is the stored one.
+func (a *App) TokenOverride() string { return a.tokenOverride }
+
+// TokenWarning says when the token this run serves with and the one the next start
+// with the same command line serves with differ, so the IdP would be left with a
+// token that stops working; "" when they do not.
+func (a *App) TokenWarning() string {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	o := a.tokenOverride
+	switch {
+	case o == "":
+		return ""
+	case a.rotated:
+		return fmt.Sprintf("The new token is stored, but this run was started with %s: starting again with the same command line "+
+			"goes back to that token and the IdP gets 401 Unauthorized. %s to keep the new one.", o, dropOverride(o))
+	case a.storedTokenDiffers:
+		return fmt.Sprintf("%s differs from the token stored in the database (one rotated earlier, perhaps in the console): "+
+			"this run accepts only the %s token, so an IdP given the stored one gets 401 Unauthorized. "+
+			"%s to serve the stored token.", o, o, dropOverride(o))
+	}
+	return ""
+}
+
+// dropOverride says how to start without the override.
+func dropOverride(o string) string {
+	if o == TokenFromEnv {
+		return "Unset SCIMLAB_TOKEN and start again"
+	}
+	return "Start without " + o
 }
 
 // SaveNgrokToken stores an ngrok auth token in the config file (mode 0600) and
@@ -458,31 +499,48 @@ func (a *App) close() {
 	}
 }
 
+// Names of what can set the token instead of the database, as the admin typed them.
+const (
+	TokenFromFlag = "--token"
+	TokenFromEnv  = "$SCIMLAB_TOKEN"
+)
+
+// tokenChoice is the token a start serves with, and where it came from.
+type tokenChoice struct {
+	token     string
+	generated bool
+	// override is TokenFromFlag or TokenFromEnv, "" for the stored token.
+	override string
+	// storedDiffers tells that the database holds another token, which a start
+	// without the override would serve with.
+	storedDiffers bool
+}
+
 // resolveToken picks the bearer token: the option, then $SCIMLAB_TOKEN, then the
 // stored one; on first start it generates one and stores it so the IdP configuration
-// keeps working across restarts.
-func resolveToken(ctx context.Context, db *store.DB, flagToken string, getenv func(string) string) (token string, generated bool, err error) {
-	if t := strings.TrimSpace(flagToken); t != "" {
-		return t, false, nil
-	}
-	if t := strings.TrimSpace(getenv("SCIMLAB_TOKEN")); t != "" {
-		return t, false, nil
-	}
+// keeps working across restarts. An override is never stored: the stored token stays
+// what a start without it serves with.
+func resolveToken(ctx context.Context, db *store.DB, flagToken string, getenv func(string) string) (tokenChoice, error) {
 	stored, err := db.BearerToken(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("reading the stored token: %w", err)
+		return tokenChoice{}, fmt.Errorf("reading the stored token: %w", err)
+	}
+	for _, o := range []struct{ value, name string }{{flagToken, TokenFromFlag}, {getenv("SCIMLAB_TOKEN"), TokenFromEnv}} {
+		if t := strings.TrimSpace(o.value); t != "" {
+			return tokenChoice{token: t, override: o.name, storedDiffers: stored != "" && stored != t}, nil
+		}
 	}
 	if stored != "" {
-		return stored, false, nil
+		return tokenChoice{token: stored}, nil
 	}
 	t, err := newToken()
 	if err != nil {
-		return "", false, err
+		return tokenChoice{}, err
 	}
 	if err := db.SetBearerToken(ctx, t); err != nil {
-		return "", false, fmt.Errorf("storing the new token: %w", err)
+		return tokenChoice{}, fmt.Errorf("storing the new token: %w", err)
 	}
-	return t, true, nil
+	return tokenChoice{token: t, generated: true}, nil
 }
 
 // newToken returns 32 random bytes as unpadded base64url: 256 bits, and safe to paste

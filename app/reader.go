@@ -27,6 +27,8 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		RotateToken: func() (string, error) {
 			return a.RotateToken(ctx)
 		},
+		TokenOverride:    a.TokenOverride(),
+		TokenWarning:     a.TokenWarning,
 		Strict:           a.srv.Strict,
 		SetStrict:        a.srv.SetStrict,
 		SaveNgrokToken:   a.SaveNgrokToken,

@@ -71,6 +71,11 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 			return toastErr("Could not rotate the token: " + msg.err.Error())
 		}
 		t.sh.log.Info("token rotated")
+		t.sh.readTokenWarning()
+		if o := t.sh.d.TokenOverride; o != "" {
+			// The toast is short-lived; the panel keeps the full warning.
+			return toast("New token active; restarting with " + o + " brings the old one back")
+		}
 		return toast("New token active; the old one stopped working. Paste the new one into Okta/Entra (t copies it).")
 	case ngrokSavedMsg:
 		if msg.err != nil {
@@ -115,11 +120,16 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		t.reveal = !t.reveal
 	case key.Matches(msg, t.k.Rotate) && d.RotateToken != nil:
 		rotate := d.RotateToken
+		body := "A new token is generated and the current one stops working at once: " +
+			"Okta and Entra get 401 Unauthorized until you paste the new token into them."
+		if o := d.TokenOverride; o != "" {
+			body += " It is stored in the database, but this console was started with " + o +
+				": starting it again the same way brings back that token, not the new one."
+		}
 		return func() tea.Msg {
 			return confirmMsg{
-				title: "Rotate the bearer token?",
-				body: "A new token is generated and the current one stops working at once: " +
-					"Okta and Entra get 401 Unauthorized until you paste the new token into them.",
+				title:  "Rotate the bearer token?",
+				body:   body,
 				action: "rotate now",
 				yes: func() tea.Msg {
 					_, err := rotate()
@@ -274,7 +284,7 @@ func (t *connectionTab) view() string {
 	}
 	// Try the full boxes first; a short terminal gets the compact ones, which
 	// keep the fields the IdP needs and lose the advice.
-	warning := t.urlWarningLines(w)
+	warning := t.warningLines(w)
 	layout := func(compact bool) []string {
 		blocks := []block{{lines: warning}, {lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
 		blocks = append(blocks, t.idpBlocks(w, compact)...)
@@ -368,23 +378,26 @@ func (t *connectionTab) tunnelLines(lw, w int) []string {
 	return lines
 }
 
-// urlWarningLines shows the changed-URL warning in full, first thing on the
-// panel: until the IdP is updated, every request it sends goes nowhere.
-func (t *connectionTab) urlWarningLines(w int) []string {
-	warning := t.sh.urlWarning
-	if warning == "" {
-		return nil
-	}
+// warningLines shows the changed-URL and token warnings in full, first thing
+// on the panel: until the IdP is updated, every request it sends goes nowhere
+// or is refused.
+func (t *connectionTab) warningLines(w int) []string {
 	s := t.sh.st
-	lines := []string{}
-	for i, l := range wrapIndent("⚠ "+clean(warning), w-2, 2) {
-		st := s.Warning
-		if i == 0 {
-			st = st.Bold(true)
+	var lines []string
+	for _, warning := range []string{t.sh.urlWarning, t.sh.tokenWarning} {
+		if warning == "" {
+			continue
 		}
-		lines = append(lines, " "+st.Render(l))
+		for i, l := range wrapIndent("⚠ "+clean(warning), w-2, 2) {
+			st := s.Warning
+			if i == 0 {
+				st = st.Bold(true)
+			}
+			lines = append(lines, " "+st.Render(l))
+		}
+		lines = append(lines, "")
 	}
-	return append(lines, "")
+	return lines
 }
 
 func modeWord(mode string) string {

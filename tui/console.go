@@ -79,6 +79,8 @@ type shared struct {
 
 	// urlWarning is Deps.URLWarning as of the last tunnel status.
 	urlWarning string
+	// tokenWarning is Deps.TokenWarning as of the start or the last rotation.
+	tokenWarning string
 	// pending are the time-based hints (Deps.Pending); pendingAsked is when
 	// they were last asked for.
 	pending      []exchange.Hint
@@ -173,6 +175,7 @@ func New(d Deps) Model {
 		sh.strict = d.Strict()
 	}
 	sh.readURLWarning()
+	sh.readTokenWarning()
 	m := Model{
 		sh:     sh,
 		gkeys:  newGlobalKeys(),

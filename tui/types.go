@@ -37,6 +37,15 @@ type Deps struct {
 	Token func() string
 	// RotateToken replaces the token; the old one stops working at once.
 	RotateToken func() (string, error)
+	// TokenOverride names what set this run's token instead of the stored one
+	// ("--token", "$SCIMLAB_TOKEN"), or "" when it is the stored one: a token
+	// rotated then is stored, but the next start with the same command line
+	// serves the override again.
+	TokenOverride string
+	// TokenWarning returns the warning that the token served now and the one the
+	// next start serves differ, or "". The console reads it at start and after a
+	// rotation.
+	TokenWarning func() string
 	// Strict reports whether strict RFC mode is on; SetStrict switches it.
 	Strict    func() bool
 	SetStrict func(bool)
