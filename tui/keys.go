@@ -90,7 +90,7 @@ func (k connectionKeys) keyMap() keyMap {
 // requestKeys act on the request list.
 type requestKeys struct {
 	navKeys
-	Follow, Open, Back, Search, Method, Status, Resource, Clear, Curl key.Binding
+	Follow, Open, Back, Search, Method, Status, Resource, IdP, Clear, Curl key.Binding
 }
 
 func newRequestKeys() requestKeys {
@@ -105,6 +105,7 @@ func newRequestKeys() requestKeys {
 		Method:   bind([]string{"m"}, "m", "filter method"),
 		Status:   bind([]string{"s"}, "s", "filter status"),
 		Resource: bind([]string{"r"}, "r", "filter resource"),
+		IdP:      bind([]string{"i"}, "i", "filter IdP (Okta, Entra, other)"),
 		Clear:    bind([]string{"x"}, "x", "clear filters"),
 		Curl:     bind([]string{"y"}, "y", "copy as curl"),
 	}
@@ -112,11 +113,11 @@ func newRequestKeys() requestKeys {
 
 func (k requestKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Open, k.Follow, k.Search, k.Method, k.Status, k.Resource},
+		short: []key.Binding{k.Open, k.Follow, k.Search, k.Method, k.Status, k.Resource, k.IdP},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Follow},
 			{k.Open, k.Curl},
-			{k.Search, k.Method, k.Status, k.Resource, k.Clear},
+			{k.Search, k.Method, k.Status, k.Resource, k.IdP, k.Clear},
 		},
 	}
 }

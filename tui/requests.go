@@ -648,6 +648,9 @@ func (t *requestsTab) updateList(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, t.k.Resource):
 		t.filter.resource = next(filterResources, t.filter.resource)
 		t.refilter()
+	case key.Matches(msg, t.k.IdP):
+		t.filter.idp = next(filterIdPs, t.filter.idp)
+		t.refilter()
 	case key.Matches(msg, t.k.Clear):
 		t.filter = reqFilter{}
 		t.input.SetValue("")
