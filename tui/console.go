@@ -140,8 +140,10 @@ type Model struct {
 	sh       *shared
 	gkeys    globalKeys
 	dkeys    dialogKeys
+	hkeys    helpKeys
 	help     help.Model
 	showHelp bool
+	helpTop  int // the first row of the help overlay shown
 	active   tabID
 	tabs     [tabCount]tab
 	reqs     *requestsTab
@@ -180,6 +182,7 @@ func New(d Deps) Model {
 		sh:     sh,
 		gkeys:  newGlobalKeys(),
 		dkeys:  newDialogKeys(),
+		hkeys:  newHelpKeys(),
 		help:   help.New(),
 		active: tabConnection,
 		frame:  &frame{},
@@ -420,6 +423,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onKey(msg)
 
 	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.showHelp && m.dialog == nil {
+			switch wheel.Button {
+			case tea.MouseWheelUp:
+				m.moveHelp(-3)
+			case tea.MouseWheelDown:
+				m.moveHelp(3)
+			}
+			return m, nil
+		}
 		if m.dialog != nil || m.showHelp {
 			return m, nil
 		}
@@ -485,11 +497,14 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, active.update(msg)
 	}
 	if m.showHelp {
-		// Tab switches keep the help open (it follows the tab); any other key
-		// closes it, and keys other than esc and ? then act as usual.
+		// Tab switches keep the help open (it scrolls to the new tab's keys) and
+		// the navigation keys scroll it; any other key closes it, and keys other
+		// than esc and ? then act as usual.
 		switch {
-		case msg.String() == "esc", key.Matches(msg, m.gkeys.Help):
+		case key.Matches(msg, m.hkeys.Close):
 			m.showHelp = false
+			return *m, nil
+		case m.scrollHelp(msg):
 			return *m, nil
 		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Quit):
 		default:
@@ -500,7 +515,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.gkeys.Quit):
 		return *m, tea.Quit
 	case key.Matches(msg, m.gkeys.Help):
-		m.showHelp = true
+		m.openHelp()
 		return *m, nil
 	case key.Matches(msg, m.gkeys.Next):
 		return *m, m.setActive((m.active + 1) % tabCount)
@@ -547,6 +562,9 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 // setActive switches tabs and starts whatever the new tab needs to show.
 func (m *Model) setActive(t tabID) tea.Cmd {
 	m.active = t
+	if m.showHelp {
+		m.helpTop = 0 // the new tab's keys lead
+	}
 	switch t {
 	case tabRequests:
 		m.unseen = 0
@@ -601,7 +619,7 @@ func (m Model) render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.fullHelp(w, bodyH)
+		body = m.helpView(w, bodyH)
 	default:
 		body = m.tabs[m.active].view()
 	}
@@ -731,6 +749,8 @@ func (m Model) footer(w int) string {
 	switch {
 	case m.dialog != nil:
 		km = m.dkeys.keyMap()
+	case m.showHelp:
+		km = m.hkeys.keyMap()
 	case m.tabs[m.active].typing():
 		km = m.tabs[m.active].keys()
 	default:
@@ -747,28 +767,6 @@ func (m Model) footer(w int) string {
 	h := m.help
 	h.SetWidth(room)
 	return spread(left+" "+trunc(h.ShortHelpView(km.short), room), global, w)
-}
-
-// fullHelp lists every key of the active tab, then the global ones.
-func (m Model) fullHelp(w, h int) string {
-	s := m.sh.st
-	km := m.tabs[m.active].keys()
-	hm := m.help
-	hm.SetWidth(w - 4)
-	g := m.gkeys
-	global := [][]key.Binding{{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide}, {g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}}
-	block := lipgloss.JoinVertical(lipgloss.Left, []string{
-		s.Title.Render("Keys — " + tabNames[m.active][0]),
-		"",
-		hm.FullHelpView(km.full),
-		"",
-		s.Title.Render("Everywhere"),
-		"",
-		hm.FullHelpView(global),
-		"",
-		s.Muted.Render("? or esc closes this help · the mouse wheel scrolls, a click selects"),
-	}...)
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, block)
 }
 
 func (m Model) dialogView(w int) string {

@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap is one screen's bindings: a short row for the footer and groups for
 // the full help. Global keys are merged in by the root model.
@@ -105,7 +109,7 @@ func newRequestKeys() requestKeys {
 		Method:   bind([]string{"m"}, "m", "filter method"),
 		Status:   bind([]string{"s"}, "s", "filter status"),
 		Resource: bind([]string{"r"}, "r", "filter resource"),
-		IdP:      bind([]string{"i"}, "i", "filter IdP (Okta, Entra, other)"),
+		IdP:      bind([]string{"i"}, "i", "filter IdP"),
 		Clear:    bind([]string{"x"}, "x", "clear filters"),
 		Curl:     bind([]string{"y"}, "y", "copy as curl"),
 	}
@@ -214,6 +218,21 @@ func (k walkthroughKeys) keyMap() keyMap {
 	}
 }
 
+// helpKeys act while the help overlay is open: they scroll it, and ? or esc
+// closes it. Tab switches keep it open.
+type helpKeys struct {
+	navKeys
+	Close key.Binding
+}
+
+func newHelpKeys() helpKeys {
+	return helpKeys{navKeys: newNavKeys(), Close: bind([]string{"?", "esc"}, "?/esc", "close help")}
+}
+
+func (k helpKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Down, k.Up, k.PageDown, k.Close}, full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Close}}}
+}
+
 // inputKeys act while a text field has focus.
 type inputKeys struct {
 	Accept, Cancel key.Binding
@@ -244,4 +263,57 @@ func newDialogKeys() dialogKeys {
 
 func (k dialogKeys) keyMap() keyMap {
 	return keyMap{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
+}
+
+// helpSection is one group of keys in the help overlay and in docs/keys.md.
+type helpSection struct {
+	// title heads the section in docs/keys.md; label, shorter, in the overlay.
+	title, label string
+	// intro explains the section in docs/keys.md; the overlay has no room for it.
+	intro string
+	keys  []key.Binding
+	// tabs are the tabs the section belongs to; the overlay marks the active
+	// tab's sections. Empty for the keys of every tab, fields and dialogs.
+	tabs []tabID
+}
+
+// helpSections lists every key the console has, grouped by tab, in the order the
+// help overlay and docs/keys.md show them.
+func helpSections() []helpSection {
+	return []helpSection{
+		{title: "Everywhere", label: "Everywhere", keys: newGlobalKeys().full()},
+		{title: "1 Connection", label: "1 Connection", tabs: []tabID{tabConnection}, keys: flatKeys(newConnectionKeys().keyMap()),
+			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt."},
+		{title: "2 Requests — list", label: "2 Requests", tabs: []tabID{tabRequests}, keys: flatKeys(newRequestKeys().keyMap()),
+			intro: "Every request as it arrives. The list follows new requests until you scroll up; `G` or `end` follows again. `i` shows Okta's requests, then Entra's, then those of neither, then all again."},
+		{title: "2 Requests — open request", label: "2 Requests — open request", tabs: []tabID{tabRequests}, keys: flatKeys(newInspectorKeys().keyMap()),
+			intro: "Headers, bodies, the plain-English summary, why it failed, hints and quirk badges."},
+		{title: "3 Users and 4 Groups — table", label: "3 Users · 4 Groups", tabs: []tabID{tabUsers, tabGroups}, keys: flatKeys(newResourceKeys().keyMap()),
+			intro: "Tables update live as the IdP writes."},
+		{title: "3 Users and 4 Groups — open user or group", label: "3 Users · 4 Groups — open one", tabs: []tabID{tabUsers, tabGroups}, keys: flatKeys(newResourceDetailKeys().keyMap()),
+			intro: "Memberships, history (requests that touched it, newest first) and the SCIM JSON."},
+		{title: "5 Walkthrough", label: "5 Walkthrough", tabs: []tabID{tabWalkthrough}, keys: flatKeys(newWalkthroughKeys().keyMap()),
+			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
+		{title: "Help", label: "Help (?)", keys: flatKeys(newHelpKeys().keyMap()),
+			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
+		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
+		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
+			intro: "Rotating the token, switching the mode and restarting a walkthrough ask first."},
+	}
+}
+
+// flatKeys lists a key map's bindings once each, in help order.
+func flatKeys(k keyMap) []key.Binding {
+	var out []key.Binding
+	seen := map[string]bool{}
+	for _, group := range k.full {
+		for _, b := range group {
+			id := strings.Join(b.Keys(), " ") + "|" + b.Help().Desc
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, b)
+			}
+		}
+	}
+	return out
 }
