@@ -79,6 +79,7 @@ func (o Options) Validate() error {
 type App struct {
 	opts      Options
 	logger    *slog.Logger
+	getenv    func(string) string
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
@@ -117,7 +118,7 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{opts: o, logger: logger, serveErr: make(chan error, 1)}
+	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			a.Close()

@@ -37,6 +37,7 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		RetryTunnel:      a.RetryTunnel,
 		Pending:          a.Pending,
 		ResetWalkthrough: a.ResetWalkthrough,
+		Clipboard:        newClipboard(a.getenv, logger),
 		Logger:           logger,
 	}
 }

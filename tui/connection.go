@@ -110,12 +110,12 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if u == "" {
 			return toastErr("No URL yet: the server is not listening")
 		}
-		return tea.Batch(tea.SetClipboard(u), toast("Copied "+u+" (OSC 52)"))
+		return t.sh.copyValue(u, copiedURL)
 	case key.Matches(msg, t.k.CopyToken):
 		if t.sh.token() == "" {
 			return toastErr("There is no token to copy")
 		}
-		return tea.Batch(tea.SetClipboard(t.sh.token()), toast("Copied the bearer token (OSC 52, works over SSH)"))
+		return t.sh.copyValue(t.sh.token(), copiedToken)
 	case key.Matches(msg, t.k.Reveal):
 		t.reveal = !t.reveal
 	case key.Matches(msg, t.k.Rotate) && d.RotateToken != nil:

@@ -21,6 +21,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
@@ -152,6 +153,7 @@ type Model struct {
 	walk     *walkthroughTab
 	conn     *connectionTab
 	dialog   *confirmMsg
+	value    *showValueMsg // a value shown to be copied by hand
 	toast    notice
 	toastSeq int
 	unseen   int // requests that arrived while the Requests tab was hidden
@@ -376,6 +378,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.dialog = &d
 		return m, nil
 
+	case showValueMsg:
+		v := msg
+		m.value = &v
+		return m, nil
+
+	case copyDoneMsg:
+		if msg.route != CopiedSystem {
+			m.sh.log.Info("copy", "route", int(msg.route))
+		}
+		return m, onCopied(msg)
+
 	case strictSetMsg:
 		m.sh.strict = msg.strict
 		if msg.strict {
@@ -423,6 +436,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onKey(msg)
 
 	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if m.value != nil {
+			return m, nil
+		}
 		if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.showHelp && m.dialog == nil {
 			switch wheel.Button {
 			case tea.MouseWheelUp:
@@ -478,6 +494,11 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 }
 
 func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.value != nil {
+		// Any key closes the view; it has nothing to act on.
+		m.value = nil
+		return *m, nil
+	}
 	if m.dialog != nil {
 		switch {
 		case key.Matches(msg, m.dkeys.Yes):
@@ -602,6 +623,10 @@ func (m Model) View() tea.View {
 	v := tea.NewView(m.frame.content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	if m.value != nil {
+		// Without mouse reporting the terminal selects text itself.
+		v.MouseMode = tea.MouseModeNone
+	}
 	v.WindowTitle = "scimlab — " + m.sh.baseURL()
 	return v
 }
@@ -625,6 +650,15 @@ func (m Model) render() string {
 	}
 	if m.dialog != nil {
 		body = overlay(canvas(body, w, bodyH), m.dialogView(w), w, bodyH)
+	}
+	if m.value != nil {
+		body = m.valueView(w, bodyH)
+	}
+	if long := m.longToast(w); len(long) > 0 {
+		// A notice too long for the footer covers the body's last lines instead.
+		lines := strings.Split(canvas(body, w, bodyH), "\n")
+		copy(lines[max(0, len(lines)-len(long)):], long)
+		body = strings.Join(lines, "\n")
 	}
 	// The body is cut to its height here, and every line to the width below.
 	if lines := strings.Split(body, "\n"); len(lines) != bodyH {
@@ -737,7 +771,7 @@ func tunnelBadge(s *Styles, t tunnel.Status) (string, string, lipgloss.Style) {
 func (m Model) footer(w int) string {
 	s := m.sh.st
 	left := ""
-	if m.toast.text != "" {
+	if m.toast.text != "" && !m.toastTooLong(w) {
 		st := s.Toast
 		if m.toast.bad {
 			st = s.ToastError
@@ -747,6 +781,8 @@ func (m Model) footer(w int) string {
 	var km keyMap
 	global := ""
 	switch {
+	case m.value != nil:
+		km = newValueKeys().keyMap()
 	case m.dialog != nil:
 		km = m.dkeys.keyMap()
 	case m.showHelp:
@@ -780,4 +816,48 @@ func (m Model) dialogView(w int) string {
 	}
 	lines = append(lines, "", s.Key.Render("y")+" "+s.Text.Render(d.action)+"    "+s.Key.Render("n/esc")+" "+s.Muted.Render("cancel"))
 	return s.Dialog.Width(bw).Render(strings.Join(lines, "\n"))
+}
+
+// toastTooLong reports that the notice does not fit the footer of a w-cell
+// screen.
+func (m Model) toastTooLong(w int) bool { return cellWidth(m.toast.text) > w-2 }
+
+// longToast draws a notice too long for the footer as lines to lay over the
+// bottom of the body, or nil.
+func (m Model) longToast(w int) []string {
+	if m.toast.text == "" || !m.toastTooLong(w) {
+		return nil
+	}
+	st := m.sh.st.Toast
+	if m.toast.bad {
+		st = m.sh.st.ToastError
+	}
+	var out []string
+	for _, l := range wrap(m.toast.text, w-2) {
+		out = append(out, " "+st.Render(fit(l, w-2))+" ")
+	}
+	return out
+}
+
+// valueView shows a value to copy by hand: wrapped at the screen's edge, plain,
+// with mouse reporting off so the terminal's own selection works.
+func (m Model) valueView(w, h int) string {
+	s := m.sh.st
+	v := m.value
+	var body []string
+	for _, l := range strings.Split(v.value, "\n") {
+		for _, part := range strings.Split(ansi.Hardwrap(clean(l), w-2, false), "\n") {
+			body = append(body, " "+part)
+		}
+	}
+	foot := []string{""}
+	if v.note != "" {
+		foot = append(foot, " "+s.Muted.Render(trunc(v.note, w-2)))
+	}
+	foot = append(foot, " "+s.Muted.Render(trunc("Select it with the mouse and copy it; join lines cut at the screen's edge when pasting. Any key closes this.", w-2)))
+	if room := h - 2 - len(foot); len(body) > room {
+		more := len(body) - room + 1
+		body = append(body[:max(0, room-1)], " "+s.Warning.Render(trunc(fmt.Sprintf("… %d more lines do not fit; scimlab log --bodies prints the request whole", more), w-2)))
+	}
+	return strings.Join(append(append([]string{" " + s.Title.Render(v.title), ""}, body...), foot...), "\n")
 }

@@ -94,7 +94,7 @@ func (k connectionKeys) keyMap() keyMap {
 // requestKeys act on the request list.
 type requestKeys struct {
 	navKeys
-	Follow, Open, Back, Search, Method, Status, Resource, IdP, Clear, Curl key.Binding
+	Follow, Open, Back, Search, Method, Status, Resource, IdP, Clear, Curl, ShowCurl key.Binding
 }
 
 func newRequestKeys() requestKeys {
@@ -112,6 +112,7 @@ func newRequestKeys() requestKeys {
 		IdP:      bind([]string{"i"}, "i", "filter IdP"),
 		Clear:    bind([]string{"x"}, "x", "clear filters"),
 		Curl:     bind([]string{"y"}, "y", "copy as curl"),
+		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
 	}
 }
 
@@ -120,7 +121,7 @@ func (k requestKeys) keyMap() keyMap {
 		short: []key.Binding{k.Open, k.Follow, k.Search, k.Method, k.Status, k.Resource, k.IdP},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Follow},
-			{k.Open, k.Curl},
+			{k.Open, k.Curl, k.ShowCurl},
 			{k.Search, k.Method, k.Status, k.Resource, k.IdP, k.Clear},
 		},
 	}
@@ -129,23 +130,24 @@ func (k requestKeys) keyMap() keyMap {
 // inspectorKeys act on an open request.
 type inspectorKeys struct {
 	navKeys
-	Back, Curl, Prev, Next key.Binding
+	Back, Curl, ShowCurl, Prev, Next key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		navKeys: newNavKeys(),
-		Back:    bind([]string{"esc", "backspace"}, "esc", "back to list"),
-		Curl:    bind([]string{"y"}, "y", "copy as curl"),
-		Prev:    bind([]string{"["}, "[", "previous request"),
-		Next:    bind([]string{"]"}, "]", "next request"),
+		navKeys:  newNavKeys(),
+		Back:     bind([]string{"esc", "backspace"}, "esc", "back to list"),
+		Curl:     bind([]string{"y"}, "y", "copy as curl"),
+		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
+		Prev:     bind([]string{"["}, "[", "previous request"),
+		Next:     bind([]string{"]"}, "]", "next request"),
 	}
 }
 
 func (k inspectorKeys) keyMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.Back}},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back}},
 	}
 }
 
@@ -231,6 +233,19 @@ func newHelpKeys() helpKeys {
 
 func (k helpKeys) keyMap() keyMap {
 	return keyMap{short: []key.Binding{k.Down, k.Up, k.PageDown, k.Close}, full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Close}}}
+}
+
+// valueKeys act on a value shown to be copied by hand: any key closes it.
+type valueKeys struct {
+	Close key.Binding
+}
+
+func newValueKeys() valueKeys {
+	return valueKeys{Close: bind([]string{"esc"}, "any key", "close")}
+}
+
+func (k valueKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Close}, full: [][]key.Binding{{k.Close}}}
 }
 
 // inputKeys act while a text field has focus.

@@ -70,6 +70,9 @@ type Deps struct {
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
 	Pending func(now time.Time) []exchange.Hint
+	// Clipboard copies values (URL, token, curl commands). Nil sends them to the
+	// terminal as OSC 52.
+	Clipboard Clipboard
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
