@@ -91,10 +91,13 @@ type App struct {
 	serveErr  chan error
 	localURL  string
 
-	tunnel     *tunnel.Switch
-	tunnelCfg  tunnel.Config
-	tunnelPath string
-	domain     string
+	tunnel    *tunnel.Switch
+	tunnelCfg tunnel.Config
+	// ngrokSource is where the ngrok token the tunnel runs on came from
+	// (tunnel.SourceFlag, SourceEnv, SourceConfig), "" without one; guarded by urlMu.
+	ngrokSource string
+	tunnelPath  string
+	domain      string
 	// urlWarning is set when the public URL differs from the one of the last run, so
 	// the admin learns the IdP still points at the old one.
 	urlMu      sync.Mutex
@@ -247,6 +250,7 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 			a.logger.Warn("could not remember the domain", "err", err)
 		}
 	}
+	a.ngrokSource = source
 	a.tunnel = tunnel.NewSwitch(tunnel.Select(a.tunnelOptions(token, source)))
 	return a.tunnel.Start(ctx, a.srv.Handler())
 }
@@ -460,6 +464,9 @@ func (a *App) SaveNgrokToken(token string) error {
 	opts := a.tunnelOptions(token, tunnel.SourceConfig)
 	// A pasted token means ngrok, even if this run tried the loopback stand-in.
 	opts.Loopback = false
+	a.urlMu.Lock()
+	a.ngrokSource = tunnel.SourceConfig
+	a.urlMu.Unlock()
 	// Replace starts the new tunnel with the handler the switch was started with.
 	return a.tunnel.Replace(tunnel.Select(opts))
 }

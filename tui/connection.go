@@ -54,8 +54,15 @@ func (t *connectionTab) keys() keyMap {
 	k.Rotate.SetEnabled(t.sh.d.RotateToken != nil)
 	k.Mode.SetEnabled(t.sh.d.SetStrict != nil)
 	k.Ngrok.SetEnabled(t.sh.d.SaveNgrokToken != nil)
+	k.Forget.SetEnabled(t.canForget())
 	k.Retry.SetEnabled(t.canRetry())
 	return k.keyMap()
+}
+
+// canForget reports whether an ngrok token is saved for F to forget.
+func (t *connectionTab) canForget() bool {
+	d := t.sh.d
+	return d.ForgetNgrokToken != nil && d.NgrokTokenSaved != nil && d.NgrokTokenSaved()
 }
 
 // canRetry reports whether the tunnel is down and main can make it try now.
@@ -83,6 +90,12 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 			return toastErr("Could not save the ngrok token: " + msg.err.Error())
 		}
 		return toast("ngrok token saved; the tunnel is starting")
+	case ngrokForgottenMsg:
+		if msg.err != nil {
+			t.sh.log.Error("forget ngrok token", "err", msg.err)
+			return toastErr("Could not forget the ngrok token: " + msg.err.Error())
+		}
+		return toast(forgottenToast(msg.res))
 	case tunnelRetriedMsg:
 		if msg.state == tunnel.Reconnecting {
 			return toast("An attempt is under way; if it fails, the next one starts at once")
@@ -145,12 +158,38 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			retry()
 			return tunnelRetriedMsg{state: state}
 		}
+	case key.Matches(msg, t.k.Forget) && t.canForget():
+		forget := d.ForgetNgrokToken
+		return func() tea.Msg {
+			return confirmMsg{
+				title: "Forget the saved ngrok token?",
+				body: "scimlab removes the ngrok auth token from its config file. If the tunnel runs on it, the tunnel stops " +
+					"and Okta and Entra can no longer reach this server until you save another token (n). " +
+					"A token given by --ngrok-token or NGROK_AUTHTOKEN is not touched.",
+				action: "forget it",
+				yes: func() tea.Msg {
+					res, err := forget()
+					return ngrokForgottenMsg{res: res, err: err}
+				},
+			}
+		}
 	case key.Matches(msg, t.k.Ngrok) && d.SaveNgrokToken != nil:
 		t.entering = true
 		t.input.Reset()
 		return t.input.Focus()
 	}
 	return nil
+}
+
+// forgottenToast says what forgetting the ngrok token did, and what it left.
+func forgottenToast(f NgrokForgotten) string {
+	switch {
+	case f.TunnelStopped:
+		return "ngrok token forgotten; the tunnel that ran on it is off"
+	case f.StillSet != "":
+		return "Saved ngrok token forgotten; the tunnel keeps the one from " + f.StillSet + " (scimlab never stored it)"
+	}
+	return "Saved ngrok token forgotten"
 }
 
 func (t *connectionTab) confirmMode() tea.Cmd {

@@ -429,7 +429,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case walkthroughMsg, walkthroughResetMsg:
 		return m, m.walk.update(msg)
 
-	case tokenRotatedMsg, ngrokSavedMsg, tunnelRetriedMsg:
+	case tokenRotatedMsg, ngrokSavedMsg, ngrokForgottenMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
 
 	case tea.KeyPressMsg:

@@ -67,7 +67,7 @@ func newNavKeys() navKeys {
 
 // connectionKeys act on the connection panel.
 type connectionKeys struct {
-	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Retry key.Binding
+	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Forget, Retry key.Binding
 }
 
 func newConnectionKeys() connectionKeys {
@@ -78,6 +78,7 @@ func newConnectionKeys() connectionKeys {
 		Rotate:    bind([]string{"R"}, "R", "rotate token"),
 		Mode:      bind([]string{"s"}, "s", "strict/tolerant mode"),
 		Ngrok:     bind([]string{"n"}, "n", "save ngrok token"),
+		Forget:    bind([]string{"F"}, "F", "forget saved ngrok token"),
 		Retry:     bind([]string{"r"}, "r", "retry tunnel now"),
 	}
 }
@@ -86,8 +87,8 @@ func (k connectionKeys) keyMap() keyMap {
 	return keyMap{
 		// Retry is enabled only while the tunnel is down, and then it is the
 		// first thing the admin needs, so it leads.
-		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok},
-		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Retry}},
+		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok, k.Forget},
+		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Forget, k.Retry}},
 	}
 }
 
@@ -298,7 +299,7 @@ func helpSections() []helpSection {
 	return []helpSection{
 		{title: "Everywhere", label: "Everywhere", keys: newGlobalKeys().full()},
 		{title: "1 Connection", label: "1 Connection", tabs: []tabID{tabConnection}, keys: flatKeys(newConnectionKeys().keyMap()),
-			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt."},
+			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt. `F` is offered while an ngrok token is saved in scimlab's config file: it removes it, after asking, and stops a tunnel that ran on it."},
 		{title: "2 Requests — list", label: "2 Requests", tabs: []tabID{tabRequests}, keys: flatKeys(newRequestKeys().keyMap()),
 			intro: "Every request as it arrives. The list follows new requests until you scroll up; `G` or `end` follows again. `i` shows Okta's requests, then Entra's, then those of neither, then all again."},
 		{title: "2 Requests — open request", label: "2 Requests — open request", tabs: []tabID{tabRequests}, keys: flatKeys(newInspectorKeys().keyMap()),
@@ -313,7 +314,7 @@ func helpSections() []helpSection {
 			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
 		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
 		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
-			intro: "Rotating the token, switching the mode and restarting a walkthrough ask first."},
+			intro: "Rotating the token, switching the mode, forgetting the ngrok token and restarting a walkthrough ask first."},
 	}
 }
 

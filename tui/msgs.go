@@ -121,6 +121,12 @@ type strictSetMsg struct{ strict bool }
 // ngrokSavedMsg reports the result of saving an ngrok token.
 type ngrokSavedMsg struct{ err error }
 
+// ngrokForgottenMsg reports the result of forgetting the saved ngrok token.
+type ngrokForgottenMsg struct {
+	res NgrokForgotten
+	err error
+}
+
 // copyDoneMsg reports how a value was copied (Deps.Clipboard), so the console can
 // send OSC 52 when that is the way and word the notice by what was done.
 type copyDoneMsg struct {

@@ -59,6 +59,12 @@ type Deps struct {
 	// SaveNgrokToken stores an ngrok auth token in scimlab's config file so the
 	// tunnel can start; main restarts the tunnel with it.
 	SaveNgrokToken func(string) error
+	// NgrokTokenSaved reports whether scimlab's config file holds an ngrok token;
+	// ForgetNgrokToken removes it and stops a tunnel that ran on it (it may take a
+	// couple of seconds). A token from --ngrok-token or NGROK_AUTHTOKEN is not
+	// scimlab's and stays.
+	NgrokTokenSaved  func() bool
+	ForgetNgrokToken func() (NgrokForgotten, error)
 	// Walkthrough returns the live guided checklist for exchange.Okta or exchange.Entra
 	// (the one main feeds every annotated exchange to), or nil.
 	Walkthrough func(p exchange.IdP) *idp.Walkthrough
@@ -76,6 +82,15 @@ type Deps struct {
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
+}
+
+// NgrokForgotten is what forgetting the saved ngrok token did.
+type NgrokForgotten struct {
+	// TunnelStopped tells that the tunnel ran on the saved token and is now off.
+	TunnelStopped bool
+	// StillSet names the token that still applies ("--ngrok-token",
+	// "NGROK_AUTHTOKEN"), which scimlab never stored; "" when none.
+	StillSet string
 }
 
 // Reader is the narrow read access the console needs. main adapts the store and
