@@ -429,7 +429,7 @@ func (a *App) TokenWarning() string {
 			"goes back to that token and the IdP gets 401 Unauthorized. %s to keep the new one.", o, dropOverride(o))
 	case a.storedTokenDiffers:
 		return fmt.Sprintf("%s differs from the token stored in the database (one rotated earlier, perhaps in the console): "+
-			"this run accepts only the %s token, so an IdP given the stored one gets 401 Unauthorized. "+
+			"this run accepts only the token given by %s, so an IdP given the stored one gets 401 Unauthorized. "+
 			"%s to serve the stored token.", o, o, dropOverride(o))
 	}
 	return ""

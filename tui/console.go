@@ -851,10 +851,9 @@ func (m Model) valueView(w, h int) string {
 		}
 	}
 	foot := []string{""}
-	if v.note != "" {
-		foot = append(foot, " "+s.Muted.Render(trunc(v.note, w-2)))
+	for _, l := range wrap(strings.TrimSpace(v.note+" Select it with the mouse and copy it; join lines cut at the screen's edge when pasting."), w-2) {
+		foot = append(foot, " "+s.Muted.Render(l))
 	}
-	foot = append(foot, " "+s.Muted.Render(trunc("Select it with the mouse and copy it; join lines cut at the screen's edge when pasting. Any key closes this.", w-2)))
 	if room := h - 2 - len(foot); len(body) > room {
 		more := len(body) - room + 1
 		body = append(body[:max(0, room-1)], " "+s.Warning.Render(trunc(fmt.Sprintf("… %d more lines do not fit; scimlab log --bodies prints the request whole", more), w-2)))

@@ -242,7 +242,7 @@ type valueKeys struct {
 }
 
 func newValueKeys() valueKeys {
-	return valueKeys{Close: bind([]string{"esc"}, "any key", "close")}
+	return valueKeys{Close: bind([]string{"esc"}, "any key", "closes")}
 }
 
 func (k valueKeys) keyMap() keyMap {
