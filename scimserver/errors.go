@@ -133,7 +133,7 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 			Detail: "the resource has changed since the version named in If-Match; GET it again and retry with the new ETag"}
 	case errors.As(err, &dmg):
 		// Not a bug, and not the request's fault: the file under the server broke.
-		s.logger.Error("the database is damaged", "path", dmg.Path, "found", dmg.Found, "method", r.Method, "path", r.URL.Path)
+		s.logger.Error("the database is damaged", "file", dmg.Path, "found", dmg.Found, "method", r.Method, "path", r.URL.Path)
 		return &Error{Status: http.StatusServiceUnavailable, Detail: fmt.Sprintf(
 			"scimlab's database is damaged (%s: %s), so this request could not be served. Whoever runs scimlab must move that file aside and start scimlab again; it then starts a fresh, empty lab",
 			dmg.Path, dmg.Found)}
