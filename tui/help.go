@@ -116,6 +116,8 @@ func packColumns(blocks [][]string, cols int) [][]string {
 	}
 }
 
+// helpRow is one key of a section: the keys in a column keyW wide, then what
+// they do, cut to the column.
 func helpRow(m Model, b key.Binding, keyW, colW int) string {
 	s := m.sh.st.Help
 	h := b.Help()
@@ -146,8 +148,8 @@ func (m *Model) openHelp() {
 	m.helpTop = 0
 }
 
-// scrollHelp moves the overlay for a navigation key or the mouse wheel (by
-// lines); it reports whether msg scrolls.
+// scrollHelp moves the overlay for a navigation key; it reports whether msg is
+// one.
 func (m *Model) scrollHelp(msg tea.KeyPressMsg) bool {
 	view := max(1, m.bodyHeight(m.active)-helpChrome)
 	k := m.hkeys
