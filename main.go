@@ -168,7 +168,7 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
 	fs.StringVar(&o.Token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
 	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`")
-	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "serve on the local address only, without a public tunnel")
+	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "run no tunnel (no ngrok), even with a token; a --public-url still stands")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
 	fs.IntVar(&o.LogRetention, "log-retention", scimserver.DefaultLogRetention, "number of newest requests the request log keeps (`N`)")
@@ -237,15 +237,21 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if !isTerminal(stdin) || !isTerminal(stdout) {
 		return errNoTerminal
 	}
+	return runConsoleSession(ctx, o, getenv, stdout, stderr, tui.Run)
+}
 
+// runConsoleSession starts the server with its diagnostics in the console log and runs
+// ui, the full-screen console, in front of it until the user quits or ctx ends.
+func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) string, stdout, stderr io.Writer,
+	ui func(context.Context, tui.Deps) error) error {
 	// The console owns the terminal, so diagnostics go to a file.
-	logPath := app.ConsoleLogPath()
-	logFile, err := app.OpenConsoleLog(logPath)
-	if err != nil {
-		return err
+	consoleLog := app.OpenConsoleLog(app.ConsoleLogPath())
+	if consoleLog.Warning != "" {
+		// Printed before the console takes the screen; it is there again after quitting.
+		fmt.Fprintln(stderr, "scimlab: warning:", consoleLog.Warning)
 	}
-	defer logFile.Close()
-	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	defer consoleLog.Close()
+	logger := consoleLog.Logger()
 
 	a, err := app.Start(ctx, o, getenv, logger)
 	if err != nil {
@@ -255,7 +261,9 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		// The server stopping under the console (it should not) ends the console
 		// rather than leaving a screen that no longer reflects anything.
 		if err := <-a.Done(); err != nil {
@@ -264,8 +272,14 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 		cancel()
 	}()
 
-	err = tui.Run(ctx, a.ConsoleDeps(ctx, logger))
-	fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", logPath)
+	err = ui(ctx, a.ConsoleDeps(ctx, logger))
+	a.Close()
+	<-watched
+	if consoleLog.Path != "" {
+		fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", consoleLog.Path)
+	} else {
+		fmt.Fprintln(stdout, "scimlab stopped.")
+	}
 	return err
 }
 
@@ -365,6 +379,9 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Try it:        curl -H "Authorization: Bearer %s" %s/Users
 Press Ctrl+C to stop.
 `, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), a.Token(), a.LocalURL())
+	if warn := a.TokenWarning(); warn != "" {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
 	if warn := a.URLWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}

@@ -373,6 +373,49 @@ func TestTunnelNoTunnelFlagWinsOverToken(t *testing.T) {
 	}
 }
 
+// --no-tunnel turns off the tunnels scimlab runs (ngrok, loopback); a URL the admin
+// publishes by other means still stands.
+func TestNoTunnelKeepsThePublicURL(t *testing.T) {
+	useConfigDir(t)
+	const origin = "https://scim.example.com"
+	const base = origin + "/scim/v2"
+	d := newRefusingDialer(ngrokTokenEnv)
+	s := serveCLI(t, []string{"--no-tunnel", "--public-url", origin}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	out := s.stdout.String()
+	for _, want := range []string{
+		"SCIM base URL  " + base + "\n",
+		"Local URL      " + s.local,
+		"tunnel: online at " + origin + " (given by --public-url",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "pass --public-url") || strings.Contains(out, "local only") {
+		t.Errorf("banner says the server is local only although --public-url was given:\n%s", out)
+	}
+	s.stop()
+	mustNotLeak(t, ngrokTokenEnv, s.stdout, s.stderr)
+
+	a := serveApp(t, app.Options{NoTunnel: true, PublicURL: origin, NgrokDialer: d}, envWith("NGROK_AUTHTOKEN", ngrokTokenEnv))
+	if st := a.TunnelStatus(); st.Mode != tunnel.ModePublicURL || st.State != tunnel.Online || st.PublicURL != origin {
+		t.Errorf("tunnel status %+v, want the public URL online", st)
+	}
+	if n := d.calls.Load(); n != 0 {
+		t.Errorf("--no-tunnel dialled ngrok %d times", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	deps := a.ConsoleDeps(ctx, a.log)
+	if deps.PublicURL() != base {
+		t.Errorf("console public URL %q, want %q", deps.PublicURL(), base)
+	}
+	screen, _ := renderConsole(t, deps)
+	if !strings.Contains(screen, base) || strings.Contains(screen, "local only") {
+		t.Errorf("console does not show the public URL:\n%s", screen)
+	}
+}
+
 // The ngrok code runs for real against a port that refuses connections.
 func TestTunnelUnreachableServiceFailsAndLocalServerAnswers(t *testing.T) {
 	useConfigDir(t)

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,19 +79,25 @@ func (o Options) Validate() error {
 type App struct {
 	opts      Options
 	logger    *slog.Logger
+	getenv    func(string) string
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
 
-	listener net.Listener
-	httpSrv  *http.Server
-	serveErr chan error
-	localURL string
+	closeOnce sync.Once
+	lock      *store.Lock
+	listener  net.Listener
+	httpSrv   *http.Server
+	serveErr  chan error
+	localURL  string
 
-	tunnel     *tunnel.Switch
-	tunnelCfg  tunnel.Config
-	tunnelPath string
-	domain     string
+	tunnel    *tunnel.Switch
+	tunnelCfg tunnel.Config
+	// ngrokSource is where the ngrok token the tunnel runs on came from
+	// (tunnel.SourceFlag, SourceEnv, SourceConfig), "" without one; guarded by urlMu.
+	ngrokSource string
+	tunnelPath  string
+	domain      string
 	// urlWarning is set when the public URL differs from the one of the last run, so
 	// the admin learns the IdP still points at the old one.
 	urlMu      sync.Mutex
@@ -98,29 +106,56 @@ type App struct {
 	tokenMu        sync.Mutex
 	token          string
 	tokenGenerated bool
+	// tokenOverride names what set the token for this run ("--token",
+	// "$SCIMLAB_TOKEN"), "" when it is the stored one. storedTokenDiffers tells that
+	// the database holds another token; rotated, that the console stored a new one.
+	tokenOverride      string
+	storedTokenDiffers bool
+	rotated            bool
 }
 
-// Start opens the store, starts the SCIM server on the local listener and brings up
-// the tunnel. On error everything already started is stopped again.
+// Start listens, takes the database's server lock, opens the store, starts the SCIM
+// server and brings up the tunnel. On error everything already started is stopped
+// again, and a start that fails before the store opens leaves no file behind.
 func Start(ctx context.Context, o Options, getenv func(string) string, logger *slog.Logger) (_ *App, err error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{opts: o, logger: logger, serveErr: make(chan error, 1)}
+	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
 
+	// The address first: a busy port is the commonest failure, and finding it before
+	// the database is touched creates no file and no token.
+	a.listener, err = net.Listen("tcp", o.Listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.Listen)
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w", o.Listen, err)
+	}
+	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
+
+	a.lock, err = store.AcquireLock(o.DB, store.Holder{PID: os.Getpid(), Address: a.localURL})
+	if err != nil {
+		return nil, lockError(err)
+	}
 	a.db, err = store.Open(ctx, o.DB)
 	if err != nil {
+		var damaged *store.DamagedError
+		if errors.As(err, &damaged) {
+			return nil, damagedDatabase(damaged)
+		}
 		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
-	a.token, a.tokenGenerated, err = resolveToken(ctx, a.db, o.Token, getenv)
+	choice, err := resolveToken(ctx, a.db, o.Token, getenv)
 	if err != nil {
 		return nil, err
 	}
+	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
 	a.annotator = newAnnotator(ctx, a.db, logger)
 	a.srv = scimserver.New(scimserver.Config{
 		Token:        a.token,
@@ -130,14 +165,6 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		Annotate:     a.annotator.annotate,
 	}, a.db, logger)
 
-	a.listener, err = net.Listen("tcp", o.Listen)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("%s is already in use (is another scimlab running?); pick another address, e.g. --listen 127.0.0.1:8081", o.Listen)
-		}
-		return nil, fmt.Errorf("cannot listen on %s: %w", o.Listen, err)
-	}
-	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
 	a.httpSrv = &http.Server{
 		Handler:           a.srv.Handler(),
 		ConnContext:       scimserver.ConnContext,
@@ -145,12 +172,59 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	go func() { a.serveErr <- a.httpSrv.Serve(a.listener) }()
+	httpSrv, ln := a.httpSrv, a.listener
+	go func() {
+		// Close makes Serve return http.ErrServerClosed: that is the normal end, not
+		// news for Done's reader.
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr <- err
+		}
+		close(a.serveErr)
+	}()
 
 	if err := a.startTunnel(ctx, getenv); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// explained is an error whose text says what happened and what to do, wrapping
+// the error it explains.
+type explained struct {
+	text string
+	err  error
+}
+
+func (e *explained) Error() string { return e.text }
+func (e *explained) Unwrap() error { return e.err }
+
+// damagedDatabase says which file is damaged and how to get a working lab back. The
+// -wal file goes aside too: SQLite would replay it into the new database.
+func damagedDatabase(d *store.DamagedError) error {
+	name := filepath.Base(d.Path)
+	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). "+
+		"Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
+		d.Path, d.Found, name, name, d.Path, d.Path)}
+}
+
+// lockError explains a refused server lock: two servers on one database would each
+// keep their own token, so rotating it in one would not reach the other.
+func lockError(err error) error {
+	var le *store.LockedError
+	if !errors.As(err, &le) {
+		return fmt.Errorf("locking the database: %w", err)
+	}
+	who := "another scimlab"
+	if le.Holder.PID > 0 {
+		who = fmt.Sprintf("another scimlab (pid %d)", le.Holder.PID)
+	}
+	where := ""
+	if le.Holder.Address != "" {
+		where = " at " + le.Holder.Address
+	}
+	return fmt.Errorf("%s is already serving the database %s%s. Two servers on one database would accept different tokens; "+
+		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --db", who, le.Database, where)
 }
 
 // startTunnel picks the tunnel from the flags, the environment and the config file.
@@ -176,6 +250,7 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 			a.logger.Warn("could not remember the domain", "err", err)
 		}
 	}
+	a.ngrokSource = source
 	a.tunnel = tunnel.NewSwitch(tunnel.Select(a.tunnelOptions(token, source)))
 	return a.tunnel.Start(ctx, a.srv.Handler())
 }
@@ -303,7 +378,8 @@ func (a *App) Subscribe(buffer int) (<-chan exchange.Event, func()) {
 	return a.srv.Subscribe(buffer)
 }
 
-// Done delivers the error that stopped the HTTP server, if it stops before Close.
+// Done delivers the error that stopped the HTTP server when it stops on its own, and
+// is closed without one when Close stopped it: a normal shutdown is not an error.
 func (a *App) Done() <-chan error { return a.serveErr }
 
 // Token returns the bearer token the server accepts now.
@@ -328,9 +404,43 @@ func (a *App) RotateToken(ctx context.Context) (string, error) {
 	}
 	a.tokenMu.Lock()
 	a.token = t
+	a.rotated = true
 	a.tokenMu.Unlock()
 	a.srv.SetToken(t)
 	return t, nil
+}
+
+// TokenOverride names what set this run's token instead of the database
+// (TokenFromFlag, TokenFromEnv), or "" when it is the stored one.
+func (a *App) TokenOverride() string { return a.tokenOverride }
+
+// TokenWarning says when the token this run serves with and the one the next start
+// with the same command line serves with differ, so the IdP would be left with a
+// token that stops working; "" when they do not.
+func (a *App) TokenWarning() string {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	o := a.tokenOverride
+	switch {
+	case o == "":
+		return ""
+	case a.rotated:
+		return fmt.Sprintf("The new token is stored, but this run was started with %s: starting again with the same command line "+
+			"goes back to that token and the IdP gets 401 Unauthorized. %s to keep the new one.", o, dropOverride(o))
+	case a.storedTokenDiffers:
+		return fmt.Sprintf("%s differs from the token stored in the database (one rotated earlier, perhaps in the console): "+
+			"this run accepts only the token given by %s, so an IdP given the stored one gets 401 Unauthorized. "+
+			"%s to serve the stored token.", o, o, dropOverride(o))
+	}
+	return ""
+}
+
+// dropOverride says how to start without the override.
+func dropOverride(o string) string {
+	if o == TokenFromEnv {
+		return "Unset SCIMLAB_TOKEN and start again"
+	}
+	return "Start without " + o
 }
 
 // SaveNgrokToken stores an ngrok auth token in the config file (mode 0600) and
@@ -354,12 +464,18 @@ func (a *App) SaveNgrokToken(token string) error {
 	opts := a.tunnelOptions(token, tunnel.SourceConfig)
 	// A pasted token means ngrok, even if this run tried the loopback stand-in.
 	opts.Loopback = false
+	a.urlMu.Lock()
+	a.ngrokSource = tunnel.SourceConfig
+	a.urlMu.Unlock()
 	// Replace starts the new tunnel with the handler the switch was started with.
 	return a.tunnel.Replace(tunnel.Select(opts))
 }
 
-// Close stops everything in reverse order of start. Safe on a partly started app.
-func (a *App) Close() {
+// Close stops everything in reverse order of start. Safe on a partly started app,
+// and to call more than once.
+func (a *App) Close() { a.closeOnce.Do(a.close) }
+
+func (a *App) close() {
 	if a.tunnel != nil {
 		if err := a.tunnel.Close(); err != nil {
 			a.logger.Warn("closing the tunnel", "err", err)
@@ -384,33 +500,55 @@ func (a *App) Close() {
 	if a.db != nil {
 		a.db.Close()
 	}
+	if a.lock != nil {
+		if err := a.lock.Release(); err != nil {
+			a.logger.Warn("releasing the database lock", "err", err)
+		}
+	}
+}
+
+// Names of what can set the token instead of the database, as the admin typed them.
+const (
+	TokenFromFlag = "--token"
+	TokenFromEnv  = "$SCIMLAB_TOKEN"
+)
+
+// tokenChoice is the token a start serves with, and where it came from.
+type tokenChoice struct {
+	token     string
+	generated bool
+	// override is TokenFromFlag or TokenFromEnv, "" for the stored token.
+	override string
+	// storedDiffers tells that the database holds another token, which a start
+	// without the override would serve with.
+	storedDiffers bool
 }
 
 // resolveToken picks the bearer token: the option, then $SCIMLAB_TOKEN, then the
 // stored one; on first start it generates one and stores it so the IdP configuration
-// keeps working across restarts.
-func resolveToken(ctx context.Context, db *store.DB, flagToken string, getenv func(string) string) (token string, generated bool, err error) {
-	if t := strings.TrimSpace(flagToken); t != "" {
-		return t, false, nil
-	}
-	if t := strings.TrimSpace(getenv("SCIMLAB_TOKEN")); t != "" {
-		return t, false, nil
-	}
+// keeps working across restarts. An override is never stored: the stored token stays
+// what a start without it serves with.
+func resolveToken(ctx context.Context, db *store.DB, flagToken string, getenv func(string) string) (tokenChoice, error) {
 	stored, err := db.BearerToken(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("reading the stored token: %w", err)
+		return tokenChoice{}, fmt.Errorf("reading the stored token: %w", err)
+	}
+	for _, o := range []struct{ value, name string }{{flagToken, TokenFromFlag}, {getenv("SCIMLAB_TOKEN"), TokenFromEnv}} {
+		if t := strings.TrimSpace(o.value); t != "" {
+			return tokenChoice{token: t, override: o.name, storedDiffers: stored != "" && stored != t}, nil
+		}
 	}
 	if stored != "" {
-		return stored, false, nil
+		return tokenChoice{token: stored}, nil
 	}
 	t, err := newToken()
 	if err != nil {
-		return "", false, err
+		return tokenChoice{}, err
 	}
 	if err := db.SetBearerToken(ctx, t); err != nil {
-		return "", false, fmt.Errorf("storing the new token: %w", err)
+		return tokenChoice{}, fmt.Errorf("storing the new token: %w", err)
 	}
-	return t, true, nil
+	return tokenChoice{token: t, generated: true}, nil
 }
 
 // newToken returns 32 random bytes as unpadded base64url: 256 bits, and safe to paste

@@ -27,14 +27,22 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		RotateToken: func() (string, error) {
 			return a.RotateToken(ctx)
 		},
-		Strict:           a.srv.Strict,
-		SetStrict:        a.srv.SetStrict,
-		SaveNgrokToken:   a.SaveNgrokToken,
+		TokenOverride:   a.TokenOverride(),
+		TokenWarning:    a.TokenWarning,
+		Strict:          a.srv.Strict,
+		SetStrict:       a.srv.SetStrict,
+		SaveNgrokToken:  a.SaveNgrokToken,
+		NgrokTokenSaved: a.NgrokTokenSaved,
+		ForgetNgrokToken: func() (tui.NgrokForgotten, error) {
+			f, err := a.ForgetNgrokToken()
+			return tui.NgrokForgotten{TunnelStopped: f.TunnelStopped, StillSet: f.StillSet}, err
+		},
 		Walkthrough:      a.Walkthrough,
 		URLWarning:       a.URLWarning,
 		RetryTunnel:      a.RetryTunnel,
 		Pending:          a.Pending,
 		ResetWalkthrough: a.ResetWalkthrough,
+		Clipboard:        newClipboard(a.getenv, logger),
 		Logger:           logger,
 	}
 }

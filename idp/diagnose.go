@@ -44,14 +44,14 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, conflictHint(a, r))
 	case r.status >= 500:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintServerError, Severity: exchange.SeverityError,
-			Text: "scimlab failed with " + statusText(r) + ". " + consequence(a.IdP, true)})
+			Text: "scimlab failed with " + sentence(statusText(r)) + " " + consequence(a.IdP, true)})
 	case r.ex.Strict && r.ex.RefusedBy != "":
 		a.Hints = append(a.Hints, strictHint(a.IdP, r.ex.RefusedBy))
 	case a.Step == exchange.StepUserLookup && r.status == http.StatusNotFound:
 		// Already explained where the lookup was classified.
 	default:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
-			Text: "scimlab refused the request with " + statusText(r) + ". " + consequence(a.IdP, false)})
+			Text: "scimlab refused the request with " + sentence(statusText(r)) + " " + consequence(a.IdP, false)})
 	}
 }
 
@@ -67,6 +67,16 @@ func invalidAnchorHint(r *rx) exchange.Hint {
 		Text: "The " + noun + " Entra provisioned earlier no longer exists in scimlab (deleted here, or the database was reset). Entra does not re-create it: " +
 			"the provisioning log shows InvalidAnchor (\"the " + noun + " previously created or matched no longer exists\") on every cycle. " +
 			"Restart provisioning (the app → Provisioning → Overview → Restart provisioning, which clears Entra's links), or remove the " + noun + " from the app's assignments and add it again."}
+}
+
+// sentence ends s with a full stop unless it already ends a sentence: a server's
+// detail often does, and a hint quoting it must not end in two.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
 }
 
 // consequence says what the IdP does after a failure and where the admin sees it.

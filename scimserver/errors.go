@@ -90,6 +90,7 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 		pe    *patch.Error
 		maxe  *http.MaxBytesError
 		inval *store.MemberError
+		dmg   *store.DamagedError
 	)
 	var resourceType, resourceID string
 	if in := inflightOf(r.Context()); in != nil {
@@ -130,6 +131,12 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, ScimType: ScimTypeInvalidVers,
 			Detail: "the resource has changed since the version named in If-Match; GET it again and retry with the new ETag"}
+	case errors.As(err, &dmg):
+		// Not a bug, and not the request's fault: the file under the server broke.
+		s.logger.Error("the database is damaged", "file", dmg.Path, "found", dmg.Found, "method", r.Method, "path", r.URL.Path)
+		return &Error{Status: http.StatusServiceUnavailable, Detail: fmt.Sprintf(
+			"scimlab's database is damaged (%s: %s), so this request could not be served. Whoever runs scimlab must move that file aside and start scimlab again; it then starts a fresh, empty lab",
+			dmg.Path, dmg.Found)}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client hung up; nobody reads this answer, but the log should say why.
 		return &Error{Status: statusClientClosed, Detail: "the client closed the connection before the answer was ready"}

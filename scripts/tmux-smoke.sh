@@ -10,9 +10,9 @@
 #
 # It runs "BINARY --listen 127.0.0.1:PORT --token T --db F --no-tunnel" (the console is
 # what a bare scimlab runs) twice, at 80x24 and at 200x50, with a throw-away database and
-# config directory, and resizes the window once to check the layout survives. It exits
-# non-zero at the first screen that does not show what it should, printing that
-# capture. Needs tmux and curl.
+# config directory, and resizes the window once to check the layout survives; then once
+# more with a console log directory that cannot be made. It exits non-zero at the first
+# screen that does not show what it should, printing that capture. Needs tmux and curl.
 #
 # The pane captures are plain text, so they also serve as screenshot-like material for
 # the README.
@@ -87,7 +87,7 @@ expect_not() {
 	if grep -qF -- "$2" "$f"; then
 		fail "$1: shows \"$2\"" "$f"
 	fi
-	echo "ok   $1 (hides secret)"
+	echo "ok   $1 (${3:-hides secret})"
 }
 
 # frame W H NAME: the pane is exactly H lines, the tab bar is on the first and the key
@@ -124,13 +124,15 @@ run() { # run W H
 	local db=$WORK/$tag.db
 	log "console at $tag"
 	tmux kill-session -t "$SESSION" 2>/dev/null || true
-	tmux new-session -d -s "$SESSION" -x "$w" -y "$h" \
-		"env XDG_CONFIG_HOME=$WORK/config XDG_STATE_HOME=$WORK/state XDG_DATA_HOME=$WORK/data NGROK_AUTHTOKEN= TERM=xterm-256color \
-		 '$BIN' --listen 127.0.0.1:$PORT --token '$TOKEN' --db '$db' --no-tunnel; sleep 30"
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig" && break
-		sleep 0.2
-	done
+	start_console "$w" "$h" "$db" "$WORK/state"
+
+	log "a second server on the same database is refused, naming the first"
+	local refused rc=0
+	refused=$("$BIN" serve --listen 127.0.0.1:0 --db "$db" --no-tunnel 2>&1) || rc=$?
+	if ((rc == 0)) || [[ $refused != *"already serving the database"* || $refused != *"127.0.0.1:$PORT"* ]]; then
+		fail "$tag: a second serve on $db: exit $rc: $refused"
+	fi
+	echo "ok   $tag-00-second-server-refused"
 
 	expect "$tag-01-connection" "SCIM base URL" "$BASE" "Bearer token" "local only" "SCIM connector base URL" "Tenant URL" "Secret Token"
 	expect_not "$tag-01-connection-masked" "$TOKEN"
@@ -138,6 +140,10 @@ run() { # run W H
 	key v
 	expect "$tag-02-token-revealed" "$TOKEN"
 	key v
+	# No SSH, no display and no clipboard tool in this session: the copy goes to the
+	# terminal as OSC 52, and the notice says it may not arrive.
+	key t
+	expect "$tag-02-copy-osc52" "Sent the bearer token to the terminal's clipboard (OSC 52)" "press v to show it"
 
 	log "requests from curl (Okta- and Entra-shaped)"
 	echo "test connection: $(scim GET '/Users?startIndex=1&count=2' '' "$TOKEN" 'Okta SCIM Client 1.0.0')"
@@ -145,6 +151,7 @@ run() { # run W H
 	echo "create group:    $(scim POST /Groups '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[]}' "$TOKEN" 'Okta SCIM Client 1.0.0')"
 	echo "stale token:     $(scim GET /Users '' wrong-token)"
 	echo "not found:       $(scim GET /Users/00000000-0000-4000-8000-000000000000)"
+	echo "entra probe:     $(scim GET '/Users?filter=userName+eq+%226a2bd1a4-6c1a-4e8f-9a43-ad3a1ac9c2f1%22' '' "$TOKEN" 'Azure AD SCIM Background Worker')"
 
 	key 2
 	expect "$tag-03-requests" "POST" "/Users" "201" "401" "/Groups" "live"
@@ -158,14 +165,25 @@ run() { # run W H
 	key m m
 	expect "$tag-06-filter-post" "filter" "POST"
 	key x
+	key i
+	expect "$tag-06-filter-okta" "filter Okta" "/Groups"
+	key i
+	expect "$tag-06-filter-entra" "filter Entra" "1 of"
+	expect_not "$tag-06-filter-entra-only" "POST" "no Okta POST shown"
+	key i
+	expect "$tag-06-filter-neither" "filter not Okta/Entra" "401"
+	key x
 	key / a l i c e Enter
 	expect "$tag-07-search" "alice"
 	key x
-	key Up Up Up Enter
+	key Up Up Up Up Enter
 	expect "$tag-08-inspector" "Request" "Authorization: Bearer [redacted]"
 	expect_not "$tag-08-inspector-redacted" "$TOKEN"
 	key G
 	expect "$tag-08-inspector-response" "\"location\""
+	key v
+	expect "$tag-08-curl-shown" "as a curl command" "Authorization: Bearer \$SCIMLAB_TOKEN"
+	key Escape
 	key Escape
 
 	key 3
@@ -181,8 +199,14 @@ run() { # run W H
 	expect "$tag-13-presenter" "What just happened"
 	key p
 	key '?'
-	expect "$tag-14-help" "Keys"
+	expect "$tag-14-help" "All keys, by tab" "5 Walkthrough ◂ this tab" "Okta walkthrough"
+	key End
+	expect "$tag-14-help-end" "Dialogs" "confirm"
+	key 3
+	expect "$tag-14-help-users" "3 Users · 4 Groups ◂ this tab"
 	key Escape
+	expect "$tag-14-help-closed" "USERNAME"
+	key 5
 
 	log "resize"
 	tmux resize-window -t "$SESSION" -x 100 -y 30 2>/dev/null || tmux resize-pane -t "$SESSION" -x 100 -y 30
@@ -207,8 +231,37 @@ run() { # run W H
 	tmux kill-session -t "$SESSION" 2>/dev/null || true
 }
 
+# start_console W H DB STATE_DIR: the console in a fresh tmux session, with the
+# environment pinned (no SSH session, no display, no ngrok), once its server answers.
+start_console() {
+	local w=$1 h=$2 db=$3 state=$4
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+	tmux new-session -d -s "$SESSION" -x "$w" -y "$h" \
+		"env XDG_CONFIG_HOME=$WORK/config XDG_STATE_HOME='$state' XDG_DATA_HOME=$WORK/data TMPDIR=$WORK/tmp NGROK_AUTHTOKEN= \
+		 SSH_TTY= SSH_CONNECTION= DISPLAY= WAYLAND_DISPLAY= TERM=xterm-256color \
+		 '$BIN' --listen 127.0.0.1:$PORT --token '$TOKEN' --db '$db' --no-tunnel; sleep 30"
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig" && break
+		sleep 0.2
+	done
+}
+
+# The console starts although its log directory cannot be made (a file is in the
+# way), says so in one line, and logs to the temporary directory instead.
+log_fallback() {
+	log "console log directory unusable"
+	mkdir -p "$WORK/tmp"
+	: >"$WORK/state-is-a-file"
+	start_console 80 24 "$WORK/fallback.db" "$WORK/state-is-a-file"
+	expect "fallback-01-connection" "SCIM base URL" "$BASE"
+	key q
+	expect "fallback-02-after-quit" "scimlab: warning: cannot write the console log" "scimlab stopped. The log of this session is in $WORK/tmp/"
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+}
+
 run 80 24
 run 200 50
+log_fallback
 
 log "captures in $OUT"
 echo "tmux-smoke: all checks passed"

@@ -156,6 +156,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
+	// A damaged file is found here, where it can be named with what to do about it,
+	// rather than by the first request that reads the damaged page.
+	if err := checkIntegrity(ctx, w, abs); err != nil {
+		w.Close()
+		return nil, err
+	}
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
 		return nil, err
@@ -199,7 +205,8 @@ func (db *DB) Close() error {
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the writer
 // connection) and commits if fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer db.noteDamage(&err)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -220,7 +227,8 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // read runs fn in a read transaction on the reader pool, so that every query
 // inside fn sees the same snapshot.
-func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer db.noteDamage(&err)
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("store: begin read: %w", err)

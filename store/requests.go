@@ -57,9 +57,10 @@ func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
 
 // NextRequestSeq returns the number the next request logged will get: one more than
 // any number ever given, even to requests pruned since.
-func (db *DB) NextRequestSeq(ctx context.Context) (int64, error) {
+func (db *DB) NextRequestSeq(ctx context.Context) (_ int64, err error) {
+	defer db.noteDamage(&err)
 	var last int64
-	err := db.r.QueryRowContext(ctx, `SELECT max(
+	err = db.r.QueryRowContext(ctx, `SELECT max(
 		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'requests'), 0),
 		coalesce((SELECT max(seq) FROM requests), 0))`).Scan(&last)
 	if err != nil {
@@ -120,7 +121,8 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 }
 
 // GetRequest returns one request with its bodies, or ErrNotFound.
-func (db *DB) GetRequest(ctx context.Context, seq int64) (*exchange.Record, error) {
+func (db *DB) GetRequest(ctx context.Context, seq int64) (_ *exchange.Record, err error) {
+	defer db.noteDamage(&err)
 	row := db.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -196,7 +198,8 @@ func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes in
 	return deleted, nil
 }
 
-func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*exchange.Record, error) {
+func (db *DB) listRequests(ctx context.Context, tail string, args ...any) (_ []*exchange.Record, err error) {
+	defer db.noteDamage(&err)
 	rows, err := db.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)

@@ -8,9 +8,10 @@ import (
 )
 
 // Setting returns the value stored under key and whether there is one.
-func (db *DB) Setting(ctx context.Context, key string) (string, bool, error) {
+func (db *DB) Setting(ctx context.Context, key string) (_ string, _ bool, err error) {
+	defer db.noteDamage(&err)
 	var v string
-	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err = db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

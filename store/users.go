@@ -162,7 +162,8 @@ func (db *DB) GroupsOfUser(ctx context.Context, id string) ([]GroupRef, error) {
 
 // GroupsOfUsers returns the groups of several users in one query (for list
 // responses). Users without groups, and unknown ids, have no entry.
-func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (map[string][]GroupRef, error) {
+func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (_ map[string][]GroupRef, err error) {
+	defer db.noteDamage(&err)
 	out := make(map[string][]GroupRef)
 	if len(ids) == 0 {
 		return out, nil

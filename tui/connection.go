@@ -54,8 +54,15 @@ func (t *connectionTab) keys() keyMap {
 	k.Rotate.SetEnabled(t.sh.d.RotateToken != nil)
 	k.Mode.SetEnabled(t.sh.d.SetStrict != nil)
 	k.Ngrok.SetEnabled(t.sh.d.SaveNgrokToken != nil)
+	k.Forget.SetEnabled(t.canForget())
 	k.Retry.SetEnabled(t.canRetry())
 	return k.keyMap()
+}
+
+// canForget reports whether an ngrok token is saved for F to forget.
+func (t *connectionTab) canForget() bool {
+	d := t.sh.d
+	return d.ForgetNgrokToken != nil && d.NgrokTokenSaved != nil && d.NgrokTokenSaved()
 }
 
 // canRetry reports whether the tunnel is down and main can make it try now.
@@ -71,6 +78,11 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 			return toastErr("Could not rotate the token: " + msg.err.Error())
 		}
 		t.sh.log.Info("token rotated")
+		t.sh.readTokenWarning()
+		if o := t.sh.d.TokenOverride; o != "" {
+			// The toast is short-lived; the panel keeps the full warning.
+			return toast("New token active; restarting with " + o + " brings the old one back")
+		}
 		return toast("New token active; the old one stopped working. Paste the new one into Okta/Entra (t copies it).")
 	case ngrokSavedMsg:
 		if msg.err != nil {
@@ -78,6 +90,12 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 			return toastErr("Could not save the ngrok token: " + msg.err.Error())
 		}
 		return toast("ngrok token saved; the tunnel is starting")
+	case ngrokForgottenMsg:
+		if msg.err != nil {
+			t.sh.log.Error("forget ngrok token", "err", msg.err)
+			return toastErr("Could not forget the ngrok token: " + msg.err.Error())
+		}
+		return toast(forgottenToast(msg.res))
 	case tunnelRetriedMsg:
 		if msg.state == tunnel.Reconnecting {
 			return toast("An attempt is under way; if it fails, the next one starts at once")
@@ -105,21 +123,26 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if u == "" {
 			return toastErr("No URL yet: the server is not listening")
 		}
-		return tea.Batch(tea.SetClipboard(u), toast("Copied "+u+" (OSC 52)"))
+		return t.sh.copyValue(u, copiedURL)
 	case key.Matches(msg, t.k.CopyToken):
 		if t.sh.token() == "" {
 			return toastErr("There is no token to copy")
 		}
-		return tea.Batch(tea.SetClipboard(t.sh.token()), toast("Copied the bearer token (OSC 52, works over SSH)"))
+		return t.sh.copyValue(t.sh.token(), copiedToken)
 	case key.Matches(msg, t.k.Reveal):
 		t.reveal = !t.reveal
 	case key.Matches(msg, t.k.Rotate) && d.RotateToken != nil:
 		rotate := d.RotateToken
+		body := "A new token is generated and the current one stops working at once: " +
+			"Okta and Entra get 401 Unauthorized until you paste the new token into them."
+		if o := d.TokenOverride; o != "" {
+			body += " It is stored in the database, but this console was started with " + o +
+				": starting it again the same way brings back that token, not the new one."
+		}
 		return func() tea.Msg {
 			return confirmMsg{
-				title: "Rotate the bearer token?",
-				body: "A new token is generated and the current one stops working at once: " +
-					"Okta and Entra get 401 Unauthorized until you paste the new token into them.",
+				title:  "Rotate the bearer token?",
+				body:   body,
 				action: "rotate now",
 				yes: func() tea.Msg {
 					_, err := rotate()
@@ -135,12 +158,38 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			retry()
 			return tunnelRetriedMsg{state: state}
 		}
+	case key.Matches(msg, t.k.Forget) && t.canForget():
+		forget := d.ForgetNgrokToken
+		return func() tea.Msg {
+			return confirmMsg{
+				title: "Forget the saved ngrok token?",
+				body: "scimlab removes the ngrok auth token from its config file. If the tunnel runs on it, the tunnel stops " +
+					"and Okta and Entra can no longer reach this server until you save another token (n). " +
+					"A token given by --ngrok-token or NGROK_AUTHTOKEN is not touched.",
+				action: "forget it",
+				yes: func() tea.Msg {
+					res, err := forget()
+					return ngrokForgottenMsg{res: res, err: err}
+				},
+			}
+		}
 	case key.Matches(msg, t.k.Ngrok) && d.SaveNgrokToken != nil:
 		t.entering = true
 		t.input.Reset()
 		return t.input.Focus()
 	}
 	return nil
+}
+
+// forgottenToast says what forgetting the ngrok token did, and what it left.
+func forgottenToast(f NgrokForgotten) string {
+	switch {
+	case f.TunnelStopped:
+		return "ngrok token forgotten; the tunnel that ran on it is off"
+	case f.StillSet != "":
+		return "Saved ngrok token forgotten; the tunnel keeps the one from " + f.StillSet + " (scimlab never stored it)"
+	}
+	return "Saved ngrok token forgotten"
 }
 
 func (t *connectionTab) confirmMode() tea.Cmd {
@@ -274,7 +323,7 @@ func (t *connectionTab) view() string {
 	}
 	// Try the full boxes first; a short terminal gets the compact ones, which
 	// keep the fields the IdP needs and lose the advice.
-	warning := t.urlWarningLines(w)
+	warning := t.warningLines(w)
 	layout := func(compact bool) []string {
 		blocks := []block{{lines: warning}, {lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
 		blocks = append(blocks, t.idpBlocks(w, compact)...)
@@ -368,23 +417,26 @@ func (t *connectionTab) tunnelLines(lw, w int) []string {
 	return lines
 }
 
-// urlWarningLines shows the changed-URL warning in full, first thing on the
-// panel: until the IdP is updated, every request it sends goes nowhere.
-func (t *connectionTab) urlWarningLines(w int) []string {
-	warning := t.sh.urlWarning
-	if warning == "" {
-		return nil
-	}
+// warningLines shows the changed-URL and token warnings in full, first thing
+// on the panel: until the IdP is updated, every request it sends goes nowhere
+// or is refused.
+func (t *connectionTab) warningLines(w int) []string {
 	s := t.sh.st
-	lines := []string{}
-	for i, l := range wrapIndent("⚠ "+clean(warning), w-2, 2) {
-		st := s.Warning
-		if i == 0 {
-			st = st.Bold(true)
+	var lines []string
+	for _, warning := range []string{t.sh.urlWarning, t.sh.tokenWarning} {
+		if warning == "" {
+			continue
 		}
-		lines = append(lines, " "+st.Render(l))
+		for i, l := range wrapIndent("⚠ "+clean(warning), w-2, 2) {
+			st := s.Warning
+			if i == 0 {
+				st = st.Bold(true)
+			}
+			lines = append(lines, " "+st.Render(l))
+		}
+		lines = append(lines, "")
 	}
-	return append(lines, "")
+	return lines
 }
 
 func modeWord(mode string) string {

@@ -21,6 +21,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/tunnel"
@@ -79,6 +80,8 @@ type shared struct {
 
 	// urlWarning is Deps.URLWarning as of the last tunnel status.
 	urlWarning string
+	// tokenWarning is Deps.TokenWarning as of the start or the last rotation.
+	tokenWarning string
 	// pending are the time-based hints (Deps.Pending); pendingAsked is when
 	// they were last asked for.
 	pending      []exchange.Hint
@@ -138,8 +141,10 @@ type Model struct {
 	sh       *shared
 	gkeys    globalKeys
 	dkeys    dialogKeys
+	hkeys    helpKeys
 	help     help.Model
 	showHelp bool
+	helpTop  int // the first row of the help overlay shown
 	active   tabID
 	tabs     [tabCount]tab
 	reqs     *requestsTab
@@ -148,6 +153,7 @@ type Model struct {
 	walk     *walkthroughTab
 	conn     *connectionTab
 	dialog   *confirmMsg
+	value    *showValueMsg // a value shown to be copied by hand
 	toast    notice
 	toastSeq int
 	unseen   int // requests that arrived while the Requests tab was hidden
@@ -173,10 +179,12 @@ func New(d Deps) Model {
 		sh.strict = d.Strict()
 	}
 	sh.readURLWarning()
+	sh.readTokenWarning()
 	m := Model{
 		sh:     sh,
 		gkeys:  newGlobalKeys(),
 		dkeys:  newDialogKeys(),
+		hkeys:  newHelpKeys(),
 		help:   help.New(),
 		active: tabConnection,
 		frame:  &frame{},
@@ -370,6 +378,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.dialog = &d
 		return m, nil
 
+	case showValueMsg:
+		v := msg
+		m.value = &v
+		return m, nil
+
+	case copyDoneMsg:
+		if msg.route != CopiedSystem {
+			m.sh.log.Info("copy", "route", int(msg.route))
+		}
+		return m, onCopied(msg)
+
 	case strictSetMsg:
 		m.sh.strict = msg.strict
 		if msg.strict {
@@ -410,13 +429,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case walkthroughMsg, walkthroughResetMsg:
 		return m, m.walk.update(msg)
 
-	case tokenRotatedMsg, ngrokSavedMsg, tunnelRetriedMsg:
+	case tokenRotatedMsg, ngrokSavedMsg, ngrokForgottenMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
 
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 
 	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if m.value != nil {
+			return m, nil
+		}
+		if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.showHelp && m.dialog == nil {
+			switch wheel.Button {
+			case tea.MouseWheelUp:
+				m.moveHelp(-3)
+			case tea.MouseWheelDown:
+				m.moveHelp(3)
+			}
+			return m, nil
+		}
 		if m.dialog != nil || m.showHelp {
 			return m, nil
 		}
@@ -463,6 +494,11 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 }
 
 func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.value != nil {
+		// Any key closes the view; it has nothing to act on.
+		m.value = nil
+		return *m, nil
+	}
 	if m.dialog != nil {
 		switch {
 		case key.Matches(msg, m.dkeys.Yes):
@@ -482,11 +518,14 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, active.update(msg)
 	}
 	if m.showHelp {
-		// Tab switches keep the help open (it follows the tab); any other key
-		// closes it, and keys other than esc and ? then act as usual.
+		// Tab switches keep the help open (it scrolls to the new tab's keys) and
+		// the navigation keys scroll it; any other key closes it, and keys other
+		// than esc and ? then act as usual.
 		switch {
-		case msg.String() == "esc", key.Matches(msg, m.gkeys.Help):
+		case key.Matches(msg, m.hkeys.Close):
 			m.showHelp = false
+			return *m, nil
+		case m.scrollHelp(msg):
 			return *m, nil
 		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Quit):
 		default:
@@ -497,7 +536,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.gkeys.Quit):
 		return *m, tea.Quit
 	case key.Matches(msg, m.gkeys.Help):
-		m.showHelp = true
+		m.openHelp()
 		return *m, nil
 	case key.Matches(msg, m.gkeys.Next):
 		return *m, m.setActive((m.active + 1) % tabCount)
@@ -544,6 +583,9 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 // setActive switches tabs and starts whatever the new tab needs to show.
 func (m *Model) setActive(t tabID) tea.Cmd {
 	m.active = t
+	if m.showHelp {
+		m.helpTop = 0 // the new tab's keys lead
+	}
 	switch t {
 	case tabRequests:
 		m.unseen = 0
@@ -581,6 +623,10 @@ func (m Model) View() tea.View {
 	v := tea.NewView(m.frame.content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	if m.value != nil {
+		// Without mouse reporting the terminal selects text itself.
+		v.MouseMode = tea.MouseModeNone
+	}
 	v.WindowTitle = "scimlab — " + m.sh.baseURL()
 	return v
 }
@@ -598,12 +644,21 @@ func (m Model) render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.fullHelp(w, bodyH)
+		body = m.helpView(w, bodyH)
 	default:
 		body = m.tabs[m.active].view()
 	}
 	if m.dialog != nil {
 		body = overlay(canvas(body, w, bodyH), m.dialogView(w), w, bodyH)
+	}
+	if m.value != nil {
+		body = m.valueView(w, bodyH)
+	}
+	if long := m.longToast(w); len(long) > 0 {
+		// A notice too long for the footer covers the body's last lines instead.
+		lines := strings.Split(canvas(body, w, bodyH), "\n")
+		copy(lines[max(0, len(lines)-len(long)):], long)
+		body = strings.Join(lines, "\n")
 	}
 	// The body is cut to its height here, and every line to the width below.
 	if lines := strings.Split(body, "\n"); len(lines) != bodyH {
@@ -716,7 +771,7 @@ func tunnelBadge(s *Styles, t tunnel.Status) (string, string, lipgloss.Style) {
 func (m Model) footer(w int) string {
 	s := m.sh.st
 	left := ""
-	if m.toast.text != "" {
+	if m.toast.text != "" && !m.toastTooLong(w) {
 		st := s.Toast
 		if m.toast.bad {
 			st = s.ToastError
@@ -726,8 +781,12 @@ func (m Model) footer(w int) string {
 	var km keyMap
 	global := ""
 	switch {
+	case m.value != nil:
+		km = newValueKeys().keyMap()
 	case m.dialog != nil:
 		km = m.dkeys.keyMap()
+	case m.showHelp:
+		km = m.hkeys.keyMap()
 	case m.tabs[m.active].typing():
 		km = m.tabs[m.active].keys()
 	default:
@@ -746,28 +805,6 @@ func (m Model) footer(w int) string {
 	return spread(left+" "+trunc(h.ShortHelpView(km.short), room), global, w)
 }
 
-// fullHelp lists every key of the active tab, then the global ones.
-func (m Model) fullHelp(w, h int) string {
-	s := m.sh.st
-	km := m.tabs[m.active].keys()
-	hm := m.help
-	hm.SetWidth(w - 4)
-	g := m.gkeys
-	global := [][]key.Binding{{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide}, {g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}}
-	block := lipgloss.JoinVertical(lipgloss.Left, []string{
-		s.Title.Render("Keys — " + tabNames[m.active][0]),
-		"",
-		hm.FullHelpView(km.full),
-		"",
-		s.Title.Render("Everywhere"),
-		"",
-		hm.FullHelpView(global),
-		"",
-		s.Muted.Render("? or esc closes this help · the mouse wheel scrolls, a click selects"),
-	}...)
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, block)
-}
-
 func (m Model) dialogView(w int) string {
 	s := m.sh.st
 	d := m.dialog
@@ -779,4 +816,47 @@ func (m Model) dialogView(w int) string {
 	}
 	lines = append(lines, "", s.Key.Render("y")+" "+s.Text.Render(d.action)+"    "+s.Key.Render("n/esc")+" "+s.Muted.Render("cancel"))
 	return s.Dialog.Width(bw).Render(strings.Join(lines, "\n"))
+}
+
+// toastTooLong reports that the notice does not fit the footer of a w-cell
+// screen.
+func (m Model) toastTooLong(w int) bool { return cellWidth(m.toast.text) > w-2 }
+
+// longToast draws a notice too long for the footer as lines to lay over the
+// bottom of the body, or nil.
+func (m Model) longToast(w int) []string {
+	if m.toast.text == "" || !m.toastTooLong(w) {
+		return nil
+	}
+	st := m.sh.st.Toast
+	if m.toast.bad {
+		st = m.sh.st.ToastError
+	}
+	var out []string
+	for _, l := range wrap(m.toast.text, w-2) {
+		out = append(out, " "+st.Render(fit(l, w-2))+" ")
+	}
+	return out
+}
+
+// valueView shows a value to copy by hand: wrapped at the screen's edge, plain,
+// with mouse reporting off so the terminal's own selection works.
+func (m Model) valueView(w, h int) string {
+	s := m.sh.st
+	v := m.value
+	var body []string
+	for _, l := range strings.Split(v.value, "\n") {
+		for _, part := range strings.Split(ansi.Hardwrap(clean(l), w-2, false), "\n") {
+			body = append(body, " "+part)
+		}
+	}
+	foot := []string{""}
+	for _, l := range wrap(strings.TrimSpace(v.note+" Select it with the mouse and copy it; join lines cut at the screen's edge when pasting."), w-2) {
+		foot = append(foot, " "+s.Muted.Render(l))
+	}
+	if room := h - 2 - len(foot); len(body) > room {
+		more := len(body) - room + 1
+		body = append(body[:max(0, room-1)], " "+s.Warning.Render(trunc(fmt.Sprintf("… %d more lines do not fit; scimlab log --bodies prints the request whole", more), w-2)))
+	}
+	return strings.Join(append(append([]string{" " + s.Title.Render(v.title), ""}, body...), foot...), "\n")
 }

@@ -13,17 +13,26 @@ type reqFilter struct {
 	method   string // "" = any
 	class    int    // 0 = any, 2..5 = status class, 9 = any error (>= 400)
 	resource string // "" = any, KindUser, KindGroup, "other"
+	idp      idpChoice
 	text     string // case-insensitive substring of path, summary, subject, ...
+}
+
+// idpChoice narrows the list to one IdP, as "scimlab log --idp" does; the zero
+// value is any. exchange.Unknown is a choice of its own: requests no IdP sent.
+type idpChoice struct {
+	set bool
+	idp exchange.IdP
 }
 
 var (
 	filterMethods   = []string{"", "GET", "POST", "PUT", "PATCH", "DELETE"}
 	filterClasses   = []int{0, 2, 4, 5, 9}
 	filterResources = []string{"", KindUser, KindGroup, "other"}
+	filterIdPs      = []idpChoice{{}, {true, exchange.Okta}, {true, exchange.Entra}, {true, exchange.Unknown}}
 )
 
 func (f reqFilter) active() bool {
-	return f.method != "" || f.class != 0 || f.resource != "" || f.text != ""
+	return f.method != "" || f.class != 0 || f.resource != "" || f.idp.set || f.text != ""
 }
 
 func (f reqFilter) match(r *exchange.Record) bool {
@@ -45,6 +54,9 @@ func (f reqFilter) match(r *exchange.Record) bool {
 		if isKind(r.ResourceType, r.Path, KindUser) || isKind(r.ResourceType, r.Path, KindGroup) {
 			return false
 		}
+	}
+	if f.idp.set && r.IdP != f.idp.idp {
+		return false
 	}
 	if f.text != "" {
 		needle := strings.ToLower(f.text)
@@ -78,6 +90,12 @@ func (f reqFilter) describe() []string {
 		parts = append(parts, "Groups")
 	case "other":
 		parts = append(parts, "not Users/Groups")
+	}
+	switch {
+	case f.idp.set && f.idp.idp == exchange.Unknown:
+		parts = append(parts, "not Okta/Entra")
+	case f.idp.set:
+		parts = append(parts, f.idp.idp.Short())
 	}
 	if f.text != "" {
 		parts = append(parts, "“"+f.text+"”")

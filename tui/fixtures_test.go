@@ -394,6 +394,8 @@ func keyPress(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyHome}
 	case "pgup":
 		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdn":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "right":
 		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "left":

@@ -263,26 +263,35 @@ func redactAuth(v string) string {
 // curlFor writes a curl command that replays d against the server at base,
 // with the token left to the shell variable $SCIMLAB_TOKEN.
 func curlFor(base string, d *exchange.Record) string {
+	return strings.Join(curlArgs(base, d), " ")
+}
+
+// curlShown is curlFor one argument a line, joined by backslashes, so a command
+// copied by hand from the screen still pastes as one.
+func curlShown(base string, d *exchange.Record) string {
+	return strings.Join(curlArgs(base, d), " \\\n  ")
+}
+
+// curlArgs are the words of the curl command that replays d.
+func curlArgs(base string, d *exchange.Record) []string {
 	u := origin(base) + d.Path
 	if d.Query != "" {
 		u += "?" + d.Query
 	}
-	var b strings.Builder
-	b.WriteString("curl -sS")
+	args := []string{"curl -sS"}
 	if d.Method != http.MethodGet {
-		b.WriteString(" -X " + d.Method)
+		args[0] += " -X " + d.Method
 	}
-	b.WriteString(" " + shellQuote(u))
-	b.WriteString(` -H "Authorization: Bearer $SCIMLAB_TOKEN"`)
+	args = append(args, shellQuote(u), `-H "Authorization: Bearer $SCIMLAB_TOKEN"`)
 	for _, h := range []string{"Content-Type", "Accept"} {
 		if v := d.ReqHeaders.Get(h); v != "" {
-			b.WriteString(" -H " + shellQuote(h+": "+v))
+			args = append(args, "-H "+shellQuote(h+": "+v))
 		}
 	}
 	if len(d.ReqBody) > 0 {
-		b.WriteString(" --data-raw " + shellQuote(string(d.ReqBody)))
+		args = append(args, "--data-raw "+shellQuote(string(d.ReqBody)))
 	}
-	return b.String()
+	return args
 }
 
 // shellQuote quotes s for a POSIX shell.

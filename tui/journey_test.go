@@ -59,7 +59,7 @@ func TestJourney(t *testing.T) {
 			tm.Send(keyPress("v"))
 			waitScreen(t, tm, "0123456789")
 			tm.Send(keyPress("t"))
-			waitOut(t, tm, []string{ansi.SetSystemClipboard(testTok)}, []string{"Copied the bearer token"})
+			waitOut(t, tm, []string{ansi.SetSystemClipboard(testTok)}, []string{"Sent the bearer token to the terminal's"})
 
 			tm.Send(keyPress("2"))
 			waitScreen(t, tm, "following new requests")

@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap is one screen's bindings: a short row for the footer and groups for
 // the full help. Global keys are merged in by the root model.
@@ -63,7 +67,7 @@ func newNavKeys() navKeys {
 
 // connectionKeys act on the connection panel.
 type connectionKeys struct {
-	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Retry key.Binding
+	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Forget, Retry key.Binding
 }
 
 func newConnectionKeys() connectionKeys {
@@ -74,6 +78,7 @@ func newConnectionKeys() connectionKeys {
 		Rotate:    bind([]string{"R"}, "R", "rotate token"),
 		Mode:      bind([]string{"s"}, "s", "strict/tolerant mode"),
 		Ngrok:     bind([]string{"n"}, "n", "save ngrok token"),
+		Forget:    bind([]string{"F"}, "F", "forget saved ngrok token"),
 		Retry:     bind([]string{"r"}, "r", "retry tunnel now"),
 	}
 }
@@ -82,15 +87,15 @@ func (k connectionKeys) keyMap() keyMap {
 	return keyMap{
 		// Retry is enabled only while the tunnel is down, and then it is the
 		// first thing the admin needs, so it leads.
-		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok},
-		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Retry}},
+		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok, k.Forget},
+		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Forget, k.Retry}},
 	}
 }
 
 // requestKeys act on the request list.
 type requestKeys struct {
 	navKeys
-	Follow, Open, Back, Search, Method, Status, Resource, Clear, Curl key.Binding
+	Follow, Open, Back, Search, Method, Status, Resource, IdP, Clear, Curl, ShowCurl key.Binding
 }
 
 func newRequestKeys() requestKeys {
@@ -105,18 +110,20 @@ func newRequestKeys() requestKeys {
 		Method:   bind([]string{"m"}, "m", "filter method"),
 		Status:   bind([]string{"s"}, "s", "filter status"),
 		Resource: bind([]string{"r"}, "r", "filter resource"),
+		IdP:      bind([]string{"i"}, "i", "filter IdP"),
 		Clear:    bind([]string{"x"}, "x", "clear filters"),
 		Curl:     bind([]string{"y"}, "y", "copy as curl"),
+		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
 	}
 }
 
 func (k requestKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Open, k.Follow, k.Search, k.Method, k.Status, k.Resource},
+		short: []key.Binding{k.Open, k.Follow, k.Search, k.Method, k.Status, k.Resource, k.IdP},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Follow},
-			{k.Open, k.Curl},
-			{k.Search, k.Method, k.Status, k.Resource, k.Clear},
+			{k.Open, k.Curl, k.ShowCurl},
+			{k.Search, k.Method, k.Status, k.Resource, k.IdP, k.Clear},
 		},
 	}
 }
@@ -124,23 +131,24 @@ func (k requestKeys) keyMap() keyMap {
 // inspectorKeys act on an open request.
 type inspectorKeys struct {
 	navKeys
-	Back, Curl, Prev, Next key.Binding
+	Back, Curl, ShowCurl, Prev, Next key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		navKeys: newNavKeys(),
-		Back:    bind([]string{"esc", "backspace"}, "esc", "back to list"),
-		Curl:    bind([]string{"y"}, "y", "copy as curl"),
-		Prev:    bind([]string{"["}, "[", "previous request"),
-		Next:    bind([]string{"]"}, "]", "next request"),
+		navKeys:  newNavKeys(),
+		Back:     bind([]string{"esc", "backspace"}, "esc", "back to list"),
+		Curl:     bind([]string{"y"}, "y", "copy as curl"),
+		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
+		Prev:     bind([]string{"["}, "[", "previous request"),
+		Next:     bind([]string{"]"}, "]", "next request"),
 	}
 }
 
 func (k inspectorKeys) keyMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.Back}},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back}},
 	}
 }
 
@@ -213,6 +221,34 @@ func (k walkthroughKeys) keyMap() keyMap {
 	}
 }
 
+// helpKeys act while the help overlay is open: they scroll it, and ? or esc
+// closes it. Tab switches keep it open.
+type helpKeys struct {
+	navKeys
+	Close key.Binding
+}
+
+func newHelpKeys() helpKeys {
+	return helpKeys{navKeys: newNavKeys(), Close: bind([]string{"?", "esc"}, "?/esc", "close help")}
+}
+
+func (k helpKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Down, k.Up, k.PageDown, k.Close}, full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Close}}}
+}
+
+// valueKeys act on a value shown to be copied by hand: any key closes it.
+type valueKeys struct {
+	Close key.Binding
+}
+
+func newValueKeys() valueKeys {
+	return valueKeys{Close: bind([]string{"esc"}, "any key", "closes")}
+}
+
+func (k valueKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Close}, full: [][]key.Binding{{k.Close}}}
+}
+
 // inputKeys act while a text field has focus.
 type inputKeys struct {
 	Accept, Cancel key.Binding
@@ -243,4 +279,57 @@ func newDialogKeys() dialogKeys {
 
 func (k dialogKeys) keyMap() keyMap {
 	return keyMap{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
+}
+
+// helpSection is one group of keys in the help overlay and in docs/keys.md.
+type helpSection struct {
+	// title heads the section in docs/keys.md; label, shorter, in the overlay.
+	title, label string
+	// intro explains the section in docs/keys.md; the overlay has no room for it.
+	intro string
+	keys  []key.Binding
+	// tabs are the tabs the section belongs to; the overlay marks the active
+	// tab's sections. Empty for the keys of every tab, fields and dialogs.
+	tabs []tabID
+}
+
+// helpSections lists every key the console has, grouped by tab, in the order the
+// help overlay and docs/keys.md show them.
+func helpSections() []helpSection {
+	return []helpSection{
+		{title: "Everywhere", label: "Everywhere", keys: newGlobalKeys().full()},
+		{title: "1 Connection", label: "1 Connection", tabs: []tabID{tabConnection}, keys: flatKeys(newConnectionKeys().keyMap()),
+			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt. `F` is offered while an ngrok token is saved in scimlab's config file: it removes it, after asking, and stops a tunnel that ran on it."},
+		{title: "2 Requests — list", label: "2 Requests", tabs: []tabID{tabRequests}, keys: flatKeys(newRequestKeys().keyMap()),
+			intro: "Every request as it arrives. The list follows new requests until you scroll up; `G` or `end` follows again. `i` shows Okta's requests, then Entra's, then those of neither, then all again."},
+		{title: "2 Requests — open request", label: "2 Requests — open request", tabs: []tabID{tabRequests}, keys: flatKeys(newInspectorKeys().keyMap()),
+			intro: "Headers, bodies, the plain-English summary, why it failed, hints and quirk badges."},
+		{title: "3 Users and 4 Groups — table", label: "3 Users · 4 Groups", tabs: []tabID{tabUsers, tabGroups}, keys: flatKeys(newResourceKeys().keyMap()),
+			intro: "Tables update live as the IdP writes."},
+		{title: "3 Users and 4 Groups — open user or group", label: "3 Users · 4 Groups — open one", tabs: []tabID{tabUsers, tabGroups}, keys: flatKeys(newResourceDetailKeys().keyMap()),
+			intro: "Memberships, history (requests that touched it, newest first) and the SCIM JSON."},
+		{title: "5 Walkthrough", label: "5 Walkthrough", tabs: []tabID{tabWalkthrough}, keys: flatKeys(newWalkthroughKeys().keyMap()),
+			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
+		{title: "Help", label: "Help (?)", keys: flatKeys(newHelpKeys().keyMap()),
+			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
+		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
+		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
+			intro: "Rotating the token, switching the mode, forgetting the ngrok token and restarting a walkthrough ask first."},
+	}
+}
+
+// flatKeys lists a key map's bindings once each, in help order.
+func flatKeys(k keyMap) []key.Binding {
+	var out []key.Binding
+	seen := map[string]bool{}
+	for _, group := range k.full {
+		for _, b := range group {
+			id := strings.Join(b.Keys(), " ") + "|" + b.Help().Desc
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, b)
+			}
+		}
+	}
+	return out
 }

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"charm.land/bubbles/v2/key"
 )
 
 // keysMarkdown renders docs/keys.md from the key maps the console uses, so the
@@ -21,22 +19,7 @@ func keysMarkdown() string {
 	b.WriteString("screen you are on; `?` shows all of them. While a text field has focus (search, ngrok token),\n")
 	b.WriteString("keys type into it and only `enter`, `esc` and `ctrl+c` act. The mouse wheel scrolls lists and\n")
 	b.WriteString("panes; a click selects a row or a tab.\n")
-	g := newGlobalKeys()
-	sections := []struct {
-		title, intro string
-		keys         []key.Binding
-	}{
-		{"Everywhere", "", g.full()},
-		{"1 Connection", "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt.", flat(newConnectionKeys().keyMap())},
-		{"2 Requests — list", "Every request as it arrives. The list follows new requests until you scroll up; `G` or `end` follows again.", flat(newRequestKeys().keyMap())},
-		{"2 Requests — open request", "Headers, bodies, the plain-English summary, why it failed, hints and quirk badges.", flat(newInspectorKeys().keyMap())},
-		{"3 Users and 4 Groups — table", "Tables update live as the IdP writes.", flat(newResourceKeys().keyMap())},
-		{"3 Users and 4 Groups — open user or group", "Memberships, history (requests that touched it, newest first) and the SCIM JSON.", flat(newResourceDetailKeys().keyMap())},
-		{"5 Walkthrough", "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal.", flat(newWalkthroughKeys().keyMap())},
-		{"Text fields", "", flat(newInputKeys().keyMap())},
-		{"Confirmation dialogs", "Rotating the token, switching the mode and restarting a walkthrough ask first.", flat(newDialogKeys().keyMap())},
-	}
-	for _, s := range sections {
+	for _, s := range helpSections() {
 		fmt.Fprintf(&b, "\n## %s\n\n", s.title)
 		if s.intro != "" {
 			b.WriteString(s.intro + "\n\n")
@@ -51,22 +34,6 @@ func keysMarkdown() string {
 		}
 	}
 	return b.String()
-}
-
-// flat lists a key map's bindings once each, in help order.
-func flat(k keyMap) []key.Binding {
-	var out []key.Binding
-	seen := map[string]bool{}
-	for _, group := range k.full {
-		for _, b := range group {
-			id := strings.Join(b.Keys(), " ") + "|" + b.Help().Desc
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, b)
-			}
-		}
-	}
-	return out
 }
 
 // TestKeysDoc fails when docs/keys.md no longer matches the key maps. Run the

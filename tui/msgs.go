@@ -121,6 +121,26 @@ type strictSetMsg struct{ strict bool }
 // ngrokSavedMsg reports the result of saving an ngrok token.
 type ngrokSavedMsg struct{ err error }
 
+// ngrokForgottenMsg reports the result of forgetting the saved ngrok token.
+type ngrokForgottenMsg struct {
+	res NgrokForgotten
+	err error
+}
+
+// copyDoneMsg reports how a value was copied (Deps.Clipboard), so the console can
+// send OSC 52 when that is the way and word the notice by what was done.
+type copyDoneMsg struct {
+	text  string
+	about copied
+	route CopyRoute
+}
+
+// showValueMsg opens a view of a value the admin may need to copy by hand: the
+// mouse then selects text as in any terminal.
+type showValueMsg struct {
+	title, value, note string
+}
+
 // toastMsg shows a short notice in the footer.
 type toastMsg struct {
 	text string

@@ -34,6 +34,14 @@ func (sh *shared) readURLWarning() bool {
 	return changed
 }
 
+// readTokenWarning refreshes the warning that the next start would serve another
+// token (Deps.TokenWarning).
+func (sh *shared) readTokenWarning() {
+	if sh.d.TokenWarning != nil {
+		sh.tokenWarning = sh.d.TokenWarning()
+	}
+}
+
 // pollPending asks for the time-based hints as of now.
 func (sh *shared) pollPending(now time.Time) tea.Cmd {
 	pending := sh.d.Pending

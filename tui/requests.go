@@ -82,7 +82,8 @@ type requestsTab struct {
 	order    []int64 // cache insertion order
 	inflight map[int64]bool
 	failed   map[int64]error
-	curlWant int64 // copy this request as curl once its body is loaded
+	curlWant int64 // copy (or show) this request as curl once its body is loaded
+	curlShow bool
 
 	// notice holds the rendered pending hints drawn above the status line;
 	// the list gives up that many rows.
@@ -537,7 +538,7 @@ func (t *requestsTab) update(msg tea.Msg) tea.Cmd {
 		t.remember(msg.seq, msg.detail)
 		if t.curlWant == msg.seq {
 			t.curlWant = 0
-			return t.copyCurl()
+			return t.curl(t.curlShow)
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -648,12 +649,17 @@ func (t *requestsTab) updateList(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, t.k.Resource):
 		t.filter.resource = next(filterResources, t.filter.resource)
 		t.refilter()
+	case key.Matches(msg, t.k.IdP):
+		t.filter.idp = next(filterIdPs, t.filter.idp)
+		t.refilter()
 	case key.Matches(msg, t.k.Clear):
 		t.filter = reqFilter{}
 		t.input.SetValue("")
 		t.refilter()
 	case key.Matches(msg, t.k.Curl):
-		return t.copyCurl()
+		return t.curl(false)
+	case key.Matches(msg, t.k.ShowCurl):
+		return t.curl(true)
 	default:
 		return nil
 	}
@@ -679,7 +685,9 @@ func (t *requestsTab) updateInspector(msg tea.KeyPressMsg) tea.Cmd {
 		t.follow = false
 		return t.wantDetailNow()
 	case key.Matches(msg, t.ik.Curl):
-		return t.copyCurl()
+		return t.curl(false)
+	case key.Matches(msg, t.ik.ShowCurl):
+		return t.curl(true)
 	}
 	t.insp.scroll(msg, t.ik.navKeys)
 	return nil
@@ -732,18 +740,26 @@ func (t *requestsTab) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	return nil
 }
 
-// copyCurl puts a curl command that replays the selected request on the
-// clipboard. The token is left as $SCIMLAB_TOKEN so it never lands in shell
-// history or a support ticket by accident.
-func (t *requestsTab) copyCurl() tea.Cmd {
+// curl puts a curl command that replays the selected request on the clipboard,
+// or with show, shows it to be copied by hand. The token is left as
+// $SCIMLAB_TOKEN so it never lands in shell history or a support ticket by
+// accident.
+func (t *requestsTab) curl(show bool) tea.Cmd {
 	r := t.selected()
 	if r == nil {
 		return nil
 	}
 	d := t.cache[r.Seq]
 	if d == nil {
-		t.curlWant = r.Seq
+		t.curlWant, t.curlShow = r.Seq, show
 		return t.wantDetailNow()
 	}
-	return tea.Batch(tea.SetClipboard(curlFor(t.sh.baseURL(), d)), toast(fmt.Sprintf("Copied request #%d as a curl command (token as $SCIMLAB_TOKEN)", r.Seq)))
+	if show {
+		seq, cmd := r.Seq, curlShown(t.sh.baseURL(), d)
+		return func() tea.Msg {
+			return showValueMsg{title: fmt.Sprintf("Request #%d as a curl command", seq), value: cmd,
+				note: "It sends the token as $SCIMLAB_TOKEN: set that variable in the shell first."}
+		}
+	}
+	return t.sh.copyValue(curlFor(t.sh.baseURL(), d), copiedCurl(r.Seq))
 }

@@ -144,7 +144,8 @@ func (t *requestsTab) filterBar(w int) string {
 	}
 	if !t.filter.active() {
 		hint := " " + s.Key.Render("/") + s.Muted.Render(" search  ") + s.Key.Render("m") + s.Muted.Render(" method  ") +
-			s.Key.Render("s") + s.Muted.Render(" status  ") + s.Key.Render("r") + s.Muted.Render(" resource")
+			s.Key.Render("s") + s.Muted.Render(" status  ") + s.Key.Render("r") + s.Muted.Render(" resource  ") +
+			s.Key.Render("i") + s.Muted.Render(" IdP")
 		return spread(hint, s.Muted.Render(count), w)
 	}
 	parts := t.filter.describe()

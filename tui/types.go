@@ -37,6 +37,15 @@ type Deps struct {
 	Token func() string
 	// RotateToken replaces the token; the old one stops working at once.
 	RotateToken func() (string, error)
+	// TokenOverride names what set this run's token instead of the stored one
+	// ("--token", "$SCIMLAB_TOKEN"), or "" when it is the stored one: a token
+	// rotated then is stored, but the next start with the same command line
+	// serves the override again.
+	TokenOverride string
+	// TokenWarning returns the warning that the token served now and the one the
+	// next start serves differ, or "". The console reads it at start and after a
+	// rotation.
+	TokenWarning func() string
 	// Strict reports whether strict RFC mode is on; SetStrict switches it.
 	Strict    func() bool
 	SetStrict func(bool)
@@ -50,6 +59,12 @@ type Deps struct {
 	// SaveNgrokToken stores an ngrok auth token in scimlab's config file so the
 	// tunnel can start; main restarts the tunnel with it.
 	SaveNgrokToken func(string) error
+	// NgrokTokenSaved reports whether scimlab's config file holds an ngrok token;
+	// ForgetNgrokToken removes it and stops a tunnel that ran on it (it may take a
+	// couple of seconds). A token from --ngrok-token or NGROK_AUTHTOKEN is not
+	// scimlab's and stays.
+	NgrokTokenSaved  func() bool
+	ForgetNgrokToken func() (NgrokForgotten, error)
 	// Walkthrough returns the live guided checklist for exchange.Okta or exchange.Entra
 	// (the one main feeds every annotated exchange to), or nil.
 	Walkthrough func(p exchange.IdP) *idp.Walkthrough
@@ -61,9 +76,21 @@ type Deps struct {
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
 	Pending func(now time.Time) []exchange.Hint
+	// Clipboard copies values (URL, token, curl commands). Nil sends them to the
+	// terminal as OSC 52.
+	Clipboard Clipboard
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
+}
+
+// NgrokForgotten is what forgetting the saved ngrok token did.
+type NgrokForgotten struct {
+	// TunnelStopped tells that the tunnel ran on the saved token and is now off.
+	TunnelStopped bool
+	// StillSet names the token that still applies ("--ngrok-token",
+	// "NGROK_AUTHTOKEN"), which scimlab never stored; "" when none.
+	StillSet string
 }
 
 // Reader is the narrow read access the console needs. main adapts the store and

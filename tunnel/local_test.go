@@ -20,7 +20,9 @@ func TestSelect(t *testing.T) {
 		reason string
 	}{
 		{"no token", Options{}, ModeLocalOnly, Off, ReasonNoToken},
-		{"--no-tunnel wins over a token", Options{NoTunnel: true, Token: fakeToken, PublicURL: "https://x.example.com"}, ModeLocalOnly, Off, "the tunnel is turned off by --no-tunnel"},
+		{"--no-tunnel wins over a token", Options{NoTunnel: true, Token: fakeToken}, ModeLocalOnly, Off, "the tunnel is turned off by --no-tunnel"},
+		{"--no-tunnel keeps --public-url", Options{NoTunnel: true, Token: fakeToken, PublicURL: "https://x.example.com"}, ModePublicURL, Online, ""},
+		{"--no-tunnel wins over loopback", Options{NoTunnel: true, Loopback: true}, ModeLocalOnly, Off, "the tunnel is turned off by --no-tunnel"},
 		{"--public-url wins over a token", Options{PublicURL: "https://scim.example.com/", Token: fakeToken}, ModePublicURL, Online, ""},
 		{"token", Options{Token: fakeToken, TokenSource: SourceEnv, Domain: "scim.ngrok.app"}, ModeNgrok, Off, "not started"},
 		{"loopback", Options{Loopback: true, Token: fakeToken}, ModeLoopback, Off, "not started"},

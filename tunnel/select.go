@@ -37,8 +37,12 @@ type Options struct {
 
 // Select picks the tunnel for opts: --no-tunnel, then --tunnel=loopback,
 // then --public-url, then ngrok when a token is known, else local-only.
+// --no-tunnel means "no tunnel run by scimlab": a URL the admin publishes by
+// other means still stands, so --no-tunnel with --public-url is that URL.
 func Select(opts Options) Tunnel {
 	switch {
+	case opts.NoTunnel && opts.PublicURL != "":
+		return NewPublicURL(opts.PublicURL)
 	case opts.NoTunnel:
 		return NewLocalOnly(ReasonNoTunnel)
 	case opts.Loopback:

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// labWithUsers writes a closed database holding n users, so every page is in the
+// main file (closing checkpoints the WAL) and none is cached by a later opener.
+func labWithUsers(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		createUser(t, db, "", fmt.Sprintf(`{"userName":"user%04d@example.com","displayName":"User %d","title":"%s"}`, i, i, strings.Repeat("x", 200)))
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// overwritePages fills pages [from, to] (1-based, as SQLite numbers them) with
+// random bytes, as a disk or a stray write would. to < 0 counts from the last page.
+func overwritePages(t *testing.T, path string, from, to int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header := make([]byte, 100)
+	if _, err := f.ReadAt(header, 0); err != nil {
+		t.Fatal(err)
+	}
+	pageSize := int64(binary.BigEndian.Uint16(header[16:18]))
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := int(fi.Size() / pageSize)
+	if to < 0 {
+		to = pages + 1 + to
+	}
+	if from < 2 || to > pages || from > to {
+		t.Fatalf("pages %d..%d of %d: page 1 holds the header and the file must have them", from, to, pages)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	garbage := make([]byte, pageSize)
+	for p := from; p <= to; p++ {
+		for i := range garbage {
+			garbage[i] = byte(rng.UintN(256))
+		}
+		if _, err := f.WriteAt(garbage, int64(p-1)*pageSize); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func wantDamaged(t *testing.T, err error, path string) *DamagedError {
+	t.Helper()
+	var de *DamagedError
+	if !errors.As(err, &de) || !errors.Is(err, ErrDamaged) {
+		t.Fatalf("error %v, want a *DamagedError", err)
+	}
+	if de.Path != path {
+		t.Errorf("damaged file %q, want %q", de.Path, path)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("error %q does not say that %s is damaged", err, path)
+	}
+	return de
+}
+
+func TestOpenRefusesAFileThatIsNoDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scimlab.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("these are my notes, not a database\n", 200)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path)
+	de := wantDamaged(t, err, path)
+	if strings.Contains(err.Error(), "migrate") {
+		t.Errorf("error %q blames the migration", err)
+	}
+	if !strings.Contains(de.Found, "not a database") {
+		t.Errorf("found %q, want SQLite's word for it", de.Found)
+	}
+}
+
+func TestOpenFindsOverwrittenPages(t *testing.T) {
+	path := labWithUsers(t, 300)
+	fi, _ := os.Stat(path)
+	mid := int(fi.Size()/4096) / 2
+	overwritePages(t, path, mid, mid+2)
+	_, err := Open(context.Background(), path)
+	de := wantDamaged(t, err, path)
+	if de.Found == "" || de.Found == "ok" {
+		t.Errorf("found %q, want the problems quick_check listed", de.Found)
+	}
+}
+
+func TestOpenAcceptsAnIntactDatabase(t *testing.T) {
+	path := labWithUsers(t, 50)
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("an intact database: %v", err)
+	}
+	db.Close()
+}
+
+// Damage that appears after the database was opened is reported as damage by the
+// method that meets it, not as an unexplained failure.
+func TestDamageFoundWhileServingIsTyped(t *testing.T) {
+	path := labWithUsers(t, 300)
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	overwritePages(t, path, 2, -1)
+
+	_, _, err = db.Search(context.Background(), Query{Kind: KindUser, StartIndex: 1, Count: 10})
+	wantDamaged(t, err, path)
+	_, err = db.ListRequests(context.Background(), 0, 10)
+	wantDamaged(t, err, path)
+}
+
+// An ordinary failure stays what it was.
+func TestNotFoundIsNoDamage(t *testing.T) {
+	db := openTest(t)
+	_, err := db.GetUser(context.Background(), "nobody")
+	if errors.Is(err, ErrDamaged) || !errors.Is(err, ErrNotFound) {
+		t.Errorf("error %v, want ErrNotFound and no damage", err)
+	}
+}

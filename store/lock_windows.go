@@ -1,0 +1,34 @@
+//go:build windows
+
+package store
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// removeWhileLocked: Windows cannot remove an open file, so Release removes the
+// lock file after closing it.
+const removeWhileLocked = false
+
+// lockOffset places the locked byte far past the text, because a LockFileEx lock
+// also stops other processes reading the locked range, and the process refused
+// reads the holder's pid and address from the file.
+const lockOffset = 1 << 30
+
+// tryLock takes an exclusive lock on one byte of f without waiting; held reports
+// that another handle holds it.
+func tryLock(f *os.File) (held bool, err error) {
+	ol := &windows.Overlapped{Offset: lockOffset}
+	err = windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
+	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) || errors.Is(err, windows.ERROR_IO_PENDING) {
+		return true, nil
+	}
+	return false, err
+}
+
+func unlock(f *os.File) error {
+	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &windows.Overlapped{Offset: lockOffset})
+}
