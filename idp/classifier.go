@@ -302,6 +302,11 @@ func fail(a *exchange.Annotation, r *rx, what string) {
 
 // statusText is the status code and the best reason the exchange offers.
 func statusText(r *rx) string {
+	if f := r.ex.Fault; f != nil {
+		if text := injectedStatus(f, r.status); text != "" {
+			return text
+		}
+	}
 	reason := r.ex.ErrorDetail
 	if reason == "" {
 		reason = str(r.resp, "detail")

@@ -191,3 +191,18 @@ func statusWords(status int) string {
 	}
 	return strconv.Itoa(status)
 }
+
+// injectedStatus is the outcome of an exchange a fault rule answered, for summaries:
+// the rule's words, not the long detail the server wrote for the IdP's admin. It is ""
+// when the server answered after an injected delay.
+func injectedStatus(f *exchange.Injected, status int) string {
+	switch {
+	case f.Drop:
+		return "no answer: a fault rule closed the connection"
+	case f.Status != 0:
+		return strconv.Itoa(f.Status) + ", injected by a fault rule"
+	case status == statusClientClosed:
+		return "no answer: the client gave up during an injected delay"
+	}
+	return ""
+}

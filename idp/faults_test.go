@@ -126,6 +126,29 @@ func TestInjectedFaultHints(t *testing.T) {
 	})
 }
 
+// A summary names an injected outcome in a few words; the server's long detail is for
+// the IdP's admin and stays in the error.
+func TestInjectedSummaries(t *testing.T) {
+	tests := []struct {
+		ex   *exchange.Record
+		want string
+	}{
+		{injected(req("POST", "/scim/v2/Users", oktaUA, oktaCreate, 429, ""), exchange.Injected{Rule: "POST /Users 429", Status: 429}),
+			"Okta could not create user alice@example.com: 429, injected by a fault rule"},
+		{injected(req("POST", "/scim/v2/Users", oktaUA, oktaCreate, 0, ""), exchange.Injected{Rule: "POST /Users drop", Drop: true}),
+			"Okta could not create user alice@example.com: no answer: a fault rule closed the connection"},
+		{injected(req("POST", "/scim/v2/Users", oktaUA, oktaCreate, 499, ""), exchange.Injected{Rule: "POST /Users delay=70s", Delay: 70 * time.Second}),
+			"Okta could not create user alice@example.com: no answer: the client gave up during an injected delay"},
+		{injected(req("POST", "/scim/v2/Users", oktaUA, oktaCreate, 409, `{"status":"409","detail":"taken"}`), exchange.Injected{Rule: "POST /Users delay=1s", Delay: time.Second}),
+			"Okta could not create user alice@example.com: 409 taken"},
+	}
+	for _, tt := range tests {
+		if got := NewClassifier().Annotate(tt.ex).Summary; got != tt.want {
+			t.Errorf("summary %q, want %q", got, tt.want)
+		}
+	}
+}
+
 // The same statuses, answered by the server itself, get no fault hint and no word of
 // injection.
 func TestStatusesNotInjectedGetNoFaultHint(t *testing.T) {

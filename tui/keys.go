@@ -23,6 +23,7 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 type globalKeys struct {
 	Next, Prev                       key.Binding
 	Conn, Reqs, Users, Groups, Guide key.Binding
+	Faults                           key.Binding
 	Help, Quit, ForceQuit            key.Binding
 }
 
@@ -35,6 +36,7 @@ func newGlobalKeys() globalKeys {
 		Users:     bind([]string{"3"}, "3", "users"),
 		Groups:    bind([]string{"4"}, "4", "groups"),
 		Guide:     bind([]string{"5"}, "5", "walkthrough"),
+		Faults:    bind([]string{"6"}, "6", "fault rules"),
 		Help:      bind([]string{"?"}, "?", "toggle help"),
 		Quit:      bind([]string{"q"}, "q", "quit"),
 		ForceQuit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
@@ -42,7 +44,7 @@ func newGlobalKeys() globalKeys {
 }
 
 func (g globalKeys) full() []key.Binding {
-	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
+	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Faults, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
 }
 
 // navKeys move a selection or scroll a pane.

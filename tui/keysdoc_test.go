@@ -18,7 +18,7 @@ func keysMarkdown() string {
 	b.WriteString("# scimlab console keys\n\n")
 	b.WriteString("<!-- Generated from tui/keys.go by `go test ./tui -run TestKeysDoc -update`. Do not edit by hand. -->\n\n")
 	b.WriteString("The console (`scimlab` with no arguments) is keyboard-first. The footer shows the keys of the\n")
-	b.WriteString("screen you are on; `?` shows all of them. While a text field has focus (search, ngrok token),\n")
+	b.WriteString("screen you are on; `?` shows all of them. While a text field has focus (search, ngrok token, fault rule),\n")
 	b.WriteString("keys type into it and only `enter`, `esc` and `ctrl+c` act. The mouse wheel scrolls lists and\n")
 	b.WriteString("panes; a click selects a row or a tab.\n")
 	g := newGlobalKeys()
@@ -33,8 +33,9 @@ func keysMarkdown() string {
 		{"3 Users and 4 Groups — table", "Tables update live as the IdP writes.", flat(newResourceKeys().keyMap())},
 		{"3 Users and 4 Groups — open user or group", "Memberships, history (requests that touched it, newest first) and the SCIM JSON.", flat(newResourceDetailKeys().keyMap())},
 		{"5 Walkthrough", "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal.", flat(newWalkthroughKeys().keyMap())},
+		{"6 Faults", "The fault rules in force, with how many requests each matched and made fail. `a` opens a field for a rule in the syntax of `--fault` (docs/faults.md), checked as you type; the tab bar counts the rules that are on.", flat(newFaultKeys().keyMap())},
 		{"Text fields", "", flat(newInputKeys().keyMap())},
-		{"Confirmation dialogs", "Rotating the token, switching the mode and restarting a walkthrough ask first.", flat(newDialogKeys().keyMap())},
+		{"Confirmation dialogs", "Rotating the token, switching the mode, restarting a walkthrough and removing every fault rule ask first.", flat(newDialogKeys().keyMap())},
 	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s\n\n", s.title)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -61,6 +62,16 @@ type Deps struct {
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
 	Pending func(now time.Time) []exchange.Hint
+	// Faults lists the fault rules in force with their counters, and FaultSeed the seed
+	// of their percent draws. AddFault puts a rule (in the syntax of --fault) in force,
+	// SetFaultEnabled switches one on or off, RemoveFault and ClearFaults remove one or
+	// all; each saves the change, so a restart keeps it.
+	Faults          func() []fault.Entry
+	FaultSeed       func() uint64
+	AddFault        func(rule string) (fault.Entry, error)
+	SetFaultEnabled func(id int, on bool) error
+	RemoveFault     func(id int) error
+	ClearFaults     func() error
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
