@@ -49,8 +49,12 @@ func diagnoseFault(a *exchange.Annotation, r *rx, f *exchange.Injected) {
 	}
 	gaveUp := r.status == statusClientClosed
 	switch {
-	case f.Delay > 0 && (gaveUp || a.IdP == exchange.Okta && f.Delay >= oktaTimeout):
-		add(HintFaultTimeout, exchange.SeverityError, "scimlab held this request back for "+seconds(f.Delay)+" on purpose ("+by+"). "+timeoutNext(a.IdP, gaveUp))
+	case f.Delay > 0 && gaveUp:
+		add(HintFaultTimeout, exchange.SeverityError, "The client hung up while scimlab held this request back on purpose, for up to "+seconds(f.Delay)+
+			" ("+by+"); nothing was applied. "+timeoutNext(a.IdP))
+	case f.Delay > 0 && a.IdP == exchange.Okta && f.Delay >= oktaTimeout:
+		add(HintFaultTimeout, exchange.SeverityError, "scimlab held this request back for "+seconds(f.Delay)+" on purpose ("+by+"). "+timeoutNext(a.IdP)+
+			" This client waited, so the request was applied after the delay.")
 	case f.Drop:
 		add(HintFaultDropped, exchange.SeverityError, "scimlab closed the connection without an answer on purpose ("+by+held+"); nothing was applied. "+dropNext(a.IdP))
 	case f.Status == http.StatusTooManyRequests:
@@ -154,21 +158,15 @@ func dropNext(p exchange.IdP) string {
 	return "The client sees the connection close without an answer."
 }
 
-// timeoutNext says what the IdP does with an answer it stopped waiting for.
-func timeoutNext(p exchange.IdP, gaveUp bool) string {
-	applied := ""
-	if !gaveUp {
-		applied = " This client waited, so the request was applied after the delay."
-	} else {
-		applied = " The client hung up before the delay was over, so nothing was applied."
-	}
+// timeoutNext says what the IdP does when it stops waiting for an answer.
+func timeoutNext(p exchange.IdP) string {
 	switch p {
 	case exchange.Okta:
-		return "Okta waits at most 60 s for an answer: it closes the connection and counts the request as failed. " + consequence(exchange.Okta, true) + applied
+		return "Okta waits at most 60 s for an answer: it closes the connection and counts the request as failed. " + consequence(exchange.Okta, true)
 	case exchange.Entra:
-		return "Entra stopped waiting: its provisioning logs show Timeout, and it retries the object in about 40 minutes." + applied
+		return "Entra stopped waiting: its provisioning logs show Timeout, and it retries the object in about 40 minutes."
 	}
-	return "The client stopped waiting." + applied
+	return "The client stopped waiting."
 }
 
 // seconds writes a delay as a person reads it: "30 seconds", "5 minutes", "1.5 seconds".

@@ -40,10 +40,10 @@ func newFaultKeys() faultKeys {
 		Down:   bind([]string{"down", "j"}, "↓/j", "down"),
 		Top:    bind([]string{"home", "g"}, "g/home", "first rule"),
 		Bottom: bind([]string{"end", "G"}, "G/end", "last rule"),
-		Add:    bind([]string{"a"}, "a", "add a rule"),
-		Toggle: bind([]string{"space", "e"}, "space/e", "switch the rule on/off"),
-		Remove: bind([]string{"d", "delete"}, "d", "remove the rule"),
-		Clear:  bind([]string{"D"}, "D", "remove every rule"),
+		Add:    bind([]string{"a"}, "a", "add rule"),
+		Toggle: bind([]string{"space", "e"}, "space/e", "on/off"),
+		Remove: bind([]string{"d", "delete"}, "d", "remove"),
+		Clear:  bind([]string{"D"}, "D", "remove all"),
 	}
 }
 
@@ -273,7 +273,7 @@ func (t *faultsTab) check() {
 // faultColumns are the rule table's columns.
 var faultColumns = []column{
 	{title: "ON", min: 3},
-	{title: "RULE", min: 24, flex: 1},
+	{title: "RULE", min: 24, max: 72, flex: 1},
 	{title: "MATCHED", min: 7, right: true, drop: 2},
 	{title: "FIRED", min: 9, right: true, drop: 1},
 }
@@ -418,7 +418,7 @@ func injectedLines(s *Styles, f *exchange.Injected, status, w int) []string {
 		}
 		what += ", in place of the server: nothing was stored"
 	case status == statusClientClosed:
-		what = "held the request back for " + heldFor(f.Delay) + "; the client hung up first: nothing was stored"
+		what = "the client hung up during the " + heldFor(f.Delay) + " delay: nothing was stored"
 	default:
 		what = held + "let the server answer"
 	}
