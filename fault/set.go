@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/scimlab/scimlab/exchange"
 )
@@ -42,8 +43,23 @@ type State struct {
 type Set struct {
 	mu      sync.Mutex
 	seed    uint64
-	entries []*Entry
+	entries []*entry
 	nextID  int
+	// count mirrors len(entries), so that a server without rules pays no lock per
+	// request.
+	count atomic.Int64
+}
+
+// entry is an Entry with the hash of its rule's text, the key of its percent draws.
+type entry struct {
+	Entry
+	key uint64
+}
+
+func newEntry(id int, r Rule, enabled bool) *entry {
+	h := fnv.New64a()
+	h.Write([]byte(r.String()))
+	return &entry{Entry: Entry{ID: id, Rule: r, Enabled: enabled}, key: h.Sum64()}
 }
 
 // NewSet returns an empty Set whose percent draws come from seed.
@@ -56,10 +72,11 @@ func (s *Set) Seed() uint64 { return s.seed }
 func (s *Set) Add(r Rule) Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := &Entry{ID: s.nextID, Rule: r, Enabled: true}
+	e := newEntry(s.nextID, r, true)
 	s.nextID++
 	s.entries = append(s.entries, e)
-	return *e
+	s.count.Store(int64(len(s.entries)))
+	return e.Entry
 }
 
 // ErrNoRule is returned for an id that names no rule (removed meanwhile).
@@ -72,6 +89,7 @@ func (s *Set) Remove(id int) error {
 	for i, e := range s.entries {
 		if e.ID == id {
 			s.entries = append(s.entries[:i], s.entries[i+1:]...)
+			s.count.Store(int64(len(s.entries)))
 			return nil
 		}
 	}
@@ -96,6 +114,7 @@ func (s *Set) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.entries = nil
+	s.count.Store(0)
 }
 
 // Entries returns a snapshot of the rules in order.
@@ -104,7 +123,7 @@ func (s *Set) Entries() []Entry {
 	defer s.mu.Unlock()
 	out := make([]Entry, len(s.entries))
 	for i, e := range s.entries {
-		out[i] = *e
+		out[i] = e.Entry
 	}
 	return out
 }
@@ -133,11 +152,12 @@ func (s *Set) Replace(states []State) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries = make([]*Entry, len(rules))
+	s.entries = make([]*entry, len(rules))
 	for i, r := range rules {
-		s.entries[i] = &Entry{ID: s.nextID, Rule: r, Enabled: states[i].Enabled}
+		s.entries[i] = newEntry(s.nextID, r, states[i].Enabled)
 		s.nextID++
 	}
+	s.count.Store(int64(len(s.entries)))
 	return nil
 }
 
@@ -167,6 +187,9 @@ func DecodeStates(data string) ([]State, error) {
 // sender names the IdP that sent the request; it is called at most once, and only
 // when a rule limited to one IdP matches the method and path.
 func (s *Set) Decide(method, path string, sender func() exchange.IdP) (Rule, bool) {
+	if s.count.Load() == 0 {
+		return Rule{}, false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var (
@@ -192,7 +215,7 @@ func (s *Set) Decide(method, path string, sender func() exchange.IdP) (Rule, boo
 		if e.Matched <= e.Rule.After || e.Spent() {
 			continue
 		}
-		if e.Rule.Percent != 0 && draw(s.seed, e.Rule.String(), uint64(e.Matched)) >= uint64(e.Rule.Percent) {
+		if e.Rule.Percent != 0 && draw(s.seed, e.key, uint64(e.Matched)) >= uint64(e.Rule.Percent) {
 			continue
 		}
 		e.Fired++
@@ -202,12 +225,11 @@ func (s *Set) Decide(method, path string, sender func() exchange.IdP) (Rule, boo
 }
 
 // draw is the percent draw for the n-th request a rule matched: a number in [0, 100)
-// computed from the seed, the rule's text and n alone (a counter-based generator), so
-// which requests fail depends on nothing but the seed and the order requests arrive.
-func draw(seed uint64, rule string, n uint64) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(rule))
-	return splitmix64(seed^h.Sum64()+n*0x9E3779B97F4A7C15) % 100
+// computed from the seed, the hash of the rule's text and n alone (a counter-based
+// generator), so which requests fail depends on nothing but the seed and the order
+// requests arrive.
+func draw(seed, rule, n uint64) uint64 {
+	return splitmix64(seed^rule+n*0x9E3779B97F4A7C15) % 100
 }
 
 // splitmix64 is the finaliser of Steele, Lea and Flood's SplitMix64: it turns
