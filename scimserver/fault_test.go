@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -332,4 +333,25 @@ func TestFaultRulesChangeWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.must(e.do("GET", "/Groups", nil, nil), http.StatusOK)
+}
+
+// A writer that cannot hand its connection over (HTTP/2) has the handler aborted
+// instead, and the exchange is logged all the same.
+func TestFaultDropWithoutHijackAbortsAndIsLogged(t *testing.T) {
+	e, _ := faultEnv(t, fault.DefaultSeed, "GET /Groups drop")
+	events, cancel := e.srv.Subscribe(4)
+	defer cancel()
+	req := httptest.NewRequest("GET", BasePath+"/Groups", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	func() {
+		defer func() {
+			if p := recover(); p != http.ErrAbortHandler {
+				t.Errorf("recovered %v, want http.ErrAbortHandler", p)
+			}
+		}()
+		e.srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	if rec := e.logged(events); rec.Status != statusDropped || rec.Fault == nil || !rec.Fault.Drop {
+		t.Errorf("logged %d with fault %+v", rec.Status, rec.Fault)
+	}
 }
