@@ -26,6 +26,7 @@ import (
 
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/logview"
 	"github.com/scimlab/scimlab/scimserver"
@@ -176,6 +177,20 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")
 	fs.StringVar(&o.TunnelMode, "tunnel", "", "tunnel `KIND`: \"loopback\" publishes on a second local port, for trying the tunnel path without ngrok")
+	fs.Var((*repeated)(&o.Faults), "fault", "fault `RULE` making matching requests fail, e.g. \"POST /Users 429 retry-after=30 times=2\" (repeatable; see docs/faults.md)")
+	fs.StringVar(&o.FaultsFile, "faults", "", "`FILE` of fault rules, one per line; with --fault, replaces the rules saved in the database")
+	fs.BoolVar(&o.NoFaults, "no-faults", false, "start without fault rules, clearing those saved in the database")
+	fs.Uint64Var(&o.FaultSeed, "fault-seed", fault.DefaultSeed, "`SEED` that decides which requests a percent= fault rule fails")
+}
+
+// repeated is a flag that may be given several times; each value is kept in order.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, "; ") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (app.Options, error) {
@@ -376,9 +391,9 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Mode           %s
   Database       %s
   tunnel: %s
-  Try it:        curl -H "Authorization: Bearer %s" %s/Users
+%s  Try it:        curl -H "Authorization: Bearer %s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), a.Token(), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), faultBanner(a), a.Token(), a.LocalURL())
 	if warn := a.TokenWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
@@ -386,6 +401,25 @@ Press Ctrl+C to stop.
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	return st
+}
+
+// faultBanner lists the fault rules in force, so nobody rehearses against an app that
+// fails on purpose without knowing it.
+func faultBanner(a *app.App) string {
+	lines := a.FaultLines()
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	what := fmt.Sprintf("%d fault rules make", len(lines))
+	if len(lines) == 1 {
+		what = "1 fault rule makes"
+	}
+	fmt.Fprintf(&b, "  Faults         %s matching requests fail on purpose (fault seed %d):\n", what, a.FaultSeed())
+	for _, l := range lines {
+		b.WriteString("                   " + l + "\n")
+	}
+	return b.String()
 }
 
 func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
@@ -406,6 +440,9 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 		}
 		if ev.ErrorDetail != "" {
 			attrs = append(attrs, "error", ev.ErrorDetail)
+		}
+		if ev.Fault != nil {
+			attrs = append(attrs, "fault", ev.Fault.Rule)
 		}
 		if ev.Dropped > 0 {
 			attrs = append(attrs, "unlogged_before", ev.Dropped)

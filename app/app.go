@@ -23,6 +23,7 @@ import (
 	"golang.ngrok.com/ngrok/v2"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -43,6 +44,13 @@ type Options struct {
 	PublicURL    string
 	// TunnelMode is "" (ngrok when a token is known) or "loopback".
 	TunnelMode string
+	// Faults are fault rules (--fault), FaultsFile a file of them (--faults): given
+	// either, or NoFaults, they replace the rules saved by the last run. FaultSeed
+	// seeds their percent draws.
+	Faults     []string
+	FaultsFile string
+	NoFaults   bool
+	FaultSeed  uint64
 
 	// NgrokConnectURL and NgrokDialer replace how the ngrok agent reaches ngrok's
 	// servers; tests use them to make the service unreachable or refusing offline.
@@ -71,6 +79,9 @@ func (o Options) Validate() error {
 			return err
 		}
 	}
+	if _, _, err := o.commandLineFaults(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -83,6 +94,9 @@ type App struct {
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
+	// faults are the fault rules in force; faultsMu orders their changes with saving.
+	faults   *fault.Set
+	faultsMu sync.Mutex
 
 	closeOnce sync.Once
 	lock      *store.Lock
@@ -157,12 +171,17 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
 	a.annotator = newAnnotator(ctx, a.db, logger)
+	if err := a.startFaults(ctx); err != nil {
+		return nil, err
+	}
 	a.srv = scimserver.New(scimserver.Config{
 		Token:        a.token,
 		Strict:       o.Strict,
 		MaxBodyBytes: o.MaxBody,
 		LogRetention: o.LogRetention,
 		Annotate:     a.annotator.annotate,
+		Faults:       a.faults,
+		SenderIdP:    a.annotator.classifier.Sender,
 	}, a.db, logger)
 
 	a.httpSrv = &http.Server{
@@ -476,6 +495,10 @@ func (a *App) SaveNgrokToken(token string) error {
 func (a *App) Close() { a.closeOnce.Do(a.close) }
 
 func (a *App) close() {
+	if a.srv != nil {
+		// Requests a fault rule is holding back would keep the shutdown waiting.
+		a.srv.Stopping()
+	}
 	if a.tunnel != nil {
 		if err := a.tunnel.Close(); err != nil {
 			a.logger.Warn("closing the tunnel", "err", err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -44,6 +45,13 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		ResetWalkthrough: a.ResetWalkthrough,
 		Clipboard:        newClipboard(a.getenv, logger),
 		Logger:           logger,
+
+		Faults:          a.Faults,
+		FaultSeed:       a.FaultSeed,
+		AddFault:        func(rule string) (fault.Entry, error) { return a.AddFault(ctx, rule) },
+		SetFaultEnabled: func(id int, on bool) error { return a.SetFaultEnabled(ctx, id, on) },
+		RemoveFault:     func(id int) error { return a.RemoveFault(ctx, id) },
+		ClearFaults:     func() error { return a.ClearFaults(ctx) },
 	}
 }
 

@@ -66,6 +66,8 @@ type Record struct {
 	// ScimType and ErrorDetail are those of the SCIM error answered, if any.
 	ScimType    string `json:"scimType"`
 	ErrorDetail string `json:"error"`
+	// Fault is the failure a fault rule injected, nil when the answer is the server's.
+	Fault *Injected `json:"fault"`
 
 	Annotation
 }

@@ -11,6 +11,13 @@ import (
 
 // diagnose adds the hints that explain a failed exchange in the IdP's own terms.
 func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
+	if f := r.ex.Fault; f != nil {
+		diagnoseFault(a, r, f)
+		if f.Status != 0 || f.Drop || r.status == statusClientClosed {
+			// The rule answered, not the server: the server's reasons do not apply.
+			return
+		}
+	}
 	if authFailed(r) {
 		diagnoseAuth(a, r)
 		if r.route.resource != "" && !r.route.ok {

@@ -429,9 +429,15 @@ func (p *printer) text(r *exchange.Record) string {
 		b.WriteString("  ")
 		b.WriteString(p.paint(sgrMagenta, "["+quirk.Describe(q).Badge+"]"))
 	}
+	if r.Fault != nil {
+		b.WriteString("  " + p.paint(sgrMagenta, faultBadge))
+	}
 	b.WriteString("\n")
 
 	const indent = "    "
+	if r.Fault != nil {
+		b.WriteString(indent + p.paint(sgrMagenta, faultLine(r.Fault)) + "\n")
+	}
 	failed := r.HTTPFailed()
 	if failed && r.ErrorDetail != "" {
 		b.WriteString(indent + p.paint(sgrRed, "detail: "+r.ErrorDetail) + "\n")

@@ -108,10 +108,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 
 		defer func() {
 			p := recover()
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			if p != nil {
+			if p != nil && p != http.ErrAbortHandler {
 				s.logger.Error("panic in SCIM handler", "panic", fmt.Sprint(p), "method", rec.Method, "path", rec.Path, "stack", string(debug.Stack()))
 				if !cw.wroteHeader {
 					s.writeError(cw, r, errors.New("panic"))
@@ -126,6 +123,11 @@ func (s *Server) record(next http.Handler) http.Handler {
 			rec.Duration = time.Since(start)
 			rec.Quirks = in.quirks.List()
 			s.rec.enqueue(rec)
+			if p == http.ErrAbortHandler {
+				// An abort on purpose (a dropped connection) is logged like any exchange;
+				// net/http then closes the connection.
+				panic(p)
+			}
 		}()
 		next.ServeHTTP(cw, r)
 	})

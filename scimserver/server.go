@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/scim/schema"
 )
 
@@ -58,6 +60,15 @@ type Config struct {
 	// is stored and published, off the handlers' path, so it may keep state across
 	// requests without locking and may take its time. It must not keep rec.
 	Annotate func(rec *exchange.Record) exchange.Annotation
+	// Faults are the fault rules applied to each request after authentication and
+	// before any handler (fault.go); nil injects nothing.
+	Faults *fault.Set
+	// SenderIdP names the IdP that sent a request, for fault rules limited to one IdP.
+	// It gets the record as known before the handler runs (method, path, query,
+	// headers, the start of the body) and is called on the request's path, only when
+	// such a rule matches the method and path: it must be quick and safe for concurrent
+	// use. Nil makes those rules match nothing.
+	SenderIdP func(rec *exchange.Record) exchange.IdP
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +102,9 @@ type Server struct {
 	creds   credentials
 	users   *schema.ResourceType
 	groups  *schema.ResourceType
+	// stopping is closed by Stopping, which ends the delays fault rules are holding.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns a Server over st. It starts the goroutine that writes the request log;
@@ -109,12 +123,14 @@ func New(cfg Config, st Store, logger *slog.Logger) *Server {
 		creds:  newCredentials(cfg.CredentialHeaders),
 		users:  schema.UserResourceType(),
 		groups: schema.GroupResourceType(),
+
+		stopping: make(chan struct{}),
 	}
 	s.SetToken(cfg.Token)
 	s.strict.Store(cfg.Strict)
 	s.routes()
 	s.rec = newRecorder(s)
-	s.handler = s.recoverPanics(s.record(s.authenticate(s.limitBody(http.HandlerFunc(s.dispatch)))))
+	s.handler = s.recoverPanics(s.record(s.authenticate(s.injectFaults(s.limitBody(http.HandlerFunc(s.dispatch))))))
 	return s
 }
 
@@ -139,6 +155,7 @@ func (s *Server) Subscribe(buffer int) (events <-chan exchange.Event, cancel fun
 // Close writes the requests still queued to the log, stops the recorder and ends every
 // subscription. Requests served after Close are answered but not recorded.
 func (s *Server) Close() error {
+	s.Stopping()
 	s.rec.close()
 	s.broker.close()
 	return nil

@@ -125,6 +125,11 @@ CREATE TABLE request_related (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX request_related_seq ON request_related(seq);
 `,
+	// 4: the failure a fault rule injected (exchange.Record.Fault), as JSON; '' when
+	// the answer was the server's own.
+	`
+ALTER TABLE requests ADD COLUMN fault TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // schemaVersion is the user_version this build of scimlab writes.

@@ -50,6 +50,7 @@ const (
 	tabUsers
 	tabGroups
 	tabWalkthrough
+	tabFaults
 	tabCount
 )
 
@@ -77,6 +78,8 @@ type shared struct {
 
 	seen    int // requests seen since the console started
 	dropped int // events the subscription dropped (reloaded from the log)
+	// faultsOn counts the fault rules switched on, for the tab bar.
+	faultsOn int
 
 	// urlWarning is Deps.URLWarning as of the last tunnel status.
 	urlWarning string
@@ -152,6 +155,7 @@ type Model struct {
 	groups   *resourcesTab
 	walk     *walkthroughTab
 	conn     *connectionTab
+	faults   *faultsTab
 	dialog   *confirmMsg
 	value    *showValueMsg // a value shown to be copied by hand
 	toast    notice
@@ -194,8 +198,9 @@ func New(d Deps) Model {
 	m.users = newResourcesTab(sh, KindUser)
 	m.groups = newResourcesTab(sh, KindGroup)
 	m.walk = newWalkthroughTab(sh)
+	m.faults = newFaultsTab(sh)
 	m.conn.recent = m.reqs.recent
-	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk}
+	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.faults}
 	m.restyle()
 	return m
 }
@@ -225,6 +230,7 @@ func (m Model) Init() tea.Cmd {
 		m.subscribe(),
 		m.waitTunnel(),
 		m.walk.refresh(),
+		m.faults.refresh(),
 		tickClock(),
 		m.sh.pollPending(m.sh.now()),
 		m.sh.retryCountdown(),
@@ -429,6 +435,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case walkthroughMsg, walkthroughResetMsg:
 		return m, m.walk.update(msg)
 
+	case faultsMsg, faultChangedMsg:
+		return m, m.faults.update(msg)
+
 	case tokenRotatedMsg, ngrokSavedMsg, ngrokForgottenMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
 
@@ -489,6 +498,7 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 		m.users.touched(evs),
 		m.groups.touched(evs),
 		m.walk.addEvents(evs),
+		m.faults.touched(),
 		m.sh.recheckPending(),
 	)
 }
@@ -527,7 +537,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return *m, nil
 		case m.scrollHelp(msg):
 			return *m, nil
-		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Quit):
+		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Faults, m.gkeys.Quit):
 		default:
 			m.showHelp = false
 		}
@@ -552,6 +562,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, m.setActive(tabGroups)
 	case key.Matches(msg, m.gkeys.Guide):
 		return *m, m.setActive(tabWalkthrough)
+	case key.Matches(msg, m.gkeys.Faults):
+		return *m, m.setActive(tabFaults)
 	}
 	return *m, active.update(msg)
 }
@@ -595,6 +607,8 @@ func (m *Model) setActive(t tabID) tea.Cmd {
 		return m.groups.visit()
 	case tabWalkthrough:
 		return m.walk.refresh()
+	case tabFaults:
+		return m.faults.refresh()
 	}
 	return nil
 }
@@ -612,6 +626,7 @@ func (m *Model) restyle() {
 	m.reqs.restyle()
 	m.users.restyle()
 	m.groups.restyle()
+	m.faults.restyle()
 }
 
 // View draws the whole screen.
@@ -680,6 +695,7 @@ var tabNames = [tabCount][2]string{
 	{"Users", "Users"},
 	{"Groups", "Groups"},
 	{"Walkthrough", "Guide"},
+	{"Faults", "Faults"},
 }
 
 // tabLabels returns the tab captions that fit in w cells next to the brand.
@@ -691,6 +707,9 @@ func (m Model) tabLabels(w int) []string {
 			labels[i] = fmt.Sprintf("%d %s", i+1, tabNames[i][short])
 			if tabID(i) == tabRequests && m.unseen > 0 {
 				labels[i] += fmt.Sprintf(" +%d", m.unseen)
+			}
+			if tabID(i) == tabFaults && m.sh.faultsOn > 0 {
+				labels[i] += fmt.Sprintf(" %s%d", faultMark, m.sh.faultsOn)
 			}
 			total += cellWidth(labels[i]) + 2
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/scimlab/scimlab/scim/quirk"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -237,6 +238,9 @@ type testDeps struct {
 	askedAt  []time.Time // the times Pending was asked about
 	retries  int
 	resetIdP []exchange.IdP
+	// faults are the fault rules the console shows; a real Set, empty unless a
+	// test adds rules.
+	faults *fault.Set
 }
 
 func newTestDeps(evs []exchange.Event) *testDeps {
@@ -247,6 +251,7 @@ func newTestDeps(evs []exchange.Event) *testDeps {
 		walks:  sampleWalkthroughs(evs),
 		token:  testTok,
 		public: "https://scimlab-demo.ngrok-free.app/scim/v2",
+		faults: fault.NewSet(fault.DefaultSeed),
 	}
 }
 
@@ -315,6 +320,18 @@ func (td *testDeps) deps() Deps {
 			td.resetIdP = append(td.resetIdP, p)
 			td.walks[p].Reset()
 		},
+		Faults:    td.faults.Entries,
+		FaultSeed: td.faults.Seed,
+		AddFault: func(text string) (fault.Entry, error) {
+			r, err := fault.Parse(text)
+			if err != nil {
+				return fault.Entry{}, err
+			}
+			return td.faults.Add(r), nil
+		},
+		SetFaultEnabled: td.faults.SetEnabled,
+		RemoveFault:     td.faults.Remove,
+		ClearFaults:     func() error { td.faults.Clear(); return nil },
 	}
 }
 
@@ -427,6 +444,7 @@ func newTestModel(t *testing.T, td *testDeps, w, h int) Model {
 	// No channel: tests deliver events with eventsMsg, so no command blocks.
 	m = send(t, m, subscribedMsg{cancel: func() {}})
 	m = drive(t, m, m.walk.refresh())
+	m = drive(t, m, m.faults.refresh())
 	return m
 }
 

@@ -47,6 +47,12 @@ var screens = []struct {
 	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
 	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
 	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
+	{name: "faults", setup: withFaults, keys: []string{"6"}},
+	{name: "faults-empty", keys: []string{"6"}},
+	{name: "faults-add", setup: withFaults, keys: append([]string{"6", "a"}, typed("PATCH /Groups/* 503 retry-after=120 after=3")...)},
+	{name: "faults-add-invalid", setup: withFaults, keys: append([]string{"6", "a"}, typed("POST /users 4299")...)},
+	{name: "faults-clear-dialog", setup: withFaults, keys: []string{"6", "D"}},
+	{name: "inspector-fault", setup: withInjected, keys: []string{"2", "enter"}},
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.

@@ -119,6 +119,7 @@ func (in *inspector) body(r *exchange.Record, d *exchange.Record, loadErr error,
 	if r.Summary != "" {
 		add(s.Bold.Render, r.Summary, 0)
 	}
+	out = append(out, injectedLines(s, r.Fault, r.Status, w)...)
 
 	var why []string
 	if a := authWhy(r.Auth); a != "" {

@@ -27,6 +27,7 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 type globalKeys struct {
 	Next, Prev                       key.Binding
 	Conn, Reqs, Users, Groups, Guide key.Binding
+	Faults                           key.Binding
 	Help, Quit, ForceQuit            key.Binding
 }
 
@@ -39,6 +40,7 @@ func newGlobalKeys() globalKeys {
 		Users:     bind([]string{"3"}, "3", "users"),
 		Groups:    bind([]string{"4"}, "4", "groups"),
 		Guide:     bind([]string{"5"}, "5", "walkthrough"),
+		Faults:    bind([]string{"6"}, "6", "fault rules"),
 		Help:      bind([]string{"?"}, "?", "toggle help"),
 		Quit:      bind([]string{"q"}, "q", "quit"),
 		ForceQuit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
@@ -46,7 +48,7 @@ func newGlobalKeys() globalKeys {
 }
 
 func (g globalKeys) full() []key.Binding {
-	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
+	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Faults, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
 }
 
 // navKeys move a selection or scroll a pane.
@@ -310,11 +312,13 @@ func helpSections() []helpSection {
 			intro: "Memberships, history (requests that touched it, newest first) and the SCIM JSON."},
 		{title: "5 Walkthrough", label: "5 Walkthrough", tabs: []tabID{tabWalkthrough}, keys: flatKeys(newWalkthroughKeys().keyMap()),
 			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
+		{title: "6 Faults", label: "6 Faults", tabs: []tabID{tabFaults}, keys: flatKeys(newFaultKeys().keyMap()),
+			intro: "The fault rules in force, with how many requests each matched and made fail. `a` opens a field for a rule in the syntax of `--fault` (docs/faults.md), checked as you type; the tab bar counts the rules that are on."},
 		{title: "Help", label: "Help (?)", keys: flatKeys(newHelpKeys().keyMap()),
 			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
 		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
 		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
-			intro: "Rotating the token, switching the mode, forgetting the ngrok token and restarting a walkthrough ask first."},
+			intro: "Rotating the token, switching the mode, forgetting the ngrok token, restarting a walkthrough and removing every fault rule ask first."},
 	}
 }
 

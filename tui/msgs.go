@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp"
 
 	tea "charm.land/bubbletea/v2"
@@ -182,3 +183,14 @@ type retryCountdownMsg struct{ gen int }
 
 // walkthroughResetMsg reports that an IdP's checklist was started afresh.
 type walkthroughResetMsg struct{ idp exchange.IdP }
+
+// faultsMsg carries the fault rules in force with their counters (Deps.Faults).
+type faultsMsg struct{ entries []fault.Entry }
+
+// faultChangedMsg reports adding, switching or removing fault rules: note says what
+// was done, added that a rule was appended (and is to be selected).
+type faultChangedMsg struct {
+	note  string
+	added bool
+	err   error
+}

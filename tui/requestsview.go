@@ -113,6 +113,9 @@ func (t *requestsTab) cells(r *exchange.Record, quirksShown bool) []cell {
 	if r.Status == http.StatusUnauthorized || r.Status >= 500 {
 		sumStyle = &s.Why
 	}
+	if r.Fault != nil {
+		summary, sumStyle = faultMark+" "+summary, &s.Fault
+	}
 	quirks := strings.Join(badges(r.Quirks), ", ")
 	if !quirksShown && quirks != "" {
 		summary = "⚑ " + summary

@@ -40,6 +40,8 @@ type Styles struct {
 	Quirk, QuirkText, Hint, Why lipgloss.Style
 	Live, Paused                lipgloss.Style
 	Tolerant, Strict            lipgloss.Style
+	// Fault marks what a fault rule injected, and rules that are on.
+	Fault lipgloss.Style
 
 	StepDone, StepCurrent, StepPending, StepFailed lipgloss.Style
 
@@ -175,6 +177,7 @@ func NewStyles(dark bool) *Styles {
 	s.Paused = st().Foreground(yellow).Bold(true)
 	s.Tolerant = st().Foreground(green).Bold(true)
 	s.Strict = st().Foreground(orange).Bold(true)
+	s.Fault = st().Foreground(orange).Bold(true)
 
 	s.StepDone = st().Foreground(green)
 	s.StepCurrent = st().Foreground(accent).Bold(true)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -79,6 +80,16 @@ type Deps struct {
 	// Clipboard copies values (URL, token, curl commands). Nil sends them to the
 	// terminal as OSC 52.
 	Clipboard Clipboard
+	// Faults lists the fault rules in force with their counters, and FaultSeed the seed
+	// of their percent draws. AddFault puts a rule (in the syntax of --fault) in force,
+	// SetFaultEnabled switches one on or off, RemoveFault and ClearFaults remove one or
+	// all; each saves the change, so a restart keeps it.
+	Faults          func() []fault.Entry
+	FaultSeed       func() uint64
+	AddFault        func(rule string) (fault.Entry, error)
+	SetFaultEnabled func(id int, on bool) error
+	RemoveFault     func(id int) error
+	ClearFaults     func() error
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
