@@ -526,8 +526,8 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 		fs.Usage()
 		return o, errUsage
 	}
-	o.cfg.IdP = sim.IdP(strings.ToLower(positional.args[0]))
-	o.cfg.OktaFlavour = sim.Flavour(flavour)
+	o.cfg.IdP = exchange.IdP(strings.ToLower(positional.args[0]))
+	o.cfg.OktaFlavour = exchange.Flavour(flavour)
 	if o.cfg.Target == "" && o.cfg.Token != "" {
 		fmt.Fprintln(stderr, "scimlab simulate: --token goes with --target; the throw-away server makes its own")
 		return o, errUsage

@@ -8,38 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// IdP names the identity provider a run imitates.
-type IdP string
-
-// The identity providers scimlab can imitate.
-const (
-	Okta  IdP = "okta"
-	Entra IdP = "entra"
-)
-
-// Title is the provider's product name as an admin reads it.
-func (p IdP) Title() string {
-	switch p {
-	case Okta:
-		return "Okta"
-	case Entra:
-		return "Entra"
-	}
-	return string(p)
-}
-
-// Flavour is the kind of Okta app, which decides Okta's verbs (reference §2.0).
-type Flavour string
-
-// Okta app flavours.
-const (
-	// AIW is an app made with the App Integration Wizard: read-modify-write PUT for
-	// profiles, (de)activation and group membership.
-	AIW Flavour = "aiw"
-	// OIN is a catalog or template app: PUT for profiles, PATCH for activation and groups.
-	OIN Flavour = "oin"
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // Defaults for the zero values of Config.
@@ -53,10 +23,10 @@ const (
 
 // Config says what to imitate, against which server, and how hard.
 type Config struct {
-	// IdP is Okta or Entra.
-	IdP IdP
+	// IdP is exchange.Okta or exchange.Entra.
+	IdP exchange.IdP
 	// OktaFlavour picks Okta's app flavour; empty means the scenario's, else AIW.
-	OktaFlavour Flavour
+	OktaFlavour exchange.Flavour
 	// EntraCompliant sends the RFC-style shapes Entra sends when the Tenant URL carries
 	// ?aadOptscim062020 (lowercase ops, boolean active, members[value eq ...] removal).
 	EntraCompliant bool
@@ -110,27 +80,27 @@ func (c Config) Validate() error {
 type resolved struct {
 	Config
 	scenario *Scenario
-	flavour  Flavour
+	flavour  exchange.Flavour
 	base     *url.URL
 }
 
 func (c Config) resolve() (*resolved, error) {
 	switch c.IdP {
-	case Okta, Entra:
+	case exchange.Okta, exchange.Entra:
 	case "":
 		return nil, usagef("name the identity provider to imitate: okta or entra")
 	default:
 		return nil, usagef("unknown identity provider %q: use okta or entra", string(c.IdP))
 	}
 	switch c.OktaFlavour {
-	case "", AIW, OIN:
+	case "", exchange.FlavourAIW, exchange.FlavourOIN:
 	default:
 		return nil, usagef("unknown Okta flavour %q: use aiw (App Integration Wizard) or oin (catalog / template app)", string(c.OktaFlavour))
 	}
-	if c.OktaFlavour != "" && c.IdP != Okta {
+	if c.OktaFlavour != "" && c.IdP != exchange.Okta {
 		return nil, usagef("--okta-flavour applies to okta only")
 	}
-	if c.EntraCompliant && c.IdP != Entra {
+	if c.EntraCompliant && c.IdP != exchange.Entra {
 		return nil, usagef("--entra-compliant applies to entra only")
 	}
 	base, err := parseTarget(c.Target)
@@ -168,8 +138,8 @@ func (c Config) resolve() (*resolved, error) {
 		return nil, usagef("scenario %s is written for %s, not %s", sc.Name, sc.IdP, c.IdP)
 	}
 	r := &resolved{Config: c, scenario: sc, base: base}
-	if c.IdP == Okta {
-		r.flavour = AIW
+	if c.IdP == exchange.Okta {
+		r.flavour = exchange.FlavourAIW
 		switch {
 		case c.OktaFlavour != "" && sc.Flavour != "" && c.OktaFlavour != sc.Flavour:
 			return nil, usagef("scenario %s is written for the %s flavour, not %s: drop --okta-flavour or pick scenario okta-%s", sc.Name, sc.Flavour, c.OktaFlavour, c.OktaFlavour)
@@ -200,9 +170,9 @@ func (c Config) loadScenario() (*Scenario, error) {
 	if name == "" {
 		name = string(c.IdP)
 		switch {
-		case c.IdP == Okta && c.OktaFlavour == OIN:
+		case c.IdP == exchange.Okta && c.OktaFlavour == exchange.FlavourOIN:
 			name = "okta-oin"
-		case c.IdP == Okta:
+		case c.IdP == exchange.Okta:
 			name = "okta-aiw"
 		case c.EntraCompliant:
 			name = "entra-compliant"

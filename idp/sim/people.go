@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // enterpriseURN is RFC 7643 §4.3's extension, where both IdPs put department,
@@ -70,7 +72,7 @@ func (p Person) with(set *Person) Person {
 
 // completed fills what the IdP derives when the scenario leaves it out: Okta's
 // user id as externalId (00u…), Entra's mailNickname, a display name, the work e-mail.
-func (p Person) completed(idp IdP) Person {
+func (p Person) completed(idp exchange.IdP) Person {
 	if p.DisplayName == "" && (p.GivenName != "" || p.FamilyName != "") {
 		p.DisplayName = joinName(p.GivenName, p.FamilyName)
 	}
@@ -78,7 +80,7 @@ func (p Person) completed(idp IdP) Person {
 		p.Email = p.UserName
 	}
 	if p.ExternalID == "" {
-		if idp == Okta {
+		if idp == exchange.Okta {
 			p.ExternalID = "00u" + digest(p.UserName)[:17]
 		} else {
 			p.ExternalID = p.Ref

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // expect reports whether ex was answered with one of want. Otherwise it marks the
@@ -20,7 +22,7 @@ func (a *action) expect(ex *Exchange, req request, body []byte, want ...int) boo
 		a.outcome.Status = StatusFailed
 		return false
 	}
-	if a.r.cfg.IdP == Okta {
+	if a.r.cfg.IdP == exchange.Okta {
 		a.oktaReaction(ex, req, body)
 	} else {
 		a.entraReaction(ex, req, body)
@@ -140,7 +142,7 @@ func (a *action) invalidAnchor(req request) {
 
 // refusedQuirk explains a 400 to a request that carries what the IdP really sends.
 func (a *action) refusedQuirk(ex *Exchange, req request, body []byte, consequence string) {
-	who := a.r.cfg.IdP.Title()
+	who := a.r.cfg.IdP.Short()
 	detail := errorDetail(body)
 	if len(req.quirks) == 0 {
 		a.fail(NoteFailed, fmt.Sprintf("Answered 400. %s%s", consequence, said(body)))

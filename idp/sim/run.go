@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // user is a person as the simulated IdP knows them: its view of the attributes, and
@@ -115,7 +117,7 @@ func newRun(rc *resolved, obs Observer) *run {
 		stats:     newStats(),
 		pace:      newPacer(rc.Rate, rc.Sleep),
 	}
-	if rc.IdP == Entra && rc.EntraCompliant {
+	if rc.IdP == exchange.Entra && rc.EntraCompliant {
 		r.flagQuery = "aadOptscim062020"
 	}
 	want := rc.scenario.Generate
@@ -142,8 +144,8 @@ func newRun(rc *resolved, obs Observer) *run {
 		r.groups = append(r.groups, g)
 		r.groupBy[g.name] = g
 	}
-	if rc.IdP == Okta {
-		r.player = &okta{r: r, aiw: rc.flavour == AIW}
+	if rc.IdP == exchange.Okta {
+		r.player = &okta{r: r, aiw: rc.flavour == exchange.FlavourAIW}
 	} else {
 		r.player = &entra{r: r, compliant: rc.EntraCompliant, matchOn: rc.scenario.MatchOn}
 	}
@@ -230,7 +232,7 @@ func (a *action) send(ctx context.Context, req request) (*Exchange, []byte) {
 	var wait time.Duration
 	for attempt := 1; ; attempt++ {
 		ex, body := a.transmit(ctx, req, attempt, wait)
-		if r.cfg.IdP != Okta || ex.Status != 429 || r.aborted(ctx) != nil {
+		if r.cfg.IdP != exchange.Okta || ex.Status != 429 || r.aborted(ctx) != nil {
 			a.reportWaits(ex)
 			return ex, body
 		}
@@ -353,8 +355,8 @@ func (r *run) playStep(ctx context.Context, i int, st Step) *StepResult {
 	return res
 }
 
-func haltText(p IdP, kind StepKind) string {
-	if p == Okta {
+func haltText(p exchange.IdP, kind StepKind) string {
+	if p == exchange.Okta {
 		return "Not run: Okta's Test Connector Configuration failed, so the admin cannot save the provisioning settings and Okta sends nothing more."
 	}
 	if kind == StepSaveSettings {
@@ -480,7 +482,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		switch st.Do {
 		case StepPushGroup:
 			if g.id != "" {
-				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); %s sends nothing to push it again.", g.name, g.id, r.cfg.IdP.Title()))
+				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); %s sends nothing to push it again.", g.name, g.id, r.cfg.IdP.Short()))
 				return
 			}
 			p.pushGroup(ctx, a, g)
@@ -495,11 +497,11 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 				us = append(us, u)
 			}
 			if len(us) == 0 {
-				a.skip(fmt.Sprintf("%s not provisioned: %s sends no membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
+				a.skip(fmt.Sprintf("%s not provisioned: %s sends no membership change.", strings.Join(left, ", "), r.cfg.IdP.Short()))
 				return
 			}
 			if len(left) > 0 {
-				a.note(NoteSkipped, fmt.Sprintf("%s not provisioned, so %s leaves them out of the membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
+				a.note(NoteSkipped, fmt.Sprintf("%s not provisioned, so %s leaves them out of the membership change.", strings.Join(left, ", "), r.cfg.IdP.Short()))
 			}
 			if st.Do == StepAddMembers {
 				p.addMembers(ctx, a, g, us)
@@ -519,7 +521,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		return
 	}
 	if st.Do != StepAssign && st.Do != StepReactivate && u.id == "" {
-		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Title()))
+		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Short()))
 		return
 	}
 	switch st.Do {
@@ -550,7 +552,7 @@ func (r *run) groupReady(a *action, g *group) bool {
 	case g.stopped != "":
 		a.skip(g.stopped)
 	case g.id == "":
-		a.skip(fmt.Sprintf("Group %s was never pushed, so %s has no id to send this to.", g.name, r.cfg.IdP.Title()))
+		a.skip(fmt.Sprintf("Group %s was never pushed, so %s has no id to send this to.", g.name, r.cfg.IdP.Short()))
 	default:
 		return true
 	}
