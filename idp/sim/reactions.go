@@ -158,7 +158,9 @@ func (a *action) refusedQuirk(ex *Exchange, req request, body []byte, consequenc
 	if detail != "" {
 		text += fmt.Sprintf(" The server said: %q.", detail)
 	}
-	a.fail(NoteRefusedQuirk, text+" "+consequence+" A production SCIM app must accept what "+who+" sends.")
+	a.outcome.Status = StatusFailed
+	a.outcome.Notes = append(a.outcome.Notes, Note{Code: NoteRefusedQuirk, Quirks: quirkIDs(named),
+		Text: text + " " + consequence + " A production SCIM app must accept what " + who + " sends."})
 }
 
 // expectedFor says which answer the IdP waits for, for messages.

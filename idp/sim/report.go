@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // Statuses of a step and of one target within it.
@@ -50,6 +51,9 @@ const (
 type Note struct {
 	Code string `json:"code"`
 	Text string `json:"text"`
+	// Quirks are, for a refused-quirk note, the refused quirks by the names scimlab's
+	// request log gives them (its refusedBy), where scimlab has a name for them.
+	Quirks []quirk.Quirk `json:"quirks,omitempty"`
 }
 
 // Outcome is what one step did for one user or group.
