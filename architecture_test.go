@@ -25,7 +25,7 @@ var packageGraph = map[string][]string{
 	"scimserver":  {"store", "exchange", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"idp":         {"exchange", "scim/filter", "scim/quirk"},
 	"idp/fixture": {},
-	"idp/sim":     {"exchange", "scim/quirk"},
+	"idp/sim":     {"idp", "exchange", "scim/filter", "scim/quirk"},
 	"tunnel":      {},
 	"tui":         {"idp", "tunnel", "exchange", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},

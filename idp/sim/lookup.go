@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp"
 )
 
 // filterQuery writes `attr eq "value"` as each IdP encodes it: Okta with %20 for
@@ -97,7 +98,7 @@ func (a *action) judgeMiss(attr, value, known string, f found) found {
 // unreadable fails a target whose answer the IdP cannot parse.
 func (a *action) unreadable(err error) {
 	if a.r.cfg.IdP == exchange.Entra {
-		a.fail(NoteFailed, "Entra cannot read the answer ("+err.Error()+") and logs SystemForCrossDomainIdentityManagementServiceIncompatible; it retries the object in the next cycle.")
+		a.fail(NoteFailed, "Entra cannot read the answer ("+err.Error()+"). "+idp.Consequence(exchange.Entra, http.StatusBadRequest))
 		return
 	}
 	a.fail(NoteFailed, "Okta cannot read the answer ("+err.Error()+"). "+oktaConsequence)

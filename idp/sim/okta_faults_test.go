@@ -192,7 +192,7 @@ func TestNoAnswer(t *testing.T) {
 		want   string
 	}{
 		{"slow Okta", exchange.Okta, newServer(t, false, slow), testToken, NoteTimeout, "No answer (no answer within 200ms): Okta closes the socket"},
-		{"slow Entra", exchange.Entra, newServer(t, false, slow), testToken, NoteTimeout, "Entra logs Timeout"},
+		{"slow Entra", exchange.Entra, newServer(t, false, slow), testToken, NoteTimeout, "as Timeout and retries the object in the next cycle, about 40 minutes later"},
 		{"nobody listening", exchange.Okta, "http://127.0.0.1:1/scim/v2", testToken, NoteTimeout, "cannot connect"},
 		{"wrong token, Okta", exchange.Okta, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Test Connector Configuration fails"},
 		{"wrong token, Entra", exchange.Entra, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Entra logs Unauthorized"},
@@ -249,7 +249,7 @@ func TestOktaPushFailsWhenItsIDIsGone(t *testing.T) {
 		if !deleted {
 			continue
 		}
-		if o.Status != StatusFailed || len(o.Exchanges) != 1 || !strings.Contains(notesOf(o), "neither searches again nor re-creates") {
+		if o.Status != StatusFailed || len(o.Exchanges) != 1 || !strings.Contains(notesOf(o), "does not search again or re-create") {
 			t.Errorf("want one failed GET and no lookup or create after it:\n%s", text(t, rep))
 		}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp"
 )
 
 // user is a person as the simulated IdP knows them: its view of the attributes, and
@@ -238,7 +240,7 @@ func (a *action) send(ctx context.Context, req request) (*Exchange, []byte) {
 		}
 		if attempt == oktaMaxAttempts {
 			a.reportWaits(ex)
-			a.fail(NoteOktaGaveUp, fmt.Sprintf("Okta gave up after the %dth attempt: every answer was 429. The task fails permanently and shows under Dashboard → Tasks; an admin must choose Retry there.", attempt))
+			a.fail(NoteOktaGaveUp, fmt.Sprintf("Okta gave up after the %dth attempt: every answer was 429. %s", attempt, idp.Consequence(exchange.Okta, http.StatusTooManyRequests)))
 			return ex, body
 		}
 		wait = oktaRetryWait(ex.RetryAfter, wait)
