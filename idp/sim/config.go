@@ -37,6 +37,11 @@ type Config struct {
 	// Scenario is the name of an embedded scenario (see Scenarios) or the path of a
 	// scenario file; empty picks the lifecycle matching IdP, flavour and compliance.
 	Scenario string
+	// Label, when not empty, is worked into every userName, Entra externalId and group
+	// name the run sends (alice@example.com becomes alice.2@example.com, Engineering
+	// becomes "Engineering 2"), so a scenario can be played again against a server that
+	// still holds the users and groups of an earlier run. Letters, digits and "-" only.
+	Label string
 	// Users, Groups and Members grow the scenario's population: at least Users users,
 	// Groups groups, and Members members in each group. Zero keeps the scenario's own.
 	Users, Groups, Members int
@@ -123,6 +128,9 @@ func (c Config) resolve() (*resolved, error) {
 	}
 	if c.Members > 0 && c.Users > 0 && c.Members > c.Users {
 		return nil, usagef("--members %d is more than --users %d: a group cannot hold more users than exist", c.Members, c.Users)
+	}
+	if !validLabel(c.Label) {
+		return nil, usagef("label %q may hold only letters, digits and \"-\"", c.Label)
 	}
 	if c.Rate < 0 {
 		return nil, usagef("--rate must not be negative (got %g)", c.Rate)
@@ -218,4 +226,13 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func validLabel(l string) bool {
+	for _, r := range l {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/scimlab/scimlab/exchange"
 )
@@ -87,6 +88,45 @@ func (p Person) completed(idp exchange.IdP) Person {
 		}
 	}
 	return p
+}
+
+// labelled works label into what must be unique on the server: the userName (and an
+// e-mail or externalId the scenario gives), and Entra's externalId, which it would
+// otherwise derive from the ref alone.
+func (p Person) labelled(label string, idp exchange.IdP) Person {
+	if label == "" {
+		return p
+	}
+	p.UserName = withLabel(p.UserName, label)
+	if p.Email != "" {
+		p.Email = withLabel(p.Email, label)
+	}
+	switch {
+	case p.ExternalID != "":
+		p.ExternalID += "." + label
+	case idp == exchange.Entra:
+		p.ExternalID = p.Ref + "." + label
+	}
+	return p
+}
+
+// withLabel puts label before the @ of an address, or after a name without one.
+func withLabel(s, label string) string {
+	if label == "" {
+		return s
+	}
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		return s[:at] + "." + label + s[at:]
+	}
+	return s + "." + label
+}
+
+// groupLabelled is a group name with label after it.
+func groupLabelled(name, label string) string {
+	if label == "" {
+		return name
+	}
+	return name + " " + label
 }
 
 func joinName(given, family string) string {

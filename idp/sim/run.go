@@ -134,17 +134,19 @@ func newRun(rc *resolved, obs Observer) *run {
 	}
 	people, teams := population(rc.scenario, want)
 	for _, p := range people {
-		u := &user{Person: p.completed(rc.IdP)}
+		u := &user{Person: p.labelled(rc.Label, rc.IdP).completed(rc.IdP)}
 		r.users = append(r.users, u)
 		r.userByRef[u.Ref] = u
 	}
 	for _, t := range teams {
-		g := &group{name: t.Name, externalID: guidFor("group:" + t.Name)}
+		name := groupLabelled(t.Name, rc.Label)
+		g := &group{name: name, externalID: guidFor("group:" + name)}
 		for _, m := range t.Members {
 			g.members = append(g.members, r.userByRef[m])
 		}
 		r.groups = append(r.groups, g)
-		r.groupBy[g.name] = g
+		// Steps name a group as the scenario does, whatever it is called later.
+		r.groupBy[t.Name] = g
 	}
 	if rc.IdP == exchange.Okta {
 		r.player = &okta{r: r, aiw: rc.flavour == exchange.FlavourAIW}
@@ -511,7 +513,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 				p.removeMembers(ctx, a, g, us)
 			}
 		case StepRenameGroup:
-			p.renameGroup(ctx, a, g, st.To)
+			p.renameGroup(ctx, a, g, groupLabelled(st.To, r.cfg.Label))
 		case StepDeleteGroup:
 			p.deleteGroup(ctx, a, g)
 		}
@@ -530,7 +532,9 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 	case StepAssign:
 		p.assign(ctx, a, u)
 	case StepUpdateUser:
-		p.updateUser(ctx, a, u, st.Set)
+		set := *st.Set
+		set.UserName = withLabel(set.UserName, r.cfg.Label)
+		p.updateUser(ctx, a, u, &set)
 	case StepDeactivate:
 		p.deactivate(ctx, a, u)
 	case StepReactivate:

@@ -187,6 +187,10 @@ func (rep *Report) writeLatency(w io.Writer) {
 	}
 }
 
+// Summary is the report's last line without colour: passed or failed (and which
+// steps), how many requests in how long, and how many errors.
+func (rep *Report) Summary() string { return rep.summary(palette{}) }
+
 func (rep *Report) summary(p palette) string {
 	failed := rep.FailedSteps()
 	var head string
