@@ -29,7 +29,7 @@ var packageGraph = map[string][]string{
 	"tunnel":      {},
 	"tui":         {"idp", "tunnel", "exchange", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},
-	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
+	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},

@@ -237,6 +237,7 @@ type testDeps struct {
 	askedAt  []time.Time // the times Pending was asked about
 	retries  int
 	resetIdP []exchange.IdP
+	demo     Demo
 }
 
 func newTestDeps(evs []exchange.Event) *testDeps {
@@ -315,6 +316,7 @@ func (td *testDeps) deps() Deps {
 			td.resetIdP = append(td.resetIdP, p)
 			td.walks[p].Reset()
 		},
+		Demo: td.demo,
 	}
 }
 

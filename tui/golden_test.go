@@ -47,6 +47,7 @@ var screens = []struct {
 	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
 	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
 	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
+	{name: "demo-panel", setup: func(_ *testing.T, td *testDeps) { td.demo = &fakeDemo{} }, keys: []string{"5", "D", "down", "right"}},
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.

@@ -182,3 +182,19 @@ type retryCountdownMsg struct{ gen int }
 
 // walkthroughResetMsg reports that an IdP's checklist was started afresh.
 type walkthroughResetMsg struct{ idp exchange.IdP }
+
+// demoReadyMsg says the walkthrough of a demo's IdP has started afresh, so run gen
+// may begin.
+type demoReadyMsg struct{ gen int }
+
+// demoProgressMsg is the newest progress of demo run gen.
+type demoProgressMsg struct {
+	gen int
+	p   DemoProgress
+}
+
+// demoDoneMsg carries the report of demo run gen, which has ended.
+type demoDoneMsg struct {
+	gen    int
+	report DemoReport
+}
