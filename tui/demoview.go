@@ -127,6 +127,9 @@ func (m Model) demoPanelView(w, h int) string {
 	return s.Dialog.Padding(0, 1).Width(bw).Render(strings.Join(lines, "\n"))
 }
 
+// demoNoteLines is how much of a failed step's note the panel shows.
+const demoNoteLines = 3
+
 // demoPanelStatus tells, in at most room lines of w cells, what the demo is doing,
 // or what the simulator's report said about the last one: its verdict, then the
 // steps, those that did not pass first, each with what the real IdP would do next.
@@ -163,7 +166,12 @@ func (m Model) demoPanelStatus(w, room int) []string {
 		}
 		bad = append(bad, line)
 		if len(step.Notes) > 0 {
-			for _, l := range wrapIndent("→ "+clean(step.Notes[0]), w-5, 2) {
+			// The note's first lines name what went wrong; scimlab simulate prints it whole.
+			note := wrapIndent("→ "+clean(step.Notes[0]), w-5, 2)
+			if len(note) > demoNoteLines {
+				note = append(note[:demoNoteLines-1], fit(note[demoNoteLines-1], w-6)+"…")
+			}
+			for _, l := range note {
 				bad = append(bad, "     "+s.Hint.Render(l))
 			}
 		}

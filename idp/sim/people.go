@@ -110,9 +110,10 @@ func (p Person) labelled(label string, idp exchange.IdP) Person {
 	return p
 }
 
-// withLabel puts label before the @ of an address, or after a name without one.
+// withLabel puts label before the @ of an address, or after a name without one; an
+// empty s stays empty.
 func withLabel(s, label string) string {
-	if label == "" {
+	if label == "" || s == "" {
 		return s
 	}
 	if at := strings.LastIndexByte(s, '@'); at >= 0 {

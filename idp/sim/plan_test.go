@@ -1,11 +1,13 @@
 package sim
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/store"
 )
 
 // A plan lists the steps a run plays, titled as its report titles them, and every
@@ -57,7 +59,8 @@ func TestPlan(t *testing.T) {
 // a class demo can be repeated.
 func TestALabelReplaysALifecycleAfresh(t *testing.T) {
 	for _, cfg := range []Config{{IdP: exchange.Okta}, {IdP: exchange.Okta, OktaFlavour: exchange.FlavourOIN}, {IdP: exchange.Entra}, {IdP: exchange.Entra, EntraCompliant: true}} {
-		cfg.Target = newServer(t, false, nil)
+		var db *store.DB
+		cfg.Target, db = newServerDB(t, false, nil)
 		first := play(t, cfg)
 		again := play(t, cfg)
 		cfg.Label = "2"
@@ -72,6 +75,14 @@ func TestALabelReplaysALifecycleAfresh(t *testing.T) {
 		}
 		if creates(labelled) != creates(first) || creates(first) == 0 || noteCodes(labelled)[NoteLinked] != 0 {
 			t.Errorf("%s: labelled run created %d users (first run %d) and linked %d", name, creates(labelled), creates(first), noteCodes(labelled)[NoteLinked])
+		}
+		// alice, whom every lifecycle updates and none deletes, keeps her labelled name.
+		for _, userName := range []string{"alice@example.com", "alice.2@example.com"} {
+			n, _, err := db.Search(context.Background(), store.Query{Kind: store.KindUser,
+				Where: store.CondCmp{Field: store.Field{Path: []string{"userName"}}, Op: "eq", Value: userName}})
+			if err != nil || n != 1 {
+				t.Errorf("%s: %d users named %s (%v)", name, n, userName, err)
+			}
 		}
 	}
 }
