@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -643,7 +642,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		return errUsage
 	}
 	if o.cfg.Target == "" {
-		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, getenv, stderr)
+		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, stderr)
 		if err != nil {
 			return err
 		}
@@ -689,22 +688,12 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 // so main prints nothing more and exits 1.
 var errSimulationFailed = errors.New("a step failed")
 
-// startThrowAwayServer starts scimlab on a free local port with a database in a
-// temporary directory, points cfg at it, and returns what stops it and deletes the
-// directory. It writes nothing else: not the user's database, labs or config file.
-func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, getenv func(string) string, stderr io.Writer) (func(), error) {
-	dir, err := os.MkdirTemp("", "scimlab-simulate-")
+// startThrowAwayServer starts the throw-away scimlab (app.StartThrowAway), points cfg
+// at it and says so on stderr; it returns what stops it.
+func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, stderr io.Writer) (func(), error) {
+	a, stop, err := app.StartThrowAway(ctx, strict)
 	if err != nil {
-		return nil, fmt.Errorf("creating the throw-away server's directory: %w", err)
-	}
-	noEnv := func(string) string { return "" }
-	a, err := app.Start(ctx, app.Options{
-		Listen: "127.0.0.1:0", DB: filepath.Join(dir, "scimlab.db"), NoTunnel: true, Strict: strict,
-		MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention,
-	}, noEnv, slog.New(slog.DiscardHandler))
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting the throw-away server: %w", err)
+		return nil, err
 	}
 	cfg.Target, cfg.Token = a.LocalURL(), a.Token()
 	mode := "tolerant"
@@ -712,8 +701,5 @@ func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, get
 		mode = "strict"
 	}
 	fmt.Fprintf(stderr, "Playing against a throw-away scimlab (%s mode) at %s; it is deleted afterwards.\n", mode, cfg.Target)
-	return func() {
-		a.Close()
-		os.RemoveAll(dir)
-	}, nil
+	return stop, nil
 }
