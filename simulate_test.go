@@ -106,9 +106,7 @@ func TestSimulateHelp(t *testing.T) {
 	help := stderr.String()
 	wants := []string{"Usage: scimlab simulate okta|entra", "throw-away scimlab", "Examples:", "Exit status:",
 		"0  every step passed", "1  a step failed", "2  usage error", "SCIMLAB_TOKEN", "NO_COLOR"}
-	for _, name := range sim.Scenarios() {
-		wants = append(wants, name)
-	}
+	wants = append(wants, sim.Scenarios()...)
 	for _, f := range []string{"target", "token", "okta-flavour", "entra-compliant", "scenario", "list-scenarios", "users", "groups",
 		"members", "concurrency", "rate", "timeout", "json", "strict"} {
 		wants = append(wants, "  -"+f)
