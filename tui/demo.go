@@ -114,36 +114,23 @@ const (
 	paceCount
 )
 
-// paces are the paces in the order + and - move through them; every names its
-// interval between requests, for the timed paces.
+// paces are the paces in the order + and - move through them: the name the panel
+// shows, the word the demo line shows, and for the timed paces the interval between
+// requests.
 var paces = [paceCount]struct {
-	name  string
-	every time.Duration
+	name, short string
+	every       time.Duration
 }{
-	paceStep:    {"step by step", 0},
-	paceRequest: {"request by request", 0},
-	paceSlow:    {"slow (1 request / 2 s)", 2 * time.Second},
-	paceNormal:  {"normal (1 request / s)", time.Second},
-	paceFast:    {"fast (4 requests / s)", time.Second / 4},
-	paceFastest: {"fastest", 0},
+	paceStep:    {"step by step", "step by step", 0},
+	paceRequest: {"request by request", "request by request", 0},
+	paceSlow:    {"slow (1 request / 2 s)", "slow", 2 * time.Second},
+	paceNormal:  {"normal (1 request / s)", "normal", time.Second},
+	paceFast:    {"fast (4 requests / s)", "fast", time.Second / 4},
+	paceFastest: {"fastest", "fastest", 0},
 }
 
 // short is a pace's name for the demo line.
-func (p demoPace) short() string {
-	switch p {
-	case paceStep:
-		return "step by step"
-	case paceRequest:
-		return "request by request"
-	case paceSlow:
-		return "slow"
-	case paceNormal:
-		return "normal"
-	case paceFast:
-		return "fast"
-	}
-	return "fastest"
-}
+func (p demoPace) short() string { return paces[p].short }
 
 // manual tells that the run waits for a key press at at.
 func (p demoPace) manual(at DemoPoint) bool {
