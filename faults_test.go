@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/idp/sim"
 )
@@ -43,7 +44,7 @@ func TestSimulatedOktaRetriesThroughInjected429s(t *testing.T) {
 	}
 
 	var w recordedWaits
-	rep, err := sim.Run(context.Background(), sim.Config{IdP: sim.Okta, Target: base, Token: token, Sleep: w.sleep}, nil)
+	rep, err := sim.Run(context.Background(), sim.Config{IdP: exchange.Okta, Target: base, Token: token, Sleep: w.sleep}, nil)
 	if err != nil || sim.ExitStatus(rep, err) != 0 {
 		var out bytes.Buffer
 		if rep != nil {

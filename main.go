@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -540,7 +539,7 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 	fs.BoolVar(&o.json, "json", false, "print the report as one JSON document")
 	fs.BoolVar(&o.strict, "strict", false, "run the throw-away server in strict RFC mode (not with --target)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: scimlab simulate okta|entra [flags]\n\nPlays a complete Okta or Entra provisioning lifecycle against a SCIM server, with the IdP's\nheaders, bodies and quirks, reacts as the IdP does, and reports each step. Exit status:\n0 every step passed, 1 a step failed, 2 usage error.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), simulateUsage, strings.Join(sim.Scenarios(), ", "))
 		fs.PrintDefaults()
 	}
 	positional, err := splitPositional(fs, args)
@@ -563,8 +562,8 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 		fs.Usage()
 		return o, errUsage
 	}
-	o.cfg.IdP = sim.IdP(strings.ToLower(positional.args[0]))
-	o.cfg.OktaFlavour = sim.Flavour(flavour)
+	o.cfg.IdP = exchange.IdP(strings.ToLower(positional.args[0]))
+	o.cfg.OktaFlavour = exchange.Flavour(flavour)
 	if o.cfg.Target == "" && o.cfg.Token != "" {
 		fmt.Fprintln(stderr, "scimlab simulate: --token goes with --target; the throw-away server makes its own")
 		return o, errUsage
@@ -578,6 +577,41 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 	}
 	return o, nil
 }
+
+// simulateUsage heads "scimlab simulate -h"; %s is the list of built-in scenarios.
+const simulateUsage = `Usage: scimlab simulate okta|entra [flags]
+
+Plays a complete Okta or Microsoft Entra ID provisioning lifecycle against a SCIM server,
+with the IdP's headers, query encodings, bodies and quirks; reacts to every answer as the
+IdP does; and reports each step: what was sent, what came back, and what the real IdP
+would do next.
+
+Without --target it plays against a throw-away scimlab on a free local port, whose
+database lives in a temporary directory deleted afterwards: your own database, labs and
+settings are left alone.
+
+Examples:
+  scimlab simulate entra                     against a throw-away scimlab (tolerant mode)
+  scimlab simulate entra --strict            which steps a strict RFC server refuses
+  scimlab simulate okta --okta-flavour oin --target https://app.example.com/scim/v2 --token "$TOKEN"
+  scimlab simulate okta --scenario customer.yaml --target URL --token TOKEN
+  scimlab simulate entra --scenario entra-load --users 1000 --groups 50 --members 20 --concurrency 8
+  scimlab simulate okta --json > report.json
+
+Built-in scenarios: %s
+(a scenario file describes users, groups and steps; docs/simulate.md has the format).
+
+Exit status:
+  0  every step passed
+  1  a step failed or did not run, or the run was interrupted
+  2  usage error: a bad flag, option or scenario file
+
+Environment:
+  SCIMLAB_TOKEN  the token for --target when --token is not given
+  NO_COLOR       no colours, even on a terminal
+
+Flags:
+`
 
 // errListScenarios is --list-scenarios: print them instead of running.
 var errListScenarios = errors.New("list scenarios")
@@ -634,16 +668,22 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
+	// A usage error is told before a throw-away server starts for nothing; its URL and
+	// token stand in for the ones it will have.
+	check := o.cfg
+	if check.Target == "" {
+		check.Target, check.Token = "http://127.0.0.1"+scimserver.BasePath, "throw-away"
+	}
+	if err := check.Validate(); err != nil {
+		fmt.Fprintln(stderr, "scimlab simulate:", err)
+		return errUsage
+	}
 	if o.cfg.Target == "" {
-		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, getenv, stderr)
+		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, stderr)
 		if err != nil {
 			return err
 		}
 		defer stop()
-	}
-	if err := o.cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "scimlab simulate:", err)
-		return errUsage
 	}
 	var obs sim.Observer
 	var progress *sim.Progress
@@ -672,6 +712,9 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "scimlab simulate:", err)
 		return errUsage
 	}
+	if errors.Is(err, context.Canceled) {
+		return errors.New("simulate: interrupted; the report above ends where the run stopped")
+	}
 	if err != nil {
 		return err
 	}
@@ -682,22 +725,12 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 // so main prints nothing more and exits 1.
 var errSimulationFailed = errors.New("a step failed")
 
-// startThrowAwayServer starts scimlab on a free local port with a database in a
-// temporary directory, points cfg at it, and returns what stops it and deletes the
-// directory. Nothing of the user's own labs or settings is read or written.
-func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, getenv func(string) string, stderr io.Writer) (func(), error) {
-	dir, err := os.MkdirTemp("", "scimlab-simulate-")
+// startThrowAwayServer starts the throw-away scimlab (app.StartThrowAway), points cfg
+// at it and says so on stderr; it returns what stops it.
+func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, stderr io.Writer) (func(), error) {
+	a, stop, err := app.StartThrowAway(ctx, strict)
 	if err != nil {
-		return nil, fmt.Errorf("creating the throw-away server's directory: %w", err)
-	}
-	noEnv := func(string) string { return "" }
-	a, err := app.Start(ctx, app.Options{
-		Listen: "127.0.0.1:0", DB: filepath.Join(dir, "scimlab.db"), NoTunnel: true, Strict: strict,
-		MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention,
-	}, noEnv, slog.New(slog.DiscardHandler))
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting the throw-away server: %w", err)
+		return nil, err
 	}
 	cfg.Target, cfg.Token = a.LocalURL(), a.Token()
 	mode := "tolerant"
@@ -705,8 +738,5 @@ func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, get
 		mode = "strict"
 	}
 	fmt.Fprintf(stderr, "Playing against a throw-away scimlab (%s mode) at %s; it is deleted afterwards.\n", mode, cfg.Target)
-	return func() {
-		a.Close()
-		os.RemoveAll(dir)
-	}, nil
+	return stop, nil
 }

@@ -43,6 +43,7 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		RetryTunnel:      a.RetryTunnel,
 		Pending:          a.Pending,
 		ResetWalkthrough: a.ResetWalkthrough,
+		Demo:             demo{a: a},
 		Clipboard:        newClipboard(a.getenv, logger),
 		Logger:           logger,
 

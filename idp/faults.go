@@ -111,47 +111,22 @@ func failureNext(p exchange.IdP, r *rx, status int) string {
 		case status == http.StatusConflict && r.method() == http.MethodPost:
 			return "Okta stops provisioning this resource and lists an error task under Dashboard → Tasks; choose Retry there once the rule is spent or removed."
 		}
-		return consequence(exchange.Okta, status >= 500)
 	case exchange.Entra:
-		code, next := entraFailure(status, lookup, byID)
-		return "Entra records " + code + " in its provisioning logs (Monitor → Provisioning logs) and " + next
+		switch {
+		case status == http.StatusNotFound && lookup:
+			return "Entra treats a 404 to a filter query as a failure (it expects 200 with an empty list): Test Connection fails, and the job can be quarantined."
+		case status == http.StatusNotFound && byID:
+			return "Entra records InvalidAnchor in its provisioning logs (Monitor → Provisioning logs) and does not re-create the object: every cycle fails the same way until provisioning is restarted."
+		}
 	}
-	return consequence(exchange.Unknown, status >= 500)
-}
-
-// entraFailure is Entra's provisioning-log code for a status and what Entra does next.
-func entraFailure(status int, lookup, byID bool) (code, next string) {
-	const retried = "retries the object in about 40 minutes, then less and less often; if most requests fail it quarantines the job."
-	switch {
-	case status == http.StatusNotFound && lookup:
-		return "a failed query", "treats a 404 to a filter query as a failure (it expects 200 with an empty list): Test Connection fails, and the job can be quarantined."
-	case status == http.StatusNotFound && byID:
-		return "InvalidAnchor", "does not re-create the object: every cycle fails the same way until provisioning is restarted."
-	case status == http.StatusConflict:
-		return "Conflict (EntryConflict)", "retries the object in the next cycle."
-	case status == http.StatusBadRequest:
-		return "SystemForCrossDomainIdentityManagementServiceIncompatible", "retries the object later, with back-off."
-	case status == http.StatusUnauthorized:
-		return "Unauthorized", "fails the object; when most calls fail this way, Entra quarantines the job."
-	case status == http.StatusForbidden:
-		return "InsufficientRights", "fails the object; when most calls fail this way, Entra quarantines the job."
-	case status == http.StatusMethodNotAllowed:
-		return "MethodNotAllowed", "fails the object; when most calls fail this way, Entra quarantines the job."
-	case status == http.StatusUnprocessableEntity:
-		return "UnprocessableEntity", "retries the object in the next cycle."
-	case status == http.StatusNotImplemented:
-		return "NotImplemented", "retries the object in the next cycle."
-	case status >= 500:
-		return "InternalServerError", retried
-	}
-	return "the failure", "retries the object in the next cycle."
+	return Consequence(p, status)
 }
 
 // dropNext says what the IdP does when the connection closes without an answer.
 func dropNext(p exchange.IdP) string {
 	switch p {
 	case exchange.Okta:
-		return "Okta gets no answer and counts the request as failed, as when no answer comes within 60 s. " + consequence(exchange.Okta, true)
+		return "Okta gets no answer and counts the request as failed, as when no answer comes within 60 s. " + Consequence(exchange.Okta, 0)
 	case exchange.Entra:
 		return "Entra gets no answer and records the failed call in its provisioning logs (Monitor → Provisioning logs); it retries the object in about 40 minutes, then less and less often, and if most requests fail it quarantines the job."
 	}
@@ -162,7 +137,7 @@ func dropNext(p exchange.IdP) string {
 func timeoutNext(p exchange.IdP) string {
 	switch p {
 	case exchange.Okta:
-		return "Okta waits at most 60 s for an answer: it closes the connection and counts the request as failed. " + consequence(exchange.Okta, true)
+		return "Okta waits at most 60 s for an answer: it closes the connection and counts the request as failed. " + Consequence(exchange.Okta, 0)
 	case exchange.Entra:
 		return "Entra stopped waiting: its provisioning logs show Timeout, and it retries the object in about 40 minutes."
 	}

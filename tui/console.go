@@ -156,6 +156,7 @@ type Model struct {
 	walk     *walkthroughTab
 	conn     *connectionTab
 	faults   *faultsTab
+	demo     *demoState
 	dialog   *confirmMsg
 	value    *showValueMsg // a value shown to be copied by hand
 	toast    notice
@@ -199,6 +200,7 @@ func New(d Deps) Model {
 	m.groups = newResourcesTab(sh, KindGroup)
 	m.walk = newWalkthroughTab(sh)
 	m.faults = newFaultsTab(sh)
+	m.demo = newDemoState(d.Demo)
 	m.conn.recent = m.reqs.recent
 	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.faults}
 	m.restyle()
@@ -214,8 +216,11 @@ func Run(ctx context.Context, d Deps) error {
 	// need not look for changes at its default 60 Hz.
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(maxRenderFPS))
 	final, err := p.Run()
-	if fm, ok := final.(Model); ok && fm.cancel != nil {
-		fm.cancel()
+	if fm, ok := final.(Model); ok {
+		if fm.cancel != nil {
+			fm.cancel()
+		}
+		fm.demo.stopDemo()
 	}
 	if err != nil && (ctx.Err() != nil || errors.Is(err, tea.ErrInterrupted)) {
 		return nil
@@ -441,6 +446,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tokenRotatedMsg, ngrokSavedMsg, ngrokForgottenMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
 
+	case demoReadyMsg, demoProgressMsg, demoDoneMsg:
+		return m, m.onDemo(msg)
+
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 
@@ -457,7 +465,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
-		if m.dialog != nil || m.showHelp {
+		if m.dialog != nil || m.showHelp || m.demo.panel {
 			return m, nil
 		}
 		return m, m.onMouse(msg.(tea.MouseMsg))
@@ -523,6 +531,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, m.gkeys.ForceQuit) {
 		return *m, tea.Quit
 	}
+	if m.demo.panel {
+		return *m, m.demoPanelKey(msg)
+	}
 	active := m.tabs[m.active]
 	if active.typing() {
 		return *m, active.update(msg)
@@ -564,6 +575,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, m.setActive(tabWalkthrough)
 	case key.Matches(msg, m.gkeys.Faults):
 		return *m, m.setActive(tabFaults)
+	}
+	if cmd, ok := m.demoKey(msg); ok {
+		return *m, cmd
 	}
 	return *m, active.update(msg)
 }
@@ -663,6 +677,9 @@ func (m Model) render() string {
 	default:
 		body = m.tabs[m.active].view()
 	}
+	if m.demo.panel {
+		body = overlay(canvas(body, w, bodyH), m.demoPanelView(w, bodyH), w, bodyH)
+	}
 	if m.dialog != nil {
 		body = overlay(canvas(body, w, bodyH), m.dialogView(w), w, bodyH)
 	}
@@ -685,6 +702,9 @@ func (m Model) render() string {
 	header := []string{m.tabBar(w), m.statusLine(w)}
 	if m.showsBanner(m.active) {
 		header = append(header, m.urlBanner(w))
+	}
+	if m.demo.lineShown() {
+		body += "\n" + m.demoLine(w)
 	}
 	return canvas(strings.Join(append(header, body, m.footer(w)), "\n"), w, h)
 }
@@ -804,6 +824,8 @@ func (m Model) footer(w int) string {
 		km = newValueKeys().keyMap()
 	case m.dialog != nil:
 		km = m.dkeys.keyMap()
+	case m.demo.panel:
+		km = m.demo.panelKeys()
 	case m.showHelp:
 		km = m.hkeys.keyMap()
 	case m.tabs[m.active].typing():

@@ -241,6 +241,7 @@ type testDeps struct {
 	// faults are the fault rules the console shows; a real Set, empty unless a
 	// test adds rules.
 	faults *fault.Set
+	demo   Demo
 }
 
 func newTestDeps(evs []exchange.Event) *testDeps {
@@ -332,6 +333,7 @@ func (td *testDeps) deps() Deps {
 		SetFaultEnabled: td.faults.SetEnabled,
 		RemoveFault:     td.faults.Remove,
 		ClearFaults:     func() error { td.faults.Clear(); return nil },
+		Demo:            td.demo,
 	}
 }
 

@@ -53,6 +53,7 @@ var screens = []struct {
 	{name: "faults-add-invalid", setup: withFaults, keys: append([]string{"6", "a"}, typed("POST /users 4299")...)},
 	{name: "faults-clear-dialog", setup: withFaults, keys: []string{"6", "D"}},
 	{name: "inspector-fault", setup: withInjected, keys: []string{"2", "enter"}},
+	{name: "demo-panel", setup: func(_ *testing.T, td *testDeps) { td.demo = &fakeDemo{} }, keys: []string{"5", "D", "down", "right"}},
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.

@@ -223,6 +223,50 @@ func (k walkthroughKeys) keyMap() keyMap {
 	}
 }
 
+// demoKeys run a class demo from any tab: D opens the demo panel; the others act
+// while a demo plays.
+type demoKeys struct {
+	Open, Next, Pause, Faster, Slower key.Binding
+}
+
+func newDemoKeys() demoKeys {
+	return demoKeys{
+		Open:   bind([]string{"D"}, "D", "demo: open the panel"),
+		Next:   bind([]string{"."}, ".", "demo: next step/request"),
+		Pause:  bind([]string{"P"}, "P", "demo: pause / resume"),
+		Faster: bind([]string{"+", "="}, "+", "demo: faster"),
+		Slower: bind([]string{"-"}, "-", "demo: slower"),
+	}
+}
+
+func (k demoKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Next, k.Pause, k.Open}, full: [][]key.Binding{{k.Open, k.Next, k.Pause, k.Faster, k.Slower}}}
+}
+
+// demoPanelKeys act while the demo panel is open; it takes every key.
+type demoPanelKeys struct {
+	Up, Down, Slower, Faster, Start, Stop, Close key.Binding
+}
+
+func newDemoPanelKeys() demoPanelKeys {
+	return demoPanelKeys{
+		Up:     bind([]string{"up", "k"}, "↑/k", "previous IdP"),
+		Down:   bind([]string{"down", "j"}, "↓/j", "next IdP"),
+		Slower: bind([]string{"left", "h", "-"}, "←", "slower pace"),
+		Faster: bind([]string{"right", "l", "+", "="}, "→", "faster pace"),
+		Start:  bind([]string{"enter"}, "enter", "start the demo"),
+		Stop:   bind([]string{"s"}, "s", "stop the demo"),
+		Close:  bind([]string{"esc", "D"}, "esc", "close the panel"),
+	}
+}
+
+func (k demoPanelKeys) keyMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Start, k.Down, k.Faster, k.Stop, k.Close},
+		full:  [][]key.Binding{{k.Up, k.Down, k.Slower, k.Faster}, {k.Start, k.Stop, k.Close}},
+	}
+}
+
 // helpKeys act while the help overlay is open: they scroll it, and ? or esc
 // closes it. Tab switches keep it open.
 type helpKeys struct {
@@ -314,6 +358,13 @@ func helpSections() []helpSection {
 			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
 		{title: "6 Faults", label: "6 Faults", tabs: []tabID{tabFaults}, keys: flatKeys(newFaultKeys().keyMap()),
 			intro: "The fault rules in force, with how many requests each matched and made fail. `a` opens a field for a rule in the syntax of `--fault` (docs/faults.md), checked as you type; the tab bar counts the rules that are on."},
+		{title: "Demo — on any tab", label: "Demo", keys: flatKeys(newDemoKeys().keyMap()),
+			intro: "A class demo without a tenant: `D` opens the demo panel, where you pick Okta (App Integration Wizard or catalog app) or Entra (default or `aadOptscim062020`) and a pace, and start it. " +
+				"It sends each request to this scimlab over HTTP exactly as that IdP does, so every tab, the walkthrough and the presenter view fill as with a real tenant; the IdP's walkthrough starts afresh. " +
+				"The line above the footer says which step runs, what comes next and which key goes on. At the paces step by step and request by request, `.` plays the next step or sends the next request; " +
+				"at a timed pace `P` pauses (then `.` sends one request at a time) and `.` skips the wait. At the end the line shows the simulator's verdict; `D` shows its report."},
+		{title: "Demo — panel", label: "Demo panel (D)", keys: flatKeys(newDemoPanelKeys().keyMap()),
+			intro: "`enter` starts the chosen demo, or starts it again from the beginning while one runs; `s` stops it. Paces: step by step, request by request, slow (a request every 2 s), normal (1/s), fast (4/s), fastest."},
 		{title: "Help", label: "Help (?)", keys: flatKeys(newHelpKeys().keyMap()),
 			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
 		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},

@@ -194,3 +194,19 @@ type faultChangedMsg struct {
 	added bool
 	err   error
 }
+
+// demoReadyMsg says the walkthrough of a demo's IdP has started afresh, so run gen
+// may begin.
+type demoReadyMsg struct{ gen int }
+
+// demoProgressMsg is the newest progress of demo run gen.
+type demoProgressMsg struct {
+	gen int
+	p   DemoProgress
+}
+
+// demoDoneMsg carries the report of demo run gen, which has ended.
+type demoDoneMsg struct {
+	gen    int
+	report DemoReport
+}

@@ -77,6 +77,9 @@ type Deps struct {
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
 	Pending func(now time.Time) []exchange.Hint
+	// Demo plays a simulated Okta or Entra against this server for a class; nil
+	// hides the Demo action.
+	Demo Demo
 	// Clipboard copies values (URL, token, curl commands). Nil sends them to the
 	// terminal as OSC 52.
 	Clipboard Clipboard
