@@ -22,16 +22,17 @@ var packageGraph = map[string][]string{
 	"scim/patch":  {"scim/schema", "scim/filter", "scim/quirk"},
 	"exchange":    {"scim/quirk"},
 	"store":       {"exchange", "scim/quirk"},
-	"scimserver":  {"store", "exchange", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+	"profile":     {"exchange", "scim/schema", "scim/filter", "scim/quirk"},
+	"scimserver":  {"store", "profile", "exchange", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"idp":         {"exchange", "scim/filter", "scim/quirk"},
 	"idp/fixture": {},
 	"idp/sim":     {},
 	"tunnel":      {},
 	"tui":         {"idp", "tunnel", "exchange", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},
-	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
+	"app": {"scimserver", "store", "profile", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
+	"": {"app", "logview", "scimserver", "store", "profile", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 
@@ -44,6 +45,7 @@ var forbidden = map[string][]string{
 	"scim/schema": {"net", "net/http", "database/sql"},
 	"scim/patch":  {"net", "net/http", "database/sql"},
 	"exchange":    {"database/sql", "modernc.org/sqlite/"},
+	"profile":     {"database/sql", "modernc.org/sqlite/"},
 	"idp":         {"database/sql", "modernc.org/sqlite/"},
 	"tui":         {"database/sql", "modernc.org/sqlite/"},
 }

@@ -230,6 +230,11 @@ func ParsePath(p string) (filter.AttrPath, error) {
 	if err != nil || path.Filter != nil || path.Sub != "" {
 		return filter.AttrPath{}, fmt.Errorf("%q is not an attribute path; write title, name.givenName or urn:…:User:department", p)
 	}
+	if strings.EqualFold(path.Attr.URN, schema.UserURN) {
+		// Core attributes may be written with their schema's URN; documents hold them
+		// at the top level.
+		path.Attr.URN = ""
+	}
 	return path.Attr, nil
 }
 

@@ -9,7 +9,6 @@ package profile
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -261,7 +260,19 @@ func (p *Profile) TokenHeader() string {
 	if strings.TrimSpace(p.Token.Header) == "" {
 		return "Authorization"
 	}
-	return http.CanonicalHeaderKey(strings.TrimSpace(p.Token.Header))
+	return canonicalHeader(strings.TrimSpace(p.Token.Header))
+}
+
+// canonicalHeader spells a header name as net/http does ("x-api-key" → "X-Api-Key"),
+// without linking the network packages into this one.
+func canonicalHeader(name string) string {
+	parts := strings.Split(strings.ToLower(name), "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "-")
 }
 
 // Schemas returns the extension schemas the profile defines for resource ("User" or

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/scimlab/scimlab/exchange"
-	"github.com/scimlab/scimlab/scim/schema"
+	"github.com/scimlab/scimlab/profile"
 )
 
 // BasePath is where the SCIM API lives; IdPs are given http(s)://host + BasePath.
@@ -53,6 +53,13 @@ type Config struct {
 	// (credentialHeaders), whose values the request log must never keep: a custom
 	// token header a profile configures.
 	CredentialHeaders []string
+	// Profile is the app the server plays (package profile); nil plays the generic
+	// profile. SetProfile switches it while the server runs.
+	Profile *profile.Profile
+	// IdentifyIdP, when set, names the IdP a request in flight most likely comes from,
+	// for profile knobs that differ per IdP. It sees the request's method, path, query,
+	// headers and the start of its body, and is called from the handlers' goroutines.
+	IdentifyIdP func(rec *exchange.Record) exchange.IdP
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
 	// called from one goroutine in Seq order, after the record is numbered and before it
 	// is stored and published, off the handlers' path, so it may keep state across
@@ -89,8 +96,7 @@ type Server struct {
 	broker  *broker
 	rec     *recorder
 	creds   credentials
-	users   *schema.ResourceType
-	groups  *schema.ResourceType
+	view    atomic.Pointer[profileView]
 }
 
 // New returns a Server over st. It starts the goroutine that writes the request log;
@@ -107,14 +113,14 @@ func New(cfg Config, st Store, logger *slog.Logger) *Server {
 		mux:    http.NewServeMux(),
 		broker: newBroker(),
 		creds:  newCredentials(cfg.CredentialHeaders),
-		users:  schema.UserResourceType(),
-		groups: schema.GroupResourceType(),
 	}
+	s.st = &profiledStore{Store: st, s: s}
+	s.SetProfile(cfg.Profile)
 	s.SetToken(cfg.Token)
 	s.strict.Store(cfg.Strict)
 	s.routes()
 	s.rec = newRecorder(s)
-	s.handler = s.recoverPanics(s.record(s.authenticate(s.limitBody(http.HandlerFunc(s.dispatch)))))
+	s.handler = s.recoverPanics(s.record(s.authenticate(s.limitBody(s.profileLayer(http.HandlerFunc(s.dispatch))))))
 	return s
 }
 
