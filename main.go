@@ -28,6 +28,7 @@ import (
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/logview"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -176,6 +177,8 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")
 	fs.StringVar(&o.TunnelMode, "tunnel", "", "tunnel `KIND`: \"loopback\" publishes on a second local port, for trying the tunnel path without ngrok")
+	fs.StringVar(&o.Profile, "profile", "", "app `NAME|FILE` to play: "+strings.Join(profile.Names(), ", ")+", or a profile file (default: the one stored in the database, else generic)")
+	fs.StringVar(&o.Seed, "seed", "", "put the users and groups of a CSV or JSON `FILE` into the lab at start (those already there are kept)")
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (app.Options, error) {
@@ -360,15 +363,39 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
+  Profile        %s
   Database       %s
   tunnel: %s
-  Try it:        curl -H "Authorization: Bearer %s" %s/Users
+  Try it:        curl -H "%s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), a.Token(), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), st.String(), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
+	for _, l := range a.Profile().Summary() {
+		fmt.Fprintf(w, "                 · %s\n", l)
+	}
+	if rep := a.Seeded(); rep != nil {
+		fmt.Fprintf(w, "  Seed           %s\n", rep.String())
+	}
 	if warn := a.URLWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	return st
+}
+
+// profileLine names the profile serve plays and where it comes from.
+func profileLine(p *profile.Profile) string {
+	line := p.Name + " — " + p.Title
+	if !p.Builtin() {
+		line += " (" + p.Source() + ")"
+	}
+	return line
+}
+
+// tokenHeaderLine is the header to send the token in, for serve's curl example.
+func tokenHeaderLine(p *profile.Profile, token string) string {
+	if h := p.TokenHeader(); h != "Authorization" {
+		return h + ": " + token
+	}
+	return "Authorization: Bearer " + token
 }
 
 func logEvents(logger *slog.Logger, events <-chan exchange.Event) {

@@ -21,6 +21,7 @@ import (
 	"golang.ngrok.com/ngrok/v2"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -41,6 +42,11 @@ type Options struct {
 	PublicURL    string
 	// TunnelMode is "" (ngrok when a token is known) or "loopback".
 	TunnelMode string
+	// Profile names the app profile to play, built-in or a file ("": the one stored
+	// in the database, else generic). Seed names a file of users and groups to put
+	// into the lab at start.
+	Profile string
+	Seed    string
 
 	// NgrokConnectURL and NgrokDialer replace how the ngrok agent reaches ngrok's
 	// servers; tests use them to make the service unreachable or refusing offline.
@@ -98,6 +104,10 @@ type App struct {
 	tokenMu        sync.Mutex
 	token          string
 	tokenGenerated bool
+
+	profileMu     sync.Mutex
+	customProfile *profile.Profile
+	seeded        *SeedReport
 }
 
 // Start opens the store, starts the SCIM server on the local listener and brings up
@@ -105,6 +115,18 @@ type App struct {
 func Start(ctx context.Context, o Options, getenv func(string) string, logger *slog.Logger) (_ *App, err error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	// The profile and seed files are read before the database is opened: a bad one
+	// stops scimlab with nothing changed.
+	given, err := loadProfileOption(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	var seed *Seed
+	if o.Seed != "" {
+		if seed, err = ReadSeed(o.Seed); err != nil {
+			return nil, err
+		}
 	}
 	a := &App{opts: o, logger: logger, serveErr: make(chan error, 1)}
 	defer func() {
@@ -121,14 +143,28 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	if err != nil {
 		return nil, err
 	}
+	prof, err := resolveProfile(ctx, a.db, given, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.rememberCustom(prof)
 	a.annotator = newAnnotator(ctx, a.db, logger)
 	a.srv = scimserver.New(scimserver.Config{
 		Token:        a.token,
 		Strict:       o.Strict,
 		MaxBodyBytes: o.MaxBody,
 		LogRetention: o.LogRetention,
+		Profile:      prof,
+		IdentifyIdP:  a.annotator.classifier.Sender,
 		Annotate:     a.annotator.annotate,
 	}, a.db, logger)
+	if seed != nil {
+		rep, err := a.Seed(ctx, seed)
+		if err != nil {
+			return nil, err
+		}
+		a.seeded = &rep
+	}
 
 	a.listener, err = net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -435,6 +471,9 @@ func displayHost(addr net.Addr) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Seeded reports what --seed put into the lab at start, or nil without --seed.
+func (a *App) Seeded() *SeedReport { return a.seeded }
 
 // SetStrict switches strict RFC mode for the requests that start after it returns.
 func (a *App) SetStrict(strict bool) { a.srv.SetStrict(strict) }

@@ -47,6 +47,30 @@ var screens = []struct {
 	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
 	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
 	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
+	{name: "connection-thinglink", setup: playing("thinglink")},
+	{name: "profile-picker", keys: []string{"p"}},
+	{name: "profile-dialog", keys: []string{"p", "down", "enter"}},
+	{name: "groups-libraries", setup: playing("tiled"), keys: []string{"4"}},
+	{name: "user-reactivate-dialog", keys: []string{"3", "d"}},
+	{name: "user-delete-dialog", keys: []string{"3", "D"}},
+	{name: "user-tombstone", keys: []string{"3", "down", "down", "enter", "right"}},
+	{name: "reset-dialog", keys: []string{"X"}},
+	{name: "seed-input", keys: []string{"S", "c", "l", "a", "s", "s", ".", "c", "s", "v"}},
+	{name: "inspector-effects", setup: playing("thinglink"), keys: []string{"!effects", "2", "enter"}},
+}
+
+// playing makes the console's server play the named profile.
+func playing(name string) func(*testing.T, *testDeps) {
+	return func(_ *testing.T, td *testDeps) { td.profile = name }
+}
+
+// effectsEvent is Entra deleting a user the thinglink profile keeps, inactive.
+func effectsEvent() scimEvent {
+	ev := newEvent(8, "DELETE", "/scim/v2/Users/"+aliceID, 204, "Entra deleted user alice@example.com (hard delete)")
+	ev.IdP, ev.UserAgent, ev.Step, ev.Subject = exchange.Entra, "", exchange.StepDeleteUser, "alice@example.com"
+	ev.ResourceType, ev.ResourceID, ev.Profile = "User", aliceID, "thinglink"
+	ev.Effects = []exchange.Effect{{Kind: exchange.EffectKeptInactive}}
+	return ev
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.
@@ -84,6 +108,9 @@ func TestGolden(t *testing.T) {
 						m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Groups", 201, "Okta pushed group Engineering")})
 					case "!tunnel-failed":
 						m = send(t, m, tunnelMsg(failedTunnel))
+					case "!effects":
+						td.reader.add(effectsEvent())
+						m = send(t, m, eventsMsg{effectsEvent()})
 					case "!clock":
 						m = send(t, m, clockMsg(t0.Add(5*time.Minute)))
 					case "!tunnel-off":

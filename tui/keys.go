@@ -64,6 +64,8 @@ func newNavKeys() navKeys {
 // connectionKeys act on the connection panel.
 type connectionKeys struct {
 	CopyURL, CopyToken, Reveal, Rotate, Mode, Ngrok, Retry key.Binding
+	// Profile, Seed and Reset act on the lab: the app scimlab plays and what it holds.
+	Profile, Seed, Reset key.Binding
 }
 
 func newConnectionKeys() connectionKeys {
@@ -75,6 +77,9 @@ func newConnectionKeys() connectionKeys {
 		Mode:      bind([]string{"s"}, "s", "strict/tolerant mode"),
 		Ngrok:     bind([]string{"n"}, "n", "save ngrok token"),
 		Retry:     bind([]string{"r"}, "r", "retry tunnel now"),
+		Profile:   bind([]string{"p"}, "p", "switch app profile"),
+		Seed:      bind([]string{"S"}, "S", "seed users and groups from a file"),
+		Reset:     bind([]string{"X"}, "X", "reset the lab"),
 	}
 }
 
@@ -82,8 +87,8 @@ func (k connectionKeys) keyMap() keyMap {
 	return keyMap{
 		// Retry is enabled only while the tunnel is down, and then it is the
 		// first thing the admin needs, so it leads.
-		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Ngrok},
-		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Retry}},
+		short: []key.Binding{k.Retry, k.CopyURL, k.CopyToken, k.Reveal, k.Rotate, k.Mode, k.Profile, k.Ngrok},
+		full:  [][]key.Binding{{k.CopyURL, k.CopyToken, k.Reveal}, {k.Rotate, k.Mode, k.Ngrok, k.Retry}, {k.Profile, k.Seed, k.Reset}},
 	}
 }
 
@@ -148,6 +153,19 @@ func (k inspectorKeys) keyMap() keyMap {
 type resourceKeys struct {
 	navKeys
 	Open, Search, Clear key.Binding
+	appActionKeys
+}
+
+// appActionKeys change a user or group as the app's own admin would.
+type appActionKeys struct {
+	Active, Delete key.Binding
+}
+
+func newAppActionKeys() appActionKeys {
+	return appActionKeys{
+		Active: bind([]string{"d"}, "d", "deactivate/reactivate user in the app"),
+		Delete: bind([]string{"D"}, "D", "delete in the app"),
+	}
 }
 
 func newResourceKeys() resourceKeys {
@@ -156,13 +174,15 @@ func newResourceKeys() resourceKeys {
 		Open:    bind([]string{"enter"}, "enter", "open"),
 		Search:  bind([]string{"/"}, "/", "search"),
 		Clear:   bind([]string{"x"}, "x", "clear search"),
+
+		appActionKeys: newAppActionKeys(),
 	}
 }
 
 func (k resourceKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Open, k.Search, k.Down, k.Up},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Search, k.Clear}},
+		short: []key.Binding{k.Open, k.Search, k.Active, k.Delete, k.Down, k.Up},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Search, k.Clear}, {k.Active, k.Delete}},
 	}
 }
 
@@ -170,6 +190,7 @@ func (k resourceKeys) keyMap() keyMap {
 type resourceDetailKeys struct {
 	navKeys
 	Section, PrevSection, Open, Back key.Binding
+	appActionKeys
 }
 
 func newResourceDetailKeys() resourceDetailKeys {
@@ -179,13 +200,15 @@ func newResourceDetailKeys() resourceDetailKeys {
 		PrevSection: bind([]string{"left", "h"}, "←/h", "previous section"),
 		Open:        bind([]string{"enter"}, "enter", "open member / request"),
 		Back:        bind([]string{"esc", "backspace"}, "esc", "back to table"),
+
+		appActionKeys: newAppActionKeys(),
 	}
 }
 
 func (k resourceDetailKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Back, k.Section, k.Open, k.Down, k.Up},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Section, k.PrevSection, k.Open, k.Back}},
+		short: []key.Binding{k.Back, k.Section, k.Open, k.Active, k.Delete, k.Down, k.Up},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Section, k.PrevSection, k.Open, k.Back}, {k.Active, k.Delete}},
 	}
 }
 
@@ -211,6 +234,24 @@ func (k walkthroughKeys) keyMap() keyMap {
 		short: []key.Binding{k.Okta, k.Entra, k.Presenter, k.Down, k.Up, k.Jump, k.Reset},
 		full:  [][]key.Binding{{k.Up, k.Down, k.Jump}, {k.Okta, k.Entra, k.Presenter, k.Reset}},
 	}
+}
+
+// pickerKeys act on the list of app profiles.
+type pickerKeys struct {
+	Up, Down, Choose, Cancel key.Binding
+}
+
+func newPickerKeys() pickerKeys {
+	return pickerKeys{
+		Up:     bind([]string{"up", "k"}, "↑/k", "previous profile"),
+		Down:   bind([]string{"down", "j"}, "↓/j", "next profile"),
+		Choose: bind([]string{"enter"}, "enter", "switch to it (asks first)"),
+		Cancel: bind([]string{"esc"}, "esc", "cancel"),
+	}
+}
+
+func (k pickerKeys) keyMap() keyMap {
+	return keyMap{short: []key.Binding{k.Down, k.Up, k.Choose, k.Cancel}, full: [][]key.Binding{{k.Up, k.Down, k.Choose, k.Cancel}}}
 }
 
 // inputKeys act while a text field has focus.

@@ -27,14 +27,15 @@ func keysMarkdown() string {
 		keys         []key.Binding
 	}{
 		{"Everywhere", "", g.full()},
-		{"1 Connection", "What to paste into Okta or Entra, the tunnel, the token and the mode. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt.", flat(newConnectionKeys().keyMap())},
+		{"1 Connection", "What to paste into Okta or Entra, the tunnel, the token and the mode, and the lab: the app profile scimlab plays, seeding users and groups, resetting for the next class. `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt.", flat(newConnectionKeys().keyMap())},
+		{"1 Connection — choosing a profile", "`p` lists the built-in profiles and the custom one scimlab was started with; switching asks first.", flat(newPickerKeys().keyMap())},
 		{"2 Requests — list", "Every request as it arrives. The list follows new requests until you scroll up; `G` or `end` follows again.", flat(newRequestKeys().keyMap())},
 		{"2 Requests — open request", "Headers, bodies, the plain-English summary, why it failed, hints and quirk badges.", flat(newInspectorKeys().keyMap())},
-		{"3 Users and 4 Groups — table", "Tables update live as the IdP writes.", flat(newResourceKeys().keyMap())},
+		{"3 Users and 4 Groups — table", "Tables update live as the IdP writes. Deleted users and groups stay, struck through, until the lab is reset. `d` and `D` act as the app's own admin would, not as the IdP: no SCIM request is sent, and each asks first. Groups have no active state in SCIM, so `d` applies to users.", flat(newResourceKeys().keyMap())},
 		{"3 Users and 4 Groups — open user or group", "Memberships, history (requests that touched it, newest first) and the SCIM JSON.", flat(newResourceDetailKeys().keyMap())},
 		{"5 Walkthrough", "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal.", flat(newWalkthroughKeys().keyMap())},
 		{"Text fields", "", flat(newInputKeys().keyMap())},
-		{"Confirmation dialogs", "Rotating the token, switching the mode and restarting a walkthrough ask first.", flat(newDialogKeys().keyMap())},
+		{"Confirmation dialogs", "Rotating the token, switching the mode or the profile, the app-side actions, resetting the lab and restarting a walkthrough ask first.", flat(newDialogKeys().keyMap())},
 	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s\n\n", s.title)
@@ -94,7 +95,7 @@ func TestKeysDocCoversEveryBinding(t *testing.T) {
 	doc := keysMarkdown()
 	for _, km := range []keyMap{
 		newConnectionKeys().keyMap(), newRequestKeys().keyMap(), newInspectorKeys().keyMap(),
-		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(),
+		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(), newPickerKeys().keyMap(),
 	} {
 		for _, b := range km.short {
 			if !strings.Contains(doc, "| "+b.Help().Desc+" |") {

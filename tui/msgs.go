@@ -162,3 +162,19 @@ type retryCountdownMsg struct{ gen int }
 
 // walkthroughResetMsg reports that an IdP's checklist was started afresh.
 type walkthroughResetMsg struct{ idp exchange.IdP }
+
+// profileSetMsg reports the switch to the profile called name.
+type profileSetMsg struct {
+	name string
+	err  error
+}
+
+// labDoneMsg reports an app-side change (Deps.Lab): kind is the table it changed
+// (KindUser, KindGroup, or "" for both, as a seed), text the toast on success.
+type labDoneMsg struct {
+	kind, text string
+	err        error
+}
+
+// labResetMsg reports that the lab was emptied for the next class.
+type labResetMsg struct{ err error }
