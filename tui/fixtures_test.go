@@ -304,10 +304,10 @@ func (l *fakeLab) done() []string {
 
 func newTestDeps(evs []exchange.Event) *testDeps {
 	return &testDeps{
-		reader: newFakeReader(evs),
-		events: make(chan exchange.Event, 64),
-		tunnel: make(chan tunnel.Status, 4),
-		walks:  sampleWalkthroughs(evs),
+		reader:   newFakeReader(evs),
+		events:   make(chan exchange.Event, 64),
+		tunnel:   make(chan tunnel.Status, 4),
+		walks:    sampleWalkthroughs(evs),
 		token:    testTok,
 		public:   "https://scimlab-demo.ngrok-free.app/scim/v2",
 		profile:  "generic",
