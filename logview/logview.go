@@ -349,6 +349,10 @@ func (p *printer) scrubRequest(r *exchange.Record) *exchange.Record {
 	for i := range c.Hints {
 		c.Hints[i].Text = p.scrub.Replace(c.Hints[i].Text)
 	}
+	c.Effects = slices.Clone(c.Effects)
+	for i := range c.Effects {
+		c.Effects[i].Detail = p.scrub.Replace(c.Effects[i].Detail)
+	}
 	c.ReqHeaders = p.scrubHeader(c.ReqHeaders)
 	c.RespHeaders = p.scrubHeader(c.RespHeaders)
 	if c.ReqBody != nil {
@@ -425,6 +429,10 @@ func (p *printer) text(r *exchange.Record) string {
 		b.WriteString("  ")
 		b.WriteString(s)
 	}
+	for _, e := range r.Effects {
+		b.WriteString("  ")
+		b.WriteString(p.paint(sgrCyan, "["+e.Badge()+"]"))
+	}
 	for _, q := range r.Quirks {
 		b.WriteString("  ")
 		b.WriteString(p.paint(sgrMagenta, "["+quirk.Describe(q).Badge+"]"))
@@ -435,6 +443,10 @@ func (p *printer) text(r *exchange.Record) string {
 	failed := r.HTTPFailed()
 	if failed && r.ErrorDetail != "" {
 		b.WriteString(indent + p.paint(sgrRed, "detail: "+r.ErrorDetail) + "\n")
+	}
+	// What the app profile did is part of what happened, failure or not.
+	for _, e := range r.Effects {
+		b.WriteString(indent + p.paint(sgrCyan, r.Profile+": "+e.Sentence()) + "\n")
 	}
 	for _, h := range r.Hints {
 		// Informational hints ("recognised the Okta app flavour") would drown a
