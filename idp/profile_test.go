@@ -1,6 +1,9 @@
 package idp
 
 import (
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -136,5 +139,38 @@ func TestSender(t *testing.T) {
 	c.Annotate(req("POST", "/scim/v2/Users", entraUA, entraCreate, 201, userJSON("u1", "t3@contoso.com", true)))
 	if got := c.Sender(anonymous); got != exchange.Entra {
 		t.Errorf("after Entra traffic: %s", got)
+	}
+}
+
+// TestProfileHintsDocumented keeps docs/profiles.md's table of hints complete.
+func TestProfileHintsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "profiles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []exchange.Cause{HintSeatLimit, HintImportGroups, HintNoGroups, HintDeleteRefused, HintIdentifierNotEmail,
+		HintIdentifierTaken, HintIndependentAccount, HintRequiredAttribute} {
+		if !strings.Contains(string(b), "| `"+string(c)+"` |") {
+			t.Errorf("docs/profiles.md does not list the hint %s", c)
+		}
+	}
+}
+
+// TestClassifierReset: after a reset the classifier knows what a new one knows, and
+// keeps the names it was given.
+func TestClassifierReset(t *testing.T) {
+	c := NewClassifier()
+	names := staticNames{}
+	c.SetNames(names)
+	c.Annotate(req("GET", "/scim/v2/Users?startIndex=1&count=2", oktaUA, "", 200, emptyList))
+	c.Annotate(req("POST", "/scim/v2/Users", oktaUA, oktaCreate, 201, userJSON("u1", "t3@example.com", true)))
+	c.Reset()
+	fresh := NewClassifier()
+	fresh.SetNames(names)
+	if !reflect.DeepEqual(c, fresh) {
+		t.Errorf("after Reset:\n%+v\nwant\n%+v", c, fresh)
+	}
+	if got := c.Sender(&exchange.Record{Method: "GET", Path: "/scim/v2/Users/u1"}); got != exchange.Unknown {
+		t.Errorf("the IdP survived the reset: %s", got)
 	}
 }
