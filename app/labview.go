@@ -69,7 +69,7 @@ func (c *consoleReader) withAppSide(ctx context.Context, kind store.Kind, search
 		}
 		for _, ia := range indep {
 			rows = append(rows, tui.ResourceRow{Kind: tui.KindUser, ID: independentPrefix + ia.UserName, Name: ia.UserName,
-				DisplayName: ia.DisplayName, Independent: true, Members: 0, Modified: ia.Created})
+				DisplayName: personName(&store.Resource{Doc: ia.Doc, DisplayName: ia.DisplayName}), Independent: true, Modified: ia.Created})
 		}
 	}
 	if len(rows) >= limit {
@@ -113,7 +113,8 @@ func (c *consoleReader) appSideResource(ctx context.Context, kind, id string) (*
 		for _, ia := range accounts {
 			if strings.EqualFold(ia.UserName, name) {
 				return &tui.ResourceDetail{
-					Row:  tui.ResourceRow{Kind: kind, ID: id, Name: ia.UserName, DisplayName: ia.DisplayName, Independent: true, Modified: ia.Created},
+					Row: tui.ResourceRow{Kind: kind, ID: id, Name: ia.UserName, Independent: true, Modified: ia.Created,
+						DisplayName: personName(&store.Resource{Doc: ia.Doc, DisplayName: ia.DisplayName})},
 					JSON: ia.Doc,
 				}, true, nil
 			}

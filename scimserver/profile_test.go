@@ -259,3 +259,18 @@ func TestGenericProfileHasNoEffects(t *testing.T) {
 		}
 	}
 }
+
+// An extension of Group is advertised on the Group resource type and checked too.
+func TestGroupExtension(t *testing.T) {
+	const urn = "urn:ietf:params:scim:schemas:extension:acme:2.0:Group"
+	e := profileEnv(t, custom(t, "extensions:\n  - urn: "+urn+"\n    name: AcmeGroup\n    resource: Group\n    attributes:\n      - {name: budget, type: integer}\n"))
+	rt := e.must(e.do("GET", "/ResourceTypes/Group", nil, nil), 200)
+	if !strings.Contains(rt.str("schemaExtensions"), urn) {
+		t.Errorf("Group resource type %s", rt.raw)
+	}
+	if ut := e.must(e.do("GET", "/ResourceTypes/User", nil, nil), 200); strings.Contains(ut.str("schemaExtensions"), urn) {
+		t.Errorf("the Group extension on User: %s", ut.raw)
+	}
+	e.must(e.do("POST", "/Groups", map[string]any{"displayName": "A", urn: map[string]any{"budget": 5}}, nil), 201)
+	checkError(t, e.do("POST", "/Groups", map[string]any{"displayName": "B", urn: map[string]any{"budget": "lots"}}, nil), 400, "invalidValue")
+}

@@ -364,6 +364,11 @@ func (t *connectionTab) view() string {
 	warning := t.urlWarningLines(w)
 	layout := func(compact bool) []string {
 		blocks := []block{{lines: warning}, {lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
+		if t.seeding {
+			// The path being typed must stay on screen however tall the rest is.
+			blocks = append(blocks, block{lines: input})
+			input = nil
+		}
 		blocks = append(blocks, t.idpBlocks(w, compact)...)
 		blocks = append(blocks, block{lines: t.tryIt(w), drop: 4}, block{lines: t.activity(w), drop: 7}, block{lines: input})
 		return fitBlocks(blocks, t.h)
