@@ -2,6 +2,7 @@ package scimserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -41,17 +42,12 @@ func (ps *profiledStore) CreateUser(ctx context.Context, r *store.Resource) erro
 	if p == nil {
 		return ps.Store.CreateUser(ctx, r)
 	}
+	if !rewritesUsers(p) && p.Users.Role.New == "" && p.Users.SeatLimit <= 0 {
+		return ps.independent(ctx, r, ps.Store.CreateUser(ctx, r))
+	}
 	doc, err := decodeDoc(r.Doc)
 	if err != nil {
 		return err
-	}
-	userName := docString(doc, "userName")
-	if indep, err := ps.Store.IsIndependentAccount(ctx, userName); err != nil {
-		return err
-	} else if indep {
-		noteEffect(ctx, exchange.EffectIndependentAccount, userName)
-		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: fmt.Sprintf(
-			"userName %q belongs to an independent account that is not part of this organisation; it is not moved in automatically: add or invite the user to the organisation in the app first", userName)}
 	}
 	if err := ps.checkUser(ctx, p, doc, ""); err != nil {
 		return err
@@ -74,7 +70,7 @@ func (ps *profiledStore) CreateUser(ctx context.Context, r *store.Resource) erro
 	}
 	r.Doc = data
 	if u.SeatLimit <= 0 && u.UniqueIdentifier == profile.IdentifierUserName {
-		return ps.Store.CreateUser(ctx, r)
+		return ps.independent(ctx, r, ps.Store.CreateUser(ctx, r))
 	}
 	ps.creates.Lock()
 	defer ps.creates.Unlock()
@@ -92,7 +88,23 @@ func (ps *profiledStore) CreateUser(ctx context.Context, r *store.Resource) erro
 			return profileError(u.SeatAnswer)
 		}
 	}
-	return ps.Store.CreateUser(ctx, r)
+	return ps.independent(ctx, r, ps.Store.CreateUser(ctx, r))
+}
+
+// independent explains a create refused because an independent account, outside the
+// organisation, holds the userName: in every profile the app does not move it in.
+func (ps *profiledStore) independent(ctx context.Context, r *store.Resource, err error) error {
+	if !errors.Is(err, store.ErrIndependentAccount) {
+		return err
+	}
+	var doc map[string]any
+	if d, derr := decodeDoc(r.Doc); derr == nil {
+		doc = d
+	}
+	userName := docString(doc, "userName")
+	noteEffect(ctx, exchange.EffectIndependentAccount, userName)
+	return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: fmt.Sprintf(
+		"userName %q belongs to an independent account that is not part of this organisation; it is not moved in automatically: add or invite the user to the organisation in the app first", userName)}
 }
 
 // dropUnstored removes the attributes the app does not keep for the request's IdP.

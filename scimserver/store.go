@@ -28,7 +28,6 @@ type Store interface {
 	Search(ctx context.Context, q store.Query) (total int, page []*store.Resource, err error)
 
 	// The app-side state profiles read and change (profile_store.go).
-	IsIndependentAccount(ctx context.Context, userName string) (bool, error)
 	ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error)
 	AppSideMembers(ctx context.Context, groupID string) ([]store.Member, error)
 	DeleteGroupDeactivating(ctx context.Context, id string, ifVersion int64) ([]string, error)

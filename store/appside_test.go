@@ -105,6 +105,10 @@ func TestSeed(t *testing.T) {
 	if _, page, _ := db.Search(ctx, Query{Kind: KindUser, Count: -1}); len(page) != 3 {
 		t.Errorf("SCIM sees %d users; independent accounts are not the organisation's", len(page))
 	}
+	err = db.CreateUser(ctx, &Resource{Doc: []byte(`{"userName":"Indie@Example.com"}`)})
+	if !errors.Is(err, ErrIndependentAccount) || !errors.Is(err, ErrConflict) {
+		t.Errorf("creating an independent account's userName: %v", err)
+	}
 
 	// All or nothing, and the failing item is named.
 	_, err = db.Seed(ctx, [][]byte{[]byte(`{"userName":"carl@example.com"}`), []byte(`{"userName":"ann@example.com"}`)}, nil, nil)

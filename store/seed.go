@@ -161,6 +161,24 @@ func seedGroup(ctx context.Context, tx *sql.Tx, g SeedGroup, now string, res *Se
 	return nil
 }
 
+// ErrIndependentAccount reports a user whose userName an independent account holds:
+// the account is outside the organisation, and creating the user does not move it in.
+// It matches ErrConflict with errors.Is too.
+var ErrIndependentAccount = fmt.Errorf("%w: the userName belongs to an independent account", ErrConflict)
+
+// checkIndependent refuses, inside a write transaction, a userName an independent
+// account holds.
+func checkIndependent(ctx context.Context, tx *sql.Tx, userName string) error {
+	taken, err := independentTaken(ctx, tx, userName)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return fmt.Errorf("%w: %q", ErrIndependentAccount, userName)
+	}
+	return nil
+}
+
 // independentTaken tells whether an independent account holds userName.
 func independentTaken(ctx context.Context, q queryRower, userName string) (bool, error) {
 	var one int
