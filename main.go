@@ -440,6 +440,7 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	fs.IntVar(&o.Limit, "limit", logview.DefaultLimit, "print the newest `N` requests, 0 for all; with --since the default is all")
 	fs.StringVar(&since, "since", "", "only requests from the last `DURATION` (90s, 15m, 2h, 3d) or since a time (RFC 3339, or local 2006-01-02[T15:04:05])")
 	fs.StringVar(&idpF, "idp", "", "only requests from `IDP`: okta, entra or unknown")
+	fs.BoolVar(&o.AppActions, "app-actions", false, "print what the app's own admin did in the console (seeding, deactivating, deleting, resetting, switching the profile) instead of the requests")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: scimlab log [flags]\n\nPrints the requests scimlab recorded, oldest first, with the IdP, provisioning step,\nstatus and quirks of each; failures are followed by the error and what to change.\nWorks while scimlab is running.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -449,6 +450,9 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	if o.Limit < 0 {
 		return o, fmt.Errorf("--limit must be 0 (all) or a positive number of requests, not %d", o.Limit)
+	}
+	if o.AppActions && (o.Follow || o.Bodies || o.Failed || strings.TrimSpace(idpF) != "") {
+		return o, errors.New("--app-actions lists what the app's admin did; --follow, --bodies, --failed and --idp apply to requests")
 	}
 	if since != "" {
 		t, err := logview.ParseSince(since, now)

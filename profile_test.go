@@ -73,6 +73,19 @@ func TestServeWithProfileAndSeed(t *testing.T) {
 	if first["kind"] != "seat-limit" || first["detail"] != "2" || first["badge"] != "seat limit" || !strings.HasPrefix(first["sentence"].(string), "every seat is taken") {
 		t.Errorf("JSON effect %v", first)
 	}
+	// What the app's admin did is listed apart from the requests.
+	out, _, err = runLogCmd(t, "--db", dbPath, "--app-actions")
+	if err != nil || !strings.Contains(out, "seed") || !strings.Contains(out, "seeded 1 user, 1 new group, 1 membership") || strings.Contains(out, "POST") {
+		t.Errorf("app actions: %v\n%s", err, out)
+	}
+	out, _, err = runLogCmd(t, "--db", dbPath, "--app-actions", "--json")
+	if recs := jsonLines(t, out); err != nil || len(recs) != 1 || recs[0]["action"] != "seed" || recs[0]["name"] != "class.csv" {
+		t.Errorf("app actions as JSON: %v %v", err, recs)
+	}
+	if _, _, err := runLogCmd(t, "--db", dbPath, "--app-actions", "--follow"); err == nil {
+		t.Error("--app-actions --follow was accepted")
+	}
+
 	// The profile is kept: a restart without --profile plays school again.
 	_, _, stdout, _ = startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv)
 	if !strings.Contains(stdout.String(), "Profile        school — ThingLink") {

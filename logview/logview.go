@@ -60,6 +60,9 @@ type Options struct {
 	Color bool
 	// Secrets are removed from every line printed, besides the token stored in DB.
 	Secrets []string
+	// AppActions prints what the app's own admin did in the console instead of the
+	// requests (Limit and Since apply; the other filters are about requests).
+	AppActions bool
 }
 
 // match applies the filters that do not depend on position in the log.
@@ -119,6 +122,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
 	defer db.Close()
+	if o.AppActions {
+		return printAppActions(ctx, db, o, stdout, stderr)
+	}
 
 	p := &printer{
 		w:      bufio.NewWriter(stdout),
