@@ -210,14 +210,6 @@ func identifierWords(id profile.Identifier) string {
 	return "userName or primary e-mail address"
 }
 
-// noteRelatedCtx is noteRelated for code that holds the request's context only.
-func noteRelatedCtx(ctx context.Context, typ string, id string) {
-	if in := inflightOf(ctx); in != nil {
-		r := (&http.Request{}).WithContext(ctx)
-		noteRelated(r, typ, id)
-	}
-}
-
 // ReplaceUser lets the handler compute the new user (PUT or PATCH), then undoes what
 // the app would not do: changes to attributes it does not update, roles from the IdP,
 // attributes it does not store.
