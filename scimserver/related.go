@@ -17,7 +17,9 @@ const maxRelated = 1000
 // noteRelated records resources the request is about besides the one it addresses, so
 // each one's history lists the request: the users a group write adds or removes, the
 // groups a deleted user leaves, the user a duplicate create collides with.
-func noteRelated(r *http.Request, typ string, ids ...string) { noteRelatedCtx(r.Context(), typ, ids...) }
+func noteRelated(r *http.Request, typ string, ids ...string) {
+	noteRelatedCtx(r.Context(), typ, ids...)
+}
 
 // noteRelatedCtx is noteRelated for code that holds the request's context only (the
 // profile's store layer).
