@@ -23,16 +23,17 @@ var packageGraph = map[string][]string{
 	"exchange":    {"scim/quirk"},
 	"fault":       {"exchange", "scim/quirk"},
 	"store":       {"exchange", "scim/quirk"},
-	"scimserver":  {"store", "exchange", "fault", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+	"profile":     {"exchange", "scim/schema", "scim/filter", "scim/quirk"},
+	"scimserver":  {"store", "exchange", "fault", "profile", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"idp":         {"exchange", "scim/filter", "scim/quirk"},
 	"idp/fixture": {},
 	"idp/sim":     {"idp", "exchange", "scim/filter", "scim/quirk"},
 	"tunnel":      {},
 	"tui":         {"idp", "tunnel", "exchange", "fault", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},
-	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault",
+	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault",
+	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 
@@ -46,6 +47,7 @@ var forbidden = map[string][]string{
 	"scim/patch":  {"net", "net/http", "database/sql"},
 	"exchange":    {"database/sql", "modernc.org/sqlite/"},
 	"fault":       {"database/sql", "modernc.org/sqlite/"},
+	"profile":     {"database/sql", "modernc.org/sqlite/"},
 	"idp":         {"database/sql", "modernc.org/sqlite/"},
 	"tui":         {"database/sql", "modernc.org/sqlite/"},
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/logview"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -176,6 +177,8 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")
 	fs.StringVar(&o.TunnelMode, "tunnel", "", "tunnel `KIND`: \"loopback\" publishes on a second local port, for trying the tunnel path without ngrok")
+	fs.StringVar(&o.Profile, "profile", "", "app `NAME|FILE` to play: "+strings.Join(profile.Names(), ", ")+", or a profile file (default: the one stored in the database, else generic)")
+	fs.StringVar(&o.Seed, "seed", "", "put the users and groups of a CSV or JSON `FILE` into the lab at start (those already there are kept)")
 	fs.Var((*repeated)(&o.Faults), "fault", "fault `RULE` making matching requests fail, e.g. \"POST /Users 429 retry-after=30 times=2\" (repeatable; see docs/faults.md)")
 	fs.StringVar(&o.FaultsFile, "faults", "", "`FILE` of fault rules, one per line; with --fault, replaces the rules saved in the database")
 	fs.BoolVar(&o.NoFaults, "no-faults", false, "start without fault rules, clearing those saved in the database")
@@ -388,11 +391,18 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
+  Profile        %s
   Database       %s
   tunnel: %s
-%s  Try it:        curl -H "Authorization: Bearer %s" %s/Users
+%s  Try it:        curl -H "%s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), faultBanner(a), a.Token(), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
+	for _, l := range a.Profile().Summary() {
+		fmt.Fprintf(w, "                 · %s\n", l)
+	}
+	if rep := a.Seeded(); rep != nil {
+		fmt.Fprintf(w, "  Seed           %s\n", rep.String())
+	}
 	if warn := a.TokenWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
@@ -419,6 +429,23 @@ func faultBanner(a *app.App) string {
 		b.WriteString("                   " + l + "\n")
 	}
 	return b.String()
+}
+
+// profileLine names the profile serve plays and where it comes from.
+func profileLine(p *profile.Profile) string {
+	line := p.Name + " — " + p.Title
+	if !p.Builtin() {
+		line += " (" + p.Source() + ")"
+	}
+	return line
+}
+
+// tokenHeaderLine is the header to send the token in, for serve's curl example.
+func tokenHeaderLine(p *profile.Profile, token string) string {
+	if h := p.TokenHeader(); h != "Authorization" {
+		return h + ": " + token
+	}
+	return "Authorization: Bearer " + token
 }
 
 func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
@@ -466,6 +493,7 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	fs.IntVar(&o.Limit, "limit", logview.DefaultLimit, "print the newest `N` requests, 0 for all; with --since the default is all")
 	fs.StringVar(&since, "since", "", "only requests from the last `DURATION` (90s, 15m, 2h, 3d) or since a time (RFC 3339, or local 2006-01-02[T15:04:05])")
 	fs.StringVar(&idpF, "idp", "", "only requests from `IDP`: okta, entra or unknown")
+	fs.BoolVar(&o.AppActions, "app-actions", false, "print what the app's own admin did in the console (seeding, deactivating, deleting, resetting, switching the profile) instead of the requests")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: scimlab log [flags]\n\nPrints the requests scimlab recorded, oldest first, with the IdP, provisioning step,\nstatus and quirks of each; failures are followed by the error and what to change.\nWorks while scimlab is running.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -475,6 +503,9 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	if o.Limit < 0 {
 		return o, fmt.Errorf("--limit must be 0 (all) or a positive number of requests, not %d", o.Limit)
+	}
+	if o.AppActions && (o.Follow || o.Bodies || o.Failed || strings.TrimSpace(idpF) != "") {
+		return o, errors.New("--app-actions lists what the app's admin did; --follow, --bodies, --failed and --idp apply to requests")
 	}
 	if since != "" {
 		t, err := logview.ParseSince(since, now)

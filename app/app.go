@@ -24,6 +24,7 @@ import (
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -51,6 +52,11 @@ type Options struct {
 	FaultsFile string
 	NoFaults   bool
 	FaultSeed  uint64
+	// Profile names the app profile to play, built-in or a file ("": the one stored
+	// in the database, else generic). Seed names a file of users and groups to put
+	// into the lab at start.
+	Profile string
+	Seed    string
 
 	// NgrokConnectURL and NgrokDialer replace how the ngrok agent reaches ngrok's
 	// servers; tests use them to make the service unreachable or refusing offline.
@@ -126,6 +132,10 @@ type App struct {
 	tokenOverride      string
 	storedTokenDiffers bool
 	rotated            bool
+
+	profileMu     sync.Mutex
+	customProfile *profile.Profile
+	seeded        *SeedReport
 }
 
 // Start listens, takes the database's server lock, opens the store, starts the SCIM
@@ -134,6 +144,18 @@ type App struct {
 func Start(ctx context.Context, o Options, getenv func(string) string, logger *slog.Logger) (_ *App, err error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	// The profile and seed files are read before the database is opened: a bad one
+	// stops scimlab with nothing changed.
+	given, err := loadProfileOption(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	var seed *Seed
+	if o.Seed != "" {
+		if seed, err = ReadSeed(o.Seed); err != nil {
+			return nil, err
+		}
 	}
 	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
@@ -170,6 +192,11 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		return nil, err
 	}
 	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
+	prof, err := resolveProfile(ctx, a.db, given, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.rememberCustom(prof)
 	a.annotator = newAnnotator(ctx, a.db, logger)
 	if err := a.startFaults(ctx); err != nil {
 		return nil, err
@@ -181,8 +208,16 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		LogRetention: o.LogRetention,
 		Annotate:     a.annotator.annotate,
 		Faults:       a.faults,
+		Profile:      prof,
 		SenderIdP:    a.annotator.classifier.Sender,
 	}, a.db, logger)
+	if seed != nil {
+		rep, err := a.Seed(ctx, seed)
+		if err != nil {
+			return nil, err
+		}
+		a.seeded = &rep
+	}
 
 	a.httpSrv = &http.Server{
 		Handler:           a.srv.Handler(),
@@ -596,6 +631,9 @@ func displayHost(addr net.Addr) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Seeded reports what --seed put into the lab at start, or nil without --seed.
+func (a *App) Seeded() *SeedReport { return a.seeded }
 
 // SetStrict switches strict RFC mode for the requests that start after it returns.
 func (a *App) SetStrict(strict bool) { a.srv.SetStrict(strict) }

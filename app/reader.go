@@ -45,6 +45,10 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		ResetWalkthrough: a.ResetWalkthrough,
 		Demo:             demo{a: a},
 		Clipboard:        newClipboard(a.getenv, logger),
+		Profile:          func() tui.ProfileInfo { return profileInfo(a.Profile()) },
+		Profiles:         a.profileInfos,
+		SetProfile:       func(name string) error { return a.SetProfile(ctx, name) },
+		Lab:              consoleLab{a: a},
 		Logger:           logger,
 
 		Faults:          a.Faults,
@@ -128,7 +132,7 @@ func (c *consoleReader) Users(ctx context.Context, search string, limit int) ([]
 			ExternalID: r.ExternalID, Active: r.Active, Members: len(groups[r.ID]), Modified: r.LastModified,
 		}
 	}
-	return rows, nil
+	return c.withAppSide(ctx, store.KindUser, search, limit, rows)
 }
 
 func (c *consoleReader) Groups(ctx context.Context, search string, limit int) ([]tui.ResourceRow, error) {
@@ -151,7 +155,7 @@ func (c *consoleReader) Groups(ctx context.Context, search string, limit int) ([
 			Members: n, Modified: r.LastModified,
 		}
 	}
-	return rows, nil
+	return c.withAppSide(ctx, store.KindGroup, search, limit, rows)
 }
 
 // membersShown bounds the member list of a group's detail view; the total is shown
@@ -164,6 +168,9 @@ func (c *consoleReader) Resource(ctx context.Context, kind, id string) (*tui.Res
 		err error
 		d   = &tui.ResourceDetail{}
 	)
+	if d, ok, err := c.appSideResource(ctx, kind, id); ok || err != nil {
+		return d, err
+	}
 	switch kind {
 	case tui.KindUser:
 		if res, err = c.db.GetUser(ctx, id); err != nil {
@@ -201,11 +208,9 @@ func (c *consoleReader) Resource(ctx context.Context, kind, id string) (*tui.Res
 	if d.JSON, err = c.srv.Render(ctx, kind, id, c.localURL); err != nil {
 		return nil, err
 	}
-	history, err := c.db.RequestsForResource(ctx, store.Kind(kind), id, 100)
-	if err != nil {
+	if err := c.histories(ctx, kind, id, d); err != nil {
 		return nil, err
 	}
-	d.History = values(history)
 	return d, nil
 }
 

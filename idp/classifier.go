@@ -82,7 +82,7 @@ type createdUser struct {
 
 // NewClassifier returns a Classifier with no history.
 func NewClassifier() *Classifier {
-	return &Classifier{
+	c := &Classifier{
 		users:   newCapped[userInfo](maxIdentities),
 		groups:  newCapped[string](maxIdentities),
 		docs:    newCapped[[]byte](maxDocs),
@@ -92,6 +92,8 @@ func NewClassifier() *Classifier {
 		grouped: newCapped[bool](maxIdentities),
 		created: make(map[string]createdUser),
 	}
+	c.lastIdP.Store(exchange.Unknown)
+	return c
 }
 
 // SetNames lets the classifier resolve ids it has not seen in traffic through n (for

@@ -37,6 +37,12 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 	if r.success() || !a.Failed {
 		return
 	}
+	if h, ok := profileHint(a, r); ok {
+		// The app profile refused it on purpose; its own explanation beats the
+		// generic one for the status.
+		a.Hints = append(a.Hints, h)
+		return
+	}
 	switch {
 	case a.IdP == exchange.Entra && r.status == http.StatusNotFound && r.method() == http.MethodGet && r.route.id == "" && r.filter.ok:
 		text := "Entra treats a 404 to a filter query as a failure: a SCIM server must answer 200 with an empty list (totalResults 0) when nothing matches."

@@ -49,6 +49,21 @@ func newCredentials(extraHeaders []string) credentials {
 	return c
 }
 
+// with returns c that also redacts the header called name: the header the request's
+// profile reads the token from.
+func (c credentials) with(name string) credentials {
+	name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+	if name == "" || c.extra[name] {
+		return c
+	}
+	extra := make(map[string]bool, len(c.extra)+1)
+	for k := range c.extra {
+		extra[k] = true
+	}
+	extra[name] = true
+	return credentials{extra: extra}
+}
+
 // header tells whether the header called name carries a credential.
 func (c credentials) header(name string) bool {
 	name = http.CanonicalHeaderKey(name)

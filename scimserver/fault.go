@@ -28,7 +28,8 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := inflightOf(r.Context())
-		rule, fires := set.Decide(r.Method, cleanPath(r.URL.Path), s.senderOf(in))
+		ctx := r.Context()
+		rule, fires := set.Decide(r.Method, cleanPath(r.URL.Path), func() exchange.IdP { return s.senderOf(ctx) })
 		if !fires {
 			next.ServeHTTP(w, r)
 			return
@@ -56,16 +57,6 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
-}
-
-// senderOf asks Config.SenderIdP about the request being served.
-func (s *Server) senderOf(in *inflight) func() exchange.IdP {
-	return func() exchange.IdP {
-		if s.cfg.SenderIdP == nil || in == nil {
-			return exchange.Unknown
-		}
-		return s.cfg.SenderIdP(in.rec)
-	}
 }
 
 // hold waits out an injected delay. It returns nil when the delay passed, or the error

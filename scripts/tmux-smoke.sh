@@ -244,14 +244,14 @@ run() { # run W H
 # that every step of TITLE's walkthrough is ticked and the report lists the steps.
 demo() {
 	local w=$1 h=$2 name=$3 down=$4 title=$5 f i
-	key D
+	key M
 	expect "$name-01-panel" "Demo: play an identity provider"
 	key Up Up Up
 	for ((i = 0; i < down; i++)); do key Down; done
 	key Right Right Right Right Right
 	expect "$name-02-fastest" "fastest"
 	key Enter
-	expect_within 150 "$name-03-done" "PASSED: all" "D report" "$title · 10 of 10 done"
+	expect_within 150 "$name-03-done" "PASSED: all" "M report" "$title · 10 of 10 done"
 	f=$(capture "$name-04-walkthrough")
 	if grep -qE '^(▌| ) [○▶✘] +[0-9]+ ' "$f"; then
 		fail "$name: a step of the $title is not ticked" "$f"
@@ -260,10 +260,10 @@ demo() {
 		fail "$name: the $title does not show ten ticked steps" "$f"
 	fi
 	frame "$w" "$h" "$name-05-frame"
-	key D
+	key M
 	expect "$name-06-report" "✔  1 test connection"
 	key Escape
-	expect_not "$name-07-report-closed" "D report" "the verdict line goes with the report"
+	expect_not "$name-07-report-closed" "M report" "the verdict line goes with the report"
 }
 
 # start_console W H DB STATE_DIR: the console in a fresh tmux session, with the

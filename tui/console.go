@@ -75,6 +75,8 @@ type shared struct {
 	now    func() time.Time
 	tunnel tunnel.Status
 	strict bool
+	// profile is the app profile the server plays, as of the last switch.
+	profile ProfileInfo
 
 	seen    int // requests seen since the console started
 	dropped int // events the subscription dropped (reloaded from the log)
@@ -183,6 +185,7 @@ func New(d Deps) Model {
 	if d.Strict != nil {
 		sh.strict = d.Strict()
 	}
+	sh.profile = sh.profileNow()
 	sh.readURLWarning()
 	sh.readTokenWarning()
 	m := Model{
@@ -406,6 +409,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, toast("Strict RFC mode: quirky requests are now rejected as a strict server would")
 		}
 		return m, toast("Tolerant mode: Okta and Entra quirks are accepted and badged")
+
+	case profileSetMsg, labDoneMsg, labResetMsg:
+		return m, m.onLab(msg)
 
 	case jumpToRequestMsg:
 		return m, tea.Batch(m.setActive(tabRequests), m.reqs.jumpTo(msg.seq))
@@ -724,7 +730,7 @@ func (m Model) tabLabels(w int) []string {
 		labels := make([]string, tabCount)
 		total := cellWidth(" scimlab ") + 1
 		for i := range tabNames {
-			labels[i] = fmt.Sprintf("%d %s", i+1, tabNames[i][short])
+			labels[i] = fmt.Sprintf("%d %s", i+1, m.tabName(tabID(i), short))
 			if tabID(i) == tabRequests && m.unseen > 0 {
 				labels[i] += fmt.Sprintf(" +%d", m.unseen)
 			}
@@ -769,7 +775,18 @@ func (m Model) tabBar(w int) string {
 	if m.sh.strict {
 		mode = s.Strict.Render("strict RFC")
 	}
-	return spread(left, mode+" ", w)
+	right := mode + " "
+	if m.sh.d.Profile != nil {
+		// The profile goes first when the bar is narrow: the mode is on 1 Connection.
+		withProfile := s.Profile.Render(m.sh.profile.Name) + s.Muted.Render(" · ") + right
+		switch {
+		case cellWidth(left)+cellWidth(withProfile)+1 <= w:
+			right = withProfile
+		case cellWidth(left)+cellWidth(m.sh.profile.Name)+2 <= w:
+			right = s.Profile.Render(m.sh.profile.Name) + " "
+		}
+	}
+	return spread(left, right, w)
 }
 
 // spread puts left and right on one w-cell line, dropping right if it does

@@ -202,7 +202,7 @@ func TestDemoJourney(t *testing.T) {
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(sz[0], sz[1]))
 			waitScreen(t, tm, "SCIM base URL")
 
-			tm.Send(keyPress("D"))
+			tm.Send(keyPress("M"))
 			waitScreen(t, tm, "Demo: play an identity provider", "Okta — App Integration Wizard app", "step by step")
 			tm.Send(keyPress("enter"))
 			waitScreen(t, tm, "Okta walkthrough", "test connection", "plays")
@@ -221,11 +221,11 @@ func TestDemoJourney(t *testing.T) {
 				tm.Send(keyPress("+"))
 			}
 			waitScreen(t, tm, "PASSED", "report")
-			tm.Send(keyPress("D"))
+			tm.Send(keyPress("M"))
 			waitScreen(t, tm, "push group Engineering")
 			tm.Send(keyPress("esc"))
 
-			tm.Send(keyPress("D"))
+			tm.Send(keyPress("M"))
 			tm.Send(keyPress("down"))
 			for range 5 {
 				tm.Send(keyPress("left"))
@@ -233,7 +233,7 @@ func TestDemoJourney(t *testing.T) {
 			tm.Send(keyPress("enter"))
 			waitScreen(t, tm, "Microsoft Entra ID walkthrough")
 			fd.expectAt(t, "step 1")
-			tm.Send(keyPress("D"))
+			tm.Send(keyPress("M"))
 			tm.Send(keyPress("s"))
 			waitScreen(t, tm, "stopped at step 1/3")
 
@@ -282,7 +282,7 @@ func TestDemoLineAndPanel(t *testing.T) {
 		run.last = DemoProgress{Phase: DemoAnswered, Step: 5, Steps: 12, Title: "update alice", Next: "push group Engineering", Request: "PUT /Users/u1", Status: 200}
 		m.frame.valid = false
 		line = ansi.Strip(splitLines(m.View().Content)[22])
-		for _, want := range []string{"5/12 update alice", ". next", "D stop"} {
+		for _, want := range []string{"5/12 update alice", ". next", "M stop"} {
 			if !strings.Contains(line, want) {
 				t.Errorf("width %d, running: line %q lacks %q", w, line, want)
 			}
@@ -312,7 +312,7 @@ func TestDemoLineAndPanel(t *testing.T) {
 
 	m := newTestModel(t, newTestDeps(sampleEvents()), 80, 24)
 	before := ansi.Strip(m.View().Content)
-	m = press(t, m, "D")
+	m = press(t, m, "M")
 	if m.demo.panel || ansi.Strip(m.View().Content) != before {
 		t.Error("D opened something without a demo to play")
 	}

@@ -17,7 +17,7 @@ func (m Model) demoLine(w int) string {
 	if r.report != nil {
 		head, st := demoVerdict(s, r)
 		left := " " + st.Render(trunc(head, w-12))
-		return spread(left, key("D", "report")+" ", w)
+		return spread(left, key("M", "report")+" ", w)
 	}
 	p := r.last
 	pace, paused := r.gate.state()
@@ -54,7 +54,7 @@ func (m Model) demoLine(w int) string {
 	if paused {
 		pauseKey = key("P", "resume")
 	}
-	stopKey := key("D", "stop")
+	stopKey := key("M", "stop")
 	sep := s.Faint.Render(" · ")
 	paceText := s.Faint.Render(pace.short())
 	// The step and the key that goes on matter most; what is sent, what comes next,

@@ -137,6 +137,13 @@ func (in *inspector) body(r *exchange.Record, d *exchange.Record, loadErr error,
 			add(s.Text.Render, l, 2)
 		}
 	}
+	if len(r.Effects) > 0 {
+		out = append(out, "", " "+s.Section.Render("What the app did")+s.Muted.Render(" — profile "+clean(r.Profile)))
+		for _, e := range r.Effects {
+			out = append(out, "  "+s.Effect.Render("▸ "+clean(e.Badge())))
+			add(s.Text.Render, e.Sentence()+".", 4)
+		}
+	}
 	if len(r.Hints) > 0 {
 		out = append(out, "", " "+s.Section.Render("Hints"))
 		for _, h := range r.Hints {

@@ -61,7 +61,7 @@ func TestKeysDocCoversEveryBinding(t *testing.T) {
 	doc := keysMarkdown()
 	for _, km := range []keyMap{
 		newConnectionKeys().keyMap(), newRequestKeys().keyMap(), newInspectorKeys().keyMap(),
-		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(),
+		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(), newPickerKeys().keyMap(),
 	} {
 		for _, b := range km.short {
 			if !strings.Contains(doc, "| "+b.Help().Desc+" |") {

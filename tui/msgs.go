@@ -210,3 +210,19 @@ type demoDoneMsg struct {
 	gen    int
 	report DemoReport
 }
+
+// profileSetMsg reports the switch to the profile called name.
+type profileSetMsg struct {
+	name string
+	err  error
+}
+
+// labDoneMsg reports an app-side change (Deps.Lab): kind is the table it changed
+// (KindUser, KindGroup, or "" for both, as a seed), text the toast on success.
+type labDoneMsg struct {
+	kind, text string
+	err        error
+}
+
+// labResetMsg reports that the lab was emptied for the next class.
+type labResetMsg struct{ err error }

@@ -93,6 +93,15 @@ type Deps struct {
 	SetFaultEnabled func(id int, on bool) error
 	RemoveFault     func(id int) error
 	ClearFaults     func() error
+	// Profile describes the app profile the server plays now; Profiles lists the
+	// ones the console can switch to; SetProfile switches to one by name for the
+	// requests that start after it returns, and keeps it for the next start.
+	Profile    func() ProfileInfo
+	Profiles   func() []ProfileInfo
+	SetProfile func(name string) error
+	// Lab changes the lab as the app's own admin would (see Lab); nil hides the
+	// console's app-side actions.
+	Lab Lab
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
@@ -147,6 +156,11 @@ type ResourceRow struct {
 	// Members is a group's member count, or a user's group count; -1 when unknown.
 	Members  int
 	Modified time.Time
+	// Deleted is when the user or group was deleted; a row with it set is a
+	// tombstone, shown until the lab is reset. Zero for live rows.
+	Deleted time.Time
+	// Independent marks an account outside the organisation, which SCIM never sees.
+	Independent bool
 }
 
 // MemberRef names the other side of a membership: a group of a user, or a
@@ -168,6 +182,8 @@ type ResourceDetail struct {
 	MembershipTotal int
 	// History lists the requests that touched the resource, newest first.
 	History []exchange.Record
+	// AppActions lists what the app's own admin did to it, newest first.
+	AppActions []AppAction
 }
 
 // isKind reports whether a resource type or path names kind ("User" matches
