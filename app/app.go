@@ -312,21 +312,31 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 // tunnelOptions is the one place the options become tunnel options, so the tunnel
 // started with the app and one restarted with a saved token are configured alike.
 func (a *App) tunnelOptions(token, source string) tunnel.Options {
+	return tunnelOptions(a.opts, a.domain, token, source, a.logger)
+}
+
+// tunnelOptions is tunnelOptions for the options o, also used by PlanTunnel.
+func tunnelOptions(o Options, domain, token, source string, logger *slog.Logger) tunnel.Options {
 	publicURL := ""
-	if a.opts.PublicURL != "" {
-		publicURL, _ = tunnel.NormalizePublicURL(a.opts.PublicURL)
+	if o.PublicURL != "" {
+		// An unusable URL stays as given, so the tunnel's status says what is wrong
+		// with it; Validate refuses it before a start gets here.
+		var err error
+		if publicURL, err = tunnel.NormalizePublicURL(o.PublicURL); err != nil {
+			publicURL = o.PublicURL
+		}
 	}
 	return tunnel.Options{
-		NoTunnel:    a.opts.NoTunnel,
-		Loopback:    a.opts.TunnelMode == "loopback",
+		NoTunnel:    o.NoTunnel,
+		Loopback:    o.TunnelMode == "loopback",
 		PublicURL:   publicURL,
 		Token:       token,
 		TokenSource: source,
-		Domain:      a.domain,
+		Domain:      domain,
 		ConnContext: scimserver.ConnContext,
-		Logger:      a.logger,
-		ConnectURL:  a.opts.NgrokConnectURL,
-		Dialer:      a.opts.NgrokDialer,
+		Logger:      logger,
+		ConnectURL:  o.NgrokConnectURL,
+		Dialer:      o.NgrokDialer,
 	}
 }
 
