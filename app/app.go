@@ -255,11 +255,16 @@ func (e *explained) Unwrap() error { return e.err }
 // damagedDatabase says which file is damaged and how to get a working lab back. The
 // -wal file goes aside too: SQLite would replay it into the new database.
 func damagedDatabase(d *store.DamagedError) error {
-	name := filepath.Base(d.Path)
-	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). "+
-		"Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedDatabaseFix(d.Path))}
+}
+
+// DamagedDatabaseFix says how to get a working lab back when the database file at
+// path is damaged.
+func DamagedDatabaseFix(path string) string {
+	name := filepath.Base(path)
+	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
 		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
-		d.Path, d.Found, name, name, d.Path, d.Path)}
+		name, name, path, path)
 }
 
 // lockError explains a refused server lock: two servers on one database would each
