@@ -33,7 +33,9 @@ var packageGraph = map[string][]string{
 	"logview":     {"store", "exchange", "scim/quirk"},
 	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
+	"doctor": {"app", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile",
+		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+	"": {"app", "doctor", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 
