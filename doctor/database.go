@@ -24,7 +24,12 @@ func databaseChecks(ctx context.Context, db string, timeout time.Duration, geten
 		// SQLite reports the check it was made to stop as interrupted.
 		err = context.DeadlineExceeded
 	}
-	return inspectionChecks(in, err, timeout, getenv("SCIMLAB_TOKEN"))
+	checks := inspectionChecks(in, err, timeout, getenv("SCIMLAB_TOKEN"))
+	// All are about one file: the first names it.
+	for i := 1; i < len(checks); i++ {
+		checks[i].Path = ""
+	}
+	return checks
 }
 
 // inspectionChecks turns what store.Inspect found into checks; envToken is

@@ -70,6 +70,8 @@ type Check struct {
 	Notes []string `json:"notes,omitempty"`
 	// Fix says what to do; set when Status is not OK.
 	Fix string `json:"fix,omitempty"`
+	// Command is the shell command that applies the fix, when one does.
+	Command string `json:"command,omitempty"`
 }
 
 // Report is every check doctor made, grouped in the order of the Group constants.

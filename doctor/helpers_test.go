@@ -76,8 +76,8 @@ func want(t *testing.T, c Check, s Status, words ...string) {
 	if c.Status != s {
 		t.Errorf("%s: status %s, want %s (%+v)", c.Name, c.Status, s, c)
 	}
-	if (c.Status != OK) != (c.Fix != "") {
-		t.Errorf("%s: status %s with fix %q: a problem needs a fix and only a problem has one", c.Name, c.Status, c.Fix)
+	if (c.Status != OK) != (c.Fix != "") || c.Command != "" && c.Fix == "" {
+		t.Errorf("%s: status %s with fix %q, command %q: a problem needs a fix, only a problem has one, and a command goes with one", c.Name, c.Status, c.Fix, c.Command)
 	}
 	text := allText(c)
 	for _, w := range words {
@@ -99,5 +99,5 @@ func refuse(t *testing.T, c Check, words ...string) {
 }
 
 func allText(c Check) string {
-	return strings.Join(append([]string{c.Path, c.Found, c.Fix}, c.Notes...), "\n")
+	return strings.Join(append([]string{c.Path, c.Found, c.Fix, c.Command}, c.Notes...), "\n")
 }

@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/adrg/xdg"
 
@@ -66,7 +67,7 @@ func pathChecks(db string, getenv func(string) string, locks []dbLock) []Check {
 		if getenv(v.name) != "" {
 			c.Found = "set by " + v.name + "; scimlab keeps " + v.holds + " under it"
 		} else {
-			c.Found = v.name + " is not set: this system's default; scimlab keeps " + v.holds + " under it"
+			c.Found = "this system's default, as " + v.name + " is not set; scimlab keeps " + v.holds + " under it"
 		}
 		checks = append(checks, c)
 	}
@@ -91,10 +92,10 @@ func dirCheck(name, dir, creator, elsewhere string) Check {
 		}
 	case !f.IsDir:
 		c.Status, c.Found = Fail, "is a file, not a directory"
-		c.Fix = fmt.Sprintf("move it aside (mv %s %s.old), or %s", dir, dir, elsewhere)
+		c.Fix, c.Command = "move the file aside, or "+elsewhere, fmt.Sprintf("mv %s %s.old", dir, dir)
 	case f.WritableKnown && !f.Writable:
 		c.Status, c.Found = Fail, "this user may not write in it (mode "+modeBits(f.Mode)+")"
-		c.Fix = "chmod u+w " + dir + ", or " + elsewhere
+		c.Fix, c.Command = "let this user write in it, or "+elsewhere, "chmod u+w "+dir
 	default:
 		c.Status, c.Found = OK, "exists, mode "+modeBits(f.Mode)
 	}
@@ -122,7 +123,7 @@ func databaseFileCheck(name, path string) Check {
 		c.Fix = "pass --db with a file name, e.g. --db " + filepath.Join(path, "scimlab.db")
 	case f.WritableKnown && !f.Writable:
 		c.Status, c.Found = Fail, "this user may not write it (mode "+modeBits(f.Mode)+"), and scimlab writes every request to it"
-		c.Fix = "chmod u+w " + path + " (or run scimlab as the file's owner)"
+		c.Fix, c.Command = "let this user write it, or run scimlab as the file's owner", "chmod u+w "+path
 	default:
 		c.Status, c.Found = OK, size(f.Size)+", mode "+modeBits(f.Mode)
 		if othersMayRead(f.Mode) {
@@ -151,7 +152,14 @@ func walCheck(db string, lock dbLock) Check {
 	if !lookAt(db).Exists {
 		c.Status = Warn
 		c.Found += ", without the database file: SQLite would replay it into the database scimlab creates there"
-		c.Fix = fmt.Sprintf("move them aside: mv %s-wal %s-wal.old; mv %s-shm %s-shm.old", db, db, db, db)
+		c.Fix = "move them aside before scimlab creates the database"
+		var moves []string
+		for _, f := range []fileFacts{wal, shm} {
+			if f.Exists {
+				moves = append(moves, fmt.Sprintf("mv %s %s.old", f.Path, f.Path))
+			}
+		}
+		c.Command = strings.Join(moves, "; ")
 		return c
 	}
 	if lock.State.Held == store.LockHeldByServer {
@@ -230,7 +238,7 @@ func configFileCheck(path string) Check {
 		return c
 	case f.IsDir:
 		c.Status, c.Found = Fail, "is a directory, not scimlab's config file"
-		c.Fix = fmt.Sprintf("move it aside: mv %s %s.old", path, path)
+		c.Fix, c.Command = "move it aside", fmt.Sprintf("mv %s %s.old", path, path)
 		return c
 	}
 	cfg, err := tunnel.LoadConfig(path)
@@ -241,7 +249,7 @@ func configFileCheck(path string) Check {
 	case othersMayRead(f.Mode):
 		c.Status = Fail
 		c.Found = "mode " + modeBits(f.Mode) + ": other users may read it, and it may hold an ngrok auth token"
-		c.Fix = "chmod 600 " + path
+		c.Fix, c.Command = "make it readable and writable by you alone", "chmod 600 "+path
 	default:
 		c.Found = "mode " + modeBits(f.Mode) + "; " + configContents(cfg)
 	}

@@ -175,7 +175,7 @@ func TestPathChecksXDG(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	checks := pathChecks(store.DefaultPath(), getenv, readLocks(store.DefaultPath()))
 	want(t, find(t, checks, GroupPaths, "XDG_CONFIG_HOME"), OK, "set by XDG_CONFIG_HOME", "the config file", env["XDG_CONFIG_HOME"])
-	want(t, find(t, checks, GroupPaths, "XDG_DATA_HOME"), OK, "XDG_DATA_HOME is not set", "the database")
+	want(t, find(t, checks, GroupPaths, "XDG_DATA_HOME"), OK, "default, as XDG_DATA_HOME is not set", "the database")
 	for _, c := range checks {
 		if c.Name == "default database" {
 			t.Errorf("the default database is listed twice: %+v", c)

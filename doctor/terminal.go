@@ -172,7 +172,8 @@ func clipboardCheck(f terminalFacts) Check {
 		default:
 			c.Status = Warn
 			c.Found += "; tmux's set-clipboard is " + f.TmuxClipboard + ", so tmux does not pass it on"
-			c.Fix = "tmux set -g set-clipboard on (and add set -g set-clipboard on to ~/.tmux.conf)"
+			c.Fix = "let tmux pass OSC 52 on, and add set -g set-clipboard on to ~/.tmux.conf to keep it so"
+			c.Command = "tmux set -g set-clipboard on"
 		}
 	default:
 		c.Status = Warn

@@ -26,9 +26,9 @@ var marks = map[Status]struct{ mark, sgr string }{
 }
 
 // WriteText writes the report for people: the checks by group, each with its mark,
-// what was found, notes and the fix. color paints the marks; width, when above 0,
-// wraps what was found and the notes to that many columns under their own
-// indentation.
+// what was found, notes, the fix and the command that applies it. color paints the
+// marks; width, when above 0, wraps lines but commands to that many columns under
+// their own indentation.
 func (r Report) WriteText(w io.Writer, color bool, width int) error {
 	paint := func(sgr, s string) string {
 		if !color {
@@ -64,9 +64,11 @@ func (r Report) WriteText(w io.Writer, color bool, width int) error {
 			writeWrapped(&b, indent+"· ", indent+"  ", n, width)
 		}
 		if c.Fix != "" {
-			// Never wrapped: a fix is often a command to copy, which a line break
-			// inside would spoil.
-			b.WriteString(indent + paint(m.sgr, "fix:") + " " + c.Fix + "\n")
+			writeWrapped(&b, indent+paint(m.sgr, "fix:")+" ", indent+"     ", c.Fix, width)
+		}
+		if c.Command != "" {
+			// Never wrapped: a line break would spoil it for copying.
+			b.WriteString(indent + "run: " + c.Command + "\n")
 		}
 	}
 	b.WriteString("\n")

@@ -11,7 +11,8 @@ import (
 var sample = Report{Version: "scimlab v1.2.3", Checks: []Check{
 	{Group: GroupScimlab, Name: "version", Status: OK, Found: "scimlab v1.2.3"},
 	{Group: GroupPaths, Name: "config file", Status: Fail, Path: "/home/ada/.config/scimlab/config.json",
-		Found: "mode 0644: other users may read it, and it may hold an ngrok auth token", Fix: "chmod 600 /home/ada/.config/scimlab/config.json"},
+		Found: "mode 0644: other users may read it, and it may hold an ngrok auth token",
+		Fix: "make it readable and writable by you alone", Command: "chmod 600 /home/ada/.config/scimlab/config.json"},
 	{Group: GroupTunnel, Name: "ngrok service", Status: Warn, Found: "unreachable: no network",
 		Notes: []string{"Okta and Entra cannot reach it"}, Fix: "check the internet connection"},
 }}
@@ -26,7 +27,7 @@ func TestWriteText(t *testing.T) {
 		"scimlab doctor\n",
 		"\nscimlab\n  ✔ version        scimlab v1.2.3\n",
 		"\nPaths\n  ✘ config file    /home/ada/.config/scimlab/config.json\n                   mode 0644: other users may read it",
-		"                   fix: chmod 600 /home/ada/.config/scimlab/config.json\n",
+		"                   fix: make it readable and writable by you alone\n                   run: chmod 600 /home/ada/.config/scimlab/config.json\n",
 		"\nTunnel\n  ! ngrok service  unreachable: no network\n                   · Okta and Entra cannot reach it\n                   fix: check the internet connection\n",
 		"1 failure (✘): scimlab will not work as configured until fixed; 1 warning (!): scimlab works, with less.\n",
 	} {
@@ -59,7 +60,7 @@ func TestWriteText(t *testing.T) {
 }
 
 // On a narrow terminal long lines wrap under their own indentation, and no word
-// is lost; a fix stays on one line, since it is often a command to copy.
+// is lost; a command stays on one line, to be copied.
 func TestWriteTextWraps(t *testing.T) {
 	var b bytes.Buffer
 	if err := sample.WriteText(&b, false, 50); err != nil {
@@ -67,13 +68,13 @@ func TestWriteTextWraps(t *testing.T) {
 	}
 	var words []string
 	for line := range strings.SplitSeq(b.String(), "\n") {
-		if utf8.RuneCountInString(line) > 50 && !strings.Contains(line, "fix: ") && !strings.Contains(line, "/home/ada") {
+		if utf8.RuneCountInString(line) > 50 && !strings.Contains(line, "/home/ada") {
 			t.Errorf("line of %d columns: %q", utf8.RuneCountInString(line), line)
 		}
 		words = append(words, strings.Fields(line)...)
 	}
-	if !strings.Contains(b.String(), "fix: chmod 600 /home/ada/.config/scimlab/config.json\n") {
-		t.Errorf("a fix was wrapped:\n%s", b.String())
+	if !strings.Contains(b.String(), "run: chmod 600 /home/ada/.config/scimlab/config.json\n") {
+		t.Errorf("a command was wrapped:\n%s", b.String())
 	}
 	var unwrapped bytes.Buffer
 	if err := sample.WriteText(&unwrapped, false, 0); err != nil {
@@ -107,7 +108,7 @@ func TestWriteJSON(t *testing.T) {
 	}
 	c := got.Checks[1]
 	if c["group"] != "paths" || c["name"] != "config file" || c["status"] != "fail" || c["path"] != "/home/ada/.config/scimlab/config.json" ||
-		c["fix"] != "chmod 600 /home/ada/.config/scimlab/config.json" {
+		c["fix"] != "make it readable and writable by you alone" || c["command"] != "chmod 600 /home/ada/.config/scimlab/config.json" {
 		t.Errorf("JSON check %v", c)
 	}
 	if _, ok := got.Checks[0]["fix"]; ok {
