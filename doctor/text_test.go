@@ -12,7 +12,7 @@ var sample = Report{Version: "scimlab v1.2.3", Checks: []Check{
 	{Group: GroupScimlab, Name: "version", Status: OK, Found: "scimlab v1.2.3"},
 	{Group: GroupPaths, Name: "config file", Status: Fail, Path: "/home/ada/.config/scimlab/config.json",
 		Found: "mode 0644: other users may read it, and it may hold an ngrok auth token",
-		Fix: "make it readable and writable by you alone", Command: "chmod 600 /home/ada/.config/scimlab/config.json"},
+		Fix:   "make it readable and writable by you alone", Command: "chmod 600 /home/ada/.config/scimlab/config.json"},
 	{Group: GroupTunnel, Name: "ngrok service", Status: Warn, Found: "unreachable: no network",
 		Notes: []string{"Okta and Entra cannot reach it"}, Fix: "check the internet connection"},
 }}
