@@ -24,7 +24,8 @@ const (
 	OK Status = iota
 	// Warn: scimlab works, but not fully as it could (local only, no clipboard).
 	Warn
-	// Fail: scimlab will not work as configured until the fix is applied.
+	// Fail: to be fixed: scimlab will not start or not work as configured, or a
+	// secret lies open.
 	Fail
 )
 

@@ -85,7 +85,7 @@ func (r Report) summary() string {
 	}
 	var parts []string
 	if fails > 0 {
-		parts = append(parts, fmt.Sprint(plural(int64(fails), "failure", "failures"), " (✘): scimlab will not work as configured until fixed"))
+		parts = append(parts, fmt.Sprint(plural(int64(fails), "failure", "failures"), " (✘) to fix"))
 	}
 	if warns > 0 {
 		parts = append(parts, fmt.Sprint(plural(int64(warns), "warning", "warnings"), " (!): scimlab works, with less"))

@@ -29,7 +29,7 @@ func TestWriteText(t *testing.T) {
 		"\nPaths\n  ✘ config file    /home/ada/.config/scimlab/config.json\n                   mode 0644: other users may read it",
 		"                   fix: make it readable and writable by you alone\n                   run: chmod 600 /home/ada/.config/scimlab/config.json\n",
 		"\nTunnel\n  ! ngrok service  unreachable: no network\n                   · Okta and Entra cannot reach it\n                   fix: check the internet connection\n",
-		"1 failure (✘): scimlab will not work as configured until fixed; 1 warning (!): scimlab works, with less.\n",
+		"1 failure (✘) to fix; 1 warning (!): scimlab works, with less.\n",
 	} {
 		if !strings.Contains(out, w) {
 			t.Errorf("the report lacks %q:\n%s", w, out)

@@ -60,7 +60,7 @@ func tokenSource(source string) string {
 	case tunnel.SourceEnv:
 		return "the NGROK_AUTHTOKEN variable"
 	case tunnel.SourceConfig:
-		return "scimlab's config file (saved from the console)"
+		return "scimlab's config file"
 	}
 	return source
 }
