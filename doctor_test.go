@@ -217,7 +217,8 @@ func TestDoctorBesideARunningServer(t *testing.T) {
 	}
 }
 
-// In a real terminal doctor sees one, with its size, and paints its marks.
+// In a real terminal doctor sees one, with its size, and paints its marks unless
+// NO_COLOR is set.
 func TestDoctorInARealTerminal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives tmux")
@@ -225,11 +226,32 @@ func TestDoctorInARealTerminal(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (.ci/run installs it)")
 	}
+	screen := doctorInTmux(t, "")
+	for _, w := range []string{"stdout is a terminal of 80×24 (TERM=xterm-256color)", "\x1b[32m✔", "below 140 columns"} {
+		if !strings.Contains(screen, w) {
+			t.Errorf("the terminal shows no %q:\n%s", w, screen)
+		}
+	}
+	for line := range strings.SplitSeq(screen, "\n") {
+		if strings.Contains(line, "not a terminal") {
+			t.Errorf("in a terminal doctor says %q", line)
+		}
+	}
+	screen = doctorInTmux(t, "1")
+	if !strings.Contains(screen, "stdout is a terminal of 80×24") || strings.Contains(screen, "\x1b[32m") || strings.Contains(screen, "\x1b[31m") {
+		t.Errorf("with NO_COLOR=1 the marks are still painted, or no terminal was seen:\n%q", screen)
+	}
+}
+
+// doctorInTmux runs doctor in an 80x24 tmux terminal with NO_COLOR=noColor and
+// returns the screen and its scrollback, escape sequences included.
+func doctorInTmux(t *testing.T, noColor string) string {
+	t.Helper()
 	dir := t.TempDir()
 	socket := filepath.Join(dir, "tmux.sock")
 	out := filepath.Join(dir, "exit")
-	shell := fmt.Sprintf("SCIMLAB_TEST_AS_MAIN=1 TERM=xterm-256color NO_COLOR= %s doctor --no-network --db %s --listen %s; echo $? > %s; sleep 60",
-		os.Args[0], filepath.Join(dir, "scimlab.db"), freeAddr(t), out)
+	shell := fmt.Sprintf("SCIMLAB_TEST_AS_MAIN=1 TERM=xterm-256color NO_COLOR=%s %s doctor --no-network --db %s --listen %s; echo $? > %s; sleep 60",
+		noColor, os.Args[0], filepath.Join(dir, "scimlab.db"), freeAddr(t), out)
 	cmd := exec.Command("tmux", "-S", socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", shell)
 	cmd.Env = append(os.Environ(), "TMUX=")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -250,15 +272,5 @@ func TestDoctorInARealTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	screen := string(capture)
-	for _, w := range []string{"stdout is a terminal of 80×24 (TERM=xterm-256color)", "\x1b[32m✔", "below 140 columns"} {
-		if !strings.Contains(screen, w) {
-			t.Errorf("the terminal shows no %q:\n%s", w, screen)
-		}
-	}
-	for line := range strings.SplitSeq(screen, "\n") {
-		if strings.Contains(line, "not a terminal") {
-			t.Errorf("in a terminal doctor says %q", line)
-		}
-	}
+	return string(capture)
 }

@@ -141,6 +141,10 @@ func TestDatabaseChecksProblems(t *testing.T) {
 		t.Errorf("looking at a missing database created %q", got[1:])
 	}
 
+	// A directory named as the database cannot be read as one.
+	checks = databaseChecks(context.Background(), dir, time.Minute, func(string) string { return "" })
+	want(t, find(t, checks, GroupDatabase, "database"), Fail, "cannot be read", "not a regular file")
+
 	notes := filepath.Join(dir, "notes.db")
 	if err := os.WriteFile(notes, []byte(strings.Repeat("meeting notes, not a database\n", 300)), 0o600); err != nil {
 		t.Fatal(err)

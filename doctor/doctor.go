@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
 )
 
@@ -97,7 +98,8 @@ func (r Report) count(s Status) int {
 // Options are what doctor checks and how.
 type Options struct {
 	// App are the options of the start to check, as serve's flags set them; doctor
-	// reads DB, Listen, NgrokToken, Domain, PublicURL, NoTunnel and TunnelMode.
+	// reads DB (the default database when empty), Listen, NgrokToken, Domain,
+	// PublicURL, NoTunnel and TunnelMode.
 	App app.Options
 	// NoNetwork skips the check of ngrok's service, the only one that leaves the
 	// machine.
@@ -127,6 +129,9 @@ func Run(ctx context.Context, o Options) Report {
 	}
 	if o.CheckTimeout <= 0 {
 		o.CheckTimeout = defaultCheckTimeout
+	}
+	if o.App.DB == "" {
+		o.App.DB = store.DefaultPath()
 	}
 	r := Report{Version: o.Version}
 	r.Checks = append(r.Checks, buildChecks(o.Version)...)
