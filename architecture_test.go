@@ -31,7 +31,7 @@ var packageGraph = map[string][]string{
 	"logview":     {"store", "exchange", "scim/quirk"},
 	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "logview", "scimserver", "store", "idp", "tui", "tunnel", "exchange",
+	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 
