@@ -101,10 +101,15 @@ func TestAuthResultAndRedactionAreRecorded(t *testing.T) {
 
 func TestSetTokenRotatesAtOnce(t *testing.T) {
 	e := newEnv(t, Config{})
-	e.must(e.do("GET", "/Users", nil, nil), 200)
-	e.srv.SetToken("second-token")
+	// Subscribed first: the recorder publishes after the answer, so an event can
+	// arrive after the next request has started.
 	events, cancel := e.srv.Subscribe(8)
 	defer cancel()
+	e.must(e.do("GET", "/Users", nil, nil), 200)
+	if ev := <-events; ev.Auth != exchange.AuthOK {
+		t.Fatalf("first request recorded auth %q, want %q", ev.Auth, exchange.AuthOK)
+	}
+	e.srv.SetToken("second-token")
 	r := e.do("GET", "/Users", nil, nil)
 	checkError(t, r, 401, "")
 	if !strings.Contains(r.str("detail"), "previous token") {
