@@ -36,28 +36,16 @@ func (s *Server) location(r *http.Request, endpoint, id string) string {
 }
 
 // renderUser builds the response document of a User: stored attributes plus id, schemas,
-// the read-only groups derived from memberships, and meta.
+// the read-only groups derived from memberships (read by the store with the user, in
+// the same transaction), and meta.
 func (s *Server) renderUser(r *http.Request, res *store.Resource, proj projection) (resourceJSON, error) {
-	var refs []store.GroupRef
-	if proj.wants("groups") {
-		var err error
-		if refs, err = s.st.GroupsOfUser(r.Context(), res.ID); err != nil {
-			return resourceJSON{}, err
-		}
-	}
-	return s.userDoc(r, res, proj, refs)
-}
-
-// userDoc renders a User whose groups have already been read (list pages read them for
-// the whole page in one query).
-func (s *Server) userDoc(r *http.Request, res *store.Resource, proj projection, refs []store.GroupRef) (resourceJSON, error) {
 	doc, err := decodeDoc(res.Doc)
 	if err != nil {
 		return resourceJSON{}, err
 	}
 	delete(doc, "password")
 	doc["id"] = res.ID
-	if len(refs) > 0 {
+	if refs := res.Groups; len(refs) > 0 && proj.wants("groups") {
 		base := baseURL(r)
 		groups := make([]any, len(refs))
 		for i, g := range refs {

@@ -92,7 +92,7 @@ func (CondPresent) isCond() {}
 func (CondAny) isCond()     {}
 
 // Search returns the number of resources matching q.Where and the requested
-// page of them. Filtering, sorting, counting and paging all run in SQL, in one
+// page of them; users come with their groups. Filtering, sorting, counting and paging all run in SQL, in one
 // read transaction, so the total and the page agree.
 func (db *DB) Search(ctx context.Context, q Query) (total int, page []*Resource, err error) {
 	sel, err := compileQuery(q)
@@ -120,6 +120,11 @@ func (db *DB) Search(ctx context.Context, q Query) (total int, page []*Resource,
 			}
 			if err := rows.Err(); err != nil {
 				return fmt.Errorf("store: search: %w", err)
+			}
+			if q.Kind == KindUser && len(page) > 0 {
+				if err := pageGroups(ctx, tx, page); err != nil {
+					return err
+				}
 			}
 			// A page that is not full, and not empty because it starts past
 			// the end, ends at the last match: it tells the total without a

@@ -56,9 +56,18 @@ func userWriteErr(err error, id, userName string) error {
 	return fmt.Errorf("store: write user: %w", err)
 }
 
-// GetUser returns the user with the given id, or ErrNotFound.
+// GetUser returns the user with the given id and its groups, or ErrNotFound.
 func (db *DB) GetUser(ctx context.Context, id string) (*Resource, error) {
-	return getResource(ctx, db.r, KindUser, id)
+	var r *Resource
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = getResource(ctx, tx, KindUser, id); err != nil {
+			return err
+		}
+		r.Groups, err = groupsOf(ctx, tx, id)
+		return err
+	})
+	return r, err
 }
 
 // ReplaceUser changes a user inside one write transaction. fn receives a copy
@@ -81,6 +90,9 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 		if err != nil {
 			return err
 		}
+		if cur.Groups, err = groupsOf(ctx, tx, id); err != nil {
+			return err
+		}
 		out = cur
 		if next == nil {
 			return nil
@@ -99,7 +111,7 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 		if err != nil {
 			return userWriteErr(err, id, ix.userName.String)
 		}
-		out = &Resource{Kind: KindUser, ID: id, Doc: doc, Version: cur.Version + 1, Created: cur.Created, LastModified: now}
+		out = &Resource{Kind: KindUser, ID: id, Doc: doc, Version: cur.Version + 1, Created: cur.Created, LastModified: now, Groups: cur.Groups}
 		ix.apply(out)
 		return nil
 	})
@@ -137,28 +149,40 @@ func (db *DB) GroupsOfUser(ctx context.Context, id string) ([]GroupRef, error) {
 		if err := exists(ctx, tx, KindUser, id); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM memberships m
-			JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?
-			ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
-		if err != nil {
-			return fmt.Errorf("store: groups of user: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var g GroupRef
-			if err := rows.Scan(&g.ID, &g.DisplayName); err != nil {
-				return fmt.Errorf("store: groups of user: %w", err)
-			}
-			out = append(out, g)
-		}
-		return rows.Err()
+		var err error
+		out, err = groupsOf(ctx, tx, id)
+		return err
 	})
 	return out, err
+}
+
+// groupsOf reads one user's groups; a user without any, or no user, has none.
+func groupsOf(ctx context.Context, q queryer, id string) ([]GroupRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM memberships m
+		JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?
+		ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	defer rows.Close()
+	var out []GroupRef
+	for rows.Next() {
+		var g GroupRef
+		if err := rows.Scan(&g.ID, &g.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: groups of user: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
 // GroupsOfUsers returns the groups of several users in one query (for list
 // responses). Users without groups, and unknown ids, have no entry.
 func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (map[string][]GroupRef, error) {
+	return groupsOfMany(ctx, db.r, ids)
+}
+
+func groupsOfMany(ctx context.Context, q queryer, ids []string) (map[string][]GroupRef, error) {
 	out := make(map[string][]GroupRef)
 	if len(ids) == 0 {
 		return out, nil
@@ -168,7 +192,7 @@ func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (map[string][]Gro
 	if err != nil {
 		return nil, fmt.Errorf("store: groups of users: %w", err)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT m.user_id, g.id, coalesce(g.display_name, '') FROM memberships m
+	rows, err := q.QueryContext(ctx, `SELECT m.user_id, g.id, coalesce(g.display_name, '') FROM memberships m
 		JOIN groups g ON g.id = m.group_id
 		WHERE m.user_id IN (SELECT value FROM json_each(?))
 		ORDER BY m.user_id, g.display_name COLLATE NOCASE, g.id`, string(list))
@@ -185,6 +209,27 @@ func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (map[string][]Gro
 		out[uid] = append(out[uid], g)
 	}
 	return out, rows.Err()
+}
+
+// pageGroups fills the Groups of a page of users from inside the page's transaction.
+func pageGroups(ctx context.Context, q queryer, page []*Resource) error {
+	if len(page) == 1 {
+		var err error
+		page[0].Groups, err = groupsOf(ctx, q, page[0].ID)
+		return err
+	}
+	ids := make([]string, len(page))
+	for i, r := range page {
+		ids[i] = r.ID
+	}
+	groups, err := groupsOfMany(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		r.Groups = groups[r.ID]
+	}
+	return nil
 }
 
 // queryRower is satisfied by *sql.DB and *sql.Tx.
