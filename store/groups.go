@@ -81,34 +81,53 @@ func (db *DB) GetGroup(ctx context.Context, id string) (*Resource, error) {
 }
 
 // Members returns up to limit members of the group ordered by user id;
-// limit <= 0 returns all of them. An unknown group gives ErrNotFound.
+// limit <= 0 returns all of them. An unknown group gives ErrNotFound. One query
+// answers both: the group joined to its memberships yields one row with no member
+// when it has none.
 func (db *DB) Members(ctx context.Context, groupID string, limit int) ([]Member, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	rows, err := db.r.QueryContext(ctx, `SELECT m.user_id, m.display, m.type FROM groups g
+		LEFT JOIN memberships m ON m.group_id = g.id WHERE g.id = ? ORDER BY m.user_id LIMIT ?`, groupID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list members: %w", err)
+	}
+	defer rows.Close()
 	var out []Member
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindGroup, groupID); err != nil {
-			return err
+	found := false
+	for rows.Next() {
+		found = true
+		var uid, display, typ sql.NullString
+		if err := rows.Scan(&uid, &display, &typ); err != nil {
+			return nil, fmt.Errorf("store: list members: %w", err)
 		}
-		var err error
-		out, err = listMembers(ctx, tx, groupID, limit)
-		return err
-	})
-	return out, err
+		if uid.Valid {
+			out = append(out, Member{UserID: uid.String, Display: display.String, Type: typ.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list members: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, KindGroup, groupID)
+	}
+	return out, nil
 }
 
 // MemberCount returns the number of members of the group. An unknown group
-// gives ErrNotFound.
+// gives ErrNotFound (no row, where a group without members counts 0).
 func (db *DB) MemberCount(ctx context.Context, groupID string) (int, error) {
 	var n int
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindGroup, groupID); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE group_id = ?`, groupID).Scan(&n)
-	})
-	return n, err
+	err := db.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM memberships WHERE group_id = g.id)
+		FROM groups g WHERE g.id = ?`, groupID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("%w: %s %q", ErrNotFound, KindGroup, groupID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: count members: %w", err)
+	}
+	return n, nil
 }
 
 // UpdateGroup changes a group and its members inside one write transaction.
@@ -173,13 +192,7 @@ func (db *DB) UpdateGroup(ctx context.Context, id string, ifVersion int64, fn fu
 // DeleteGroup deletes a group and its memberships.
 func (db *DB) DeleteGroup(ctx context.Context, id string, ifVersion int64) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		if err := versionCheck(ctx, tx, KindGroup, id, ifVersion); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete group: %w", err)
-		}
-		return nil
+		return deleteChecked(ctx, tx, KindGroup, id, ifVersion)
 	})
 }
 

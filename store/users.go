@@ -125,35 +125,49 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 // user gets a new version and lastModified, because its members changed.
 func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		if err := versionCheck(ctx, tx, KindUser, id, ifVersion); err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = ?
 			WHERE id IN (SELECT group_id FROM memberships WHERE user_id = ?)`,
 			formatTime(db.now()), id); err != nil {
 			return fmt.Errorf("store: delete user: %w", err)
 		}
-		// memberships go by ON DELETE CASCADE.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete user: %w", err)
-		}
-		return nil
+		// memberships go by ON DELETE CASCADE. A stale ifVersion returns an
+		// error, which rolls the delete back.
+		return deleteChecked(ctx, tx, KindUser, id, ifVersion)
 	})
 }
 
 // GroupsOfUser returns the groups the user is a direct member of, ordered by
-// displayName. An unknown user gives ErrNotFound.
+// displayName. An unknown user gives ErrNotFound. One query answers both: the user
+// joined to its memberships yields one row with no group when it has none.
 func (db *DB) GroupsOfUser(ctx context.Context, id string) ([]GroupRef, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM users u
+		LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id
+		WHERE u.id = ? ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	defer rows.Close()
 	var out []GroupRef
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindUser, id); err != nil {
-			return err
+	found := false
+	for rows.Next() {
+		found = true
+		var gid sql.NullString
+		var g GroupRef
+		if err := rows.Scan(&gid, &g.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: groups of user: %w", err)
 		}
-		var err error
-		out, err = groupsOf(ctx, tx, id)
-		return err
-	})
-	return out, err
+		if gid.Valid {
+			g.ID = gid.String
+			out = append(out, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, KindUser, id)
+	}
+	return out, nil
 }
 
 // groupsOf reads one user's groups; a user without any, or no user, has none.
@@ -276,15 +290,17 @@ func exists(ctx context.Context, q queryRower, kind Kind, id string) error {
 	return nil
 }
 
-// versionCheck reads the stored version inside tx and applies checkVersion.
-func versionCheck(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) error {
+// deleteChecked deletes a resource inside tx; the deleted row's version answers
+// both whether it existed and whether ifVersion still holds, so no read comes first.
+// An error must roll tx back.
+func deleteChecked(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) error {
 	var v int64
-	err := q.QueryRowContext(ctx, "SELECT version FROM "+tableOf(kind)+" WHERE id = ?", id).Scan(&v)
+	err := q.QueryRowContext(ctx, "DELETE FROM "+tableOf(kind)+" WHERE id = ? RETURNING version", id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
 	}
 	if err != nil {
-		return fmt.Errorf("store: get %s: %w", kind, err)
+		return fmt.Errorf("store: delete %s: %w", kind, err)
 	}
 	return checkVersion(kind, id, v, ifVersion)
 }
