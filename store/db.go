@@ -148,7 +148,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// a transaction that reads first never fails with SQLITE_BUSY when it
 	// later writes (a deferred transaction cannot upgrade its snapshot).
 	wq.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", uri+"?"+wq.Encode())
+	w, err := openPool(uri + "?" + wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -171,7 +171,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	rq.Add("_pragma", "query_only(1)")
 	rq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
-	r, err := sql.Open("sqlite", uri+"?"+rq.Encode())
+	r, err := openPool(uri + "?" + rq.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %w", err)
@@ -185,6 +185,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: open reader: %w", err)
 	}
 	return &DB{w: w, r: r, path: abs, now: time.Now}, nil
+}
+
+// openPool opens a connection pool whose connections keep their prepared
+// statements (see stmtcache.go).
+func openPool(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(preparingConnector{inner: c}), nil
 }
 
 // Path returns the absolute path of the database file.

@@ -224,14 +224,9 @@ func (m *memberTx) RemoveMembers(userIDs []string) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
 	}
-	stmt, err := m.tx.PrepareContext(m.ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`)
-	if err != nil {
-		return 0, fmt.Errorf("store: remove members: %w", err)
-	}
-	defer stmt.Close()
 	var removed int64
 	for _, uid := range userIDs {
-		res, err := stmt.ExecContext(m.ctx, m.groupID, uid)
+		res, err := m.tx.ExecContext(m.ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, m.groupID, uid)
 		if err != nil {
 			return int(removed), fmt.Errorf("store: remove members: %w", err)
 		}
@@ -288,15 +283,10 @@ func addMembers(ctx context.Context, tx *sql.Tx, groupID string, ms []Member) (i
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id, display, type)
-		SELECT ?, users.id, ?, ? FROM users WHERE users.id = ?`)
-	if err != nil {
-		return 0, fmt.Errorf("store: add members: %w", err)
-	}
-	defer stmt.Close()
 	var added int64
 	for _, mb := range ms {
-		res, err := stmt.ExecContext(ctx, groupID, mb.Display, mb.Type, mb.UserID)
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id, display, type)
+			SELECT ?, users.id, ?, ? FROM users WHERE users.id = ?`, groupID, mb.Display, mb.Type, mb.UserID)
 		if err != nil {
 			if isForeignKeyViolation(err) {
 				return added, &MemberError{UserID: mb.UserID}

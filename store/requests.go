@@ -91,13 +91,8 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 	}
 	seqs := make([]int64, len(rs))
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, insertRequest)
-		if err != nil {
-			return fmt.Errorf("store: append requests: %w", err)
-		}
-		defer stmt.Close()
 		for i, args := range rows {
-			res, err := stmt.ExecContext(ctx, args...)
+			res, err := tx.ExecContext(ctx, insertRequest, args...)
 			if err != nil {
 				return fmt.Errorf("store: append requests: %w", err)
 			}
