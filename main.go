@@ -135,7 +135,7 @@ func versionString() string {
 func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
 	fs.StringVar(&o.Token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`; the request log is kept beside it, in the same name with .log.db")
 	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "serve on the local address only, without a public tunnel")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")

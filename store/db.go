@@ -1,9 +1,9 @@
-// Package store keeps scimlab's state in one SQLite file: SCIM users and groups
-// (as JSON documents plus indexed columns), group memberships, the request log
-// and settings.
+// Package store keeps scimlab's state in SQLite: SCIM users and groups (as JSON
+// documents plus indexed columns), group memberships and settings in the lab's
+// file, and the request log in a file of its own next to it (see LogPath).
 //
-// The database runs in WAL mode with one writer connection and a pool of
-// read-only connections. Every exported method is one transaction. Write
+// Each file runs in WAL mode with one writer connection and a pool of read-only
+// connections. Every exported method is one transaction. Write
 // transactions start with BEGIN IMMEDIATE on the single writer connection, so
 // writers queue in Go instead of failing with SQLITE_BUSY, and readers never
 // wait for writers.
@@ -87,6 +87,7 @@ const readerConns = 4
 type DB struct {
 	w      *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	r      *sql.DB // read-only pool
+	log    *logDB  // the request log, in a file of its own
 	path   string
 	now    func() time.Time
 	writes atomic.Int64 // committed write transactions, paces optimize
@@ -107,10 +108,11 @@ func DefaultPath() string {
 
 // Open opens (creating if needed) the database file at path and migrates its
 // schema. path names a file: the reader pool and the writer share it, so
-// ":memory:" does not work.
-// A missing parent directory is created with mode 0700 and the file is made
+// ":memory:" does not work. The request log lives in a file of its own next to
+// it (LogPath), which Open creates and migrates too.
+// A missing parent directory is created with mode 0700 and the files are made
 // 0600, because the request log holds everything identity providers sent.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (_ *DB, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -118,20 +120,64 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create directory: %w", err)
 	}
-	// Create the file ourselves so SQLite never creates it with the umask's
-	// mode; SQLite gives the -wal and -shm files the database file's mode.
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				_ = closers[i]()
+			}
+		}
+	}()
+	w, err := openWriter(abs, mmapSize)
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, w.Close)
+	lg, err := openLog(ctx, LogPath(abs))
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, lg.close)
+	if err := migrate(ctx, w, lg.path); err != nil {
+		return nil, err
+	}
+	// 0x10002: consider every table, not only those this connection used;
+	// analyses only tables whose statistics are missing or stale.
+	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		return nil, fmt.Errorf("store: optimize: %w", err)
+	}
+	r, err := openReaders(ctx, abs, readerConns, mmapSize)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{w: w, r: r, log: lg, path: abs, now: time.Now}, nil
+}
+
+// createFile creates a database file with mode 0600 unless it exists, so SQLite
+// never creates it with the umask's mode; SQLite gives the -wal and -shm files the
+// database file's mode.
+func createFile(abs string) error {
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("store: create database file: %w", err)
+		return fmt.Errorf("store: create database file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("store: create database file: %w", err)
+		return fmt.Errorf("store: create database file: %w", err)
 	}
 	if err := os.Chmod(abs, 0o600); err != nil {
-		return nil, fmt.Errorf("store: chmod database file: %w", err)
+		return fmt.Errorf("store: chmod database file: %w", err)
 	}
+	return nil
+}
 
-	uri := (&url.URL{Scheme: "file", Path: abs}).String()
+func fileURI(abs string) string { return (&url.URL{Scheme: "file", Path: abs}).String() }
+
+// openWriter creates the file at abs if needed and opens its one writer
+// connection, in WAL mode; mmap is the mmap_size in bytes (0: off).
+func openWriter(abs string, mmap int) (*sql.DB, error) {
+	if err := createFile(abs); err != nil {
+		return nil, err
+	}
 	wq := url.Values{}
 	wq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	wq.Add("_pragma", "journal_mode(WAL)")
@@ -143,12 +189,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// database stays consistent.
 	wq.Add("_pragma", "synchronous(NORMAL)")
 	wq.Add("_pragma", "foreign_keys(1)")
-	wq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	wq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
 	// BEGIN IMMEDIATE takes the write lock at the start of the transaction, so
 	// a transaction that reads first never fails with SQLITE_BUSY when it
 	// later writes (a deferred transaction cannot upgrade its snapshot).
 	wq.Set("_txlock", "immediate")
-	w, err := openPool(uri + "?" + wq.Encode())
+	w, err := openPool(fileURI(abs) + "?" + wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -156,35 +202,27 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, err
-	}
-	// 0x10002: consider every table, not only those this connection used;
-	// analyses only tables whose statistics are missing or stale.
-	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: optimize: %w", err)
-	}
+	return w, nil
+}
 
+// openReaders opens a pool of n read-only connections to the file at abs.
+func openReaders(ctx context.Context, abs string, n, mmap int) (*sql.DB, error) {
 	rq := url.Values{}
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	rq.Add("_pragma", "query_only(1)")
-	rq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
-	r, err := openPool(uri + "?" + rq.Encode())
+	rq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
+	r, err := openPool(fileURI(abs) + "?" + rq.Encode())
 	if err != nil {
-		w.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	r.SetMaxOpenConns(readerConns)
-	r.SetMaxIdleConns(readerConns)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	if err := r.PingContext(ctx); err != nil {
 		r.Close()
-		w.Close()
 		return nil, fmt.Errorf("store: open reader: %w", err)
 	}
-	return &DB{w: w, r: r, path: abs, now: time.Now}, nil
+	return r, nil
 }
 
 // openPool opens a connection pool whose connections keep their prepared
@@ -200,11 +238,11 @@ func openPool(dsn string) (*sql.DB, error) {
 // Path returns the absolute path of the database file.
 func (db *DB) Path() string { return db.path }
 
-// Close closes the database. The writer closes last so that its close
-// checkpoints the WAL into the main file.
+// Close closes the database and its request log. Each writer closes last so that
+// its close checkpoints the WAL into its file.
 func (db *DB) Close() error {
 	_, optErr := db.w.Exec("PRAGMA optimize")
-	return errors.Join(optErr, db.r.Close(), db.w.Close())
+	return errors.Join(optErr, db.r.Close(), db.w.Close(), db.log.close())
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the writer

@@ -67,8 +67,11 @@ func TestOpenOddPath(t *testing.T) {
 		t.Fatalf("database file: %v %v", fi, err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("SQLite wrote other files: %v", entries)
+	if len(entries) != 2 || entries[0].Name() != "scim lab.db" || entries[1].Name() != "scim lab.log.db" {
+		t.Fatalf("want the lab and its request log, SQLite wrote: %v", entries)
+	}
+	if fi, err := os.Stat(LogPath(path)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("request log file: %v %v", fi, err)
 	}
 }
 
@@ -99,6 +102,12 @@ func TestPragmas(t *testing.T) {
 	}
 	if n := db.r.Stats().MaxOpenConnections; n < 2 {
 		t.Errorf("reader MaxOpenConnections = %d, want several", n)
+	}
+	check(db.log.w, "journal_mode", "wal")
+	check(db.log.w, "synchronous", "1")
+	check(db.log.r, "query_only", "1")
+	if n := db.log.w.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("log writer MaxOpenConnections = %d, want 1", n)
 	}
 }
 

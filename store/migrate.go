@@ -114,16 +114,54 @@ UPDATE requests SET hints = (
 	FROM json_each(requests.hints) AS h)
 WHERE hints <> '[]' AND json_type(hints, '$[0]') = 'text';
 `,
+	// 3: the request log moves to its own file (LogPath), attached as "log" while
+	// migrations run. Rows keep their numbers and the sequence keeps its high-water
+	// mark, so no number is ever given twice. Re-run after a crash between the two
+	// files' commits, the copy skips the rows it already made.
+	`
+INSERT OR IGNORE INTO log.requests (seq, time, method, path, query, status, duration_ns,
+	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent,
+	idp, step, subject, summary, hints, body_bytes, req_headers, resp_headers, req_body, resp_body,
+	flavour, failed, strict, refused_by, scim_type)
+SELECT seq, time, method, path, query, status, duration_ns,
+	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent,
+	idp, step, subject, summary, hints, body_bytes, req_headers, resp_headers, req_body, resp_body,
+	flavour, failed, strict, refused_by, scim_type
+FROM main.requests;
+UPDATE log.sqlite_sequence SET seq = (SELECT seq FROM main.sqlite_sequence WHERE name = 'requests')
+WHERE name = 'requests' AND seq < (SELECT seq FROM main.sqlite_sequence WHERE name = 'requests');
+INSERT INTO log.sqlite_sequence (name, seq)
+SELECT 'requests', seq FROM main.sqlite_sequence
+WHERE name = 'requests' AND NOT EXISTS (SELECT 1 FROM log.sqlite_sequence WHERE name = 'requests');
+DROP TABLE main.requests;
+DELETE FROM main.sqlite_sequence WHERE name = 'requests';
+`,
 }
 
 // schemaVersion is the user_version this build of scimlab writes.
 var schemaVersion = len(migrations)
 
-// migrate brings the database to schemaVersion, one transaction per
-// migration, so an interrupted upgrade resumes where it stopped.
-func migrate(ctx context.Context, w *sql.DB) error {
+// migrate brings the lab's database to schemaVersion. The request log at logPath,
+// already migrated, is attached as "log" meanwhile, for the migration that moves
+// the log into it.
+func migrate(ctx context.Context, w *sql.DB, logPath string) (err error) {
+	if _, err := w.ExecContext(ctx, "ATTACH DATABASE ? AS log", logPath); err != nil {
+		return fmt.Errorf("store: attach the request log: %w", err)
+	}
+	defer func() {
+		if _, derr := w.ExecContext(ctx, "DETACH DATABASE log"); derr != nil && err == nil {
+			err = fmt.Errorf("store: detach the request log: %w", derr)
+		}
+	}()
+	return migrateSchema(ctx, w, migrations, "database")
+}
+
+// migrateSchema brings the file w writes to len(steps), one transaction per
+// migration, so an interrupted upgrade resumes where it stopped. what names the
+// file in errors.
+func migrateSchema(ctx context.Context, w *sql.DB, steps []string, what string) error {
 	for {
-		done, err := migrateStep(ctx, w)
+		done, err := migrateStep(ctx, w, steps, what)
 		if err != nil {
 			return err
 		}
@@ -136,31 +174,31 @@ func migrate(ctx context.Context, w *sql.DB) error {
 // migrateStep applies the next pending migration, reporting done when there
 // is none. The version is read inside the write transaction, so two processes
 // opening the same file cannot both apply a migration.
-func migrateStep(ctx context.Context, w *sql.DB) (done bool, err error) {
+func migrateStep(ctx context.Context, w *sql.DB, steps []string, what string) (done bool, err error) {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: migrate: %w", err)
+		return false, fmt.Errorf("store: migrate %s: %w", what, err)
 	}
 	defer tx.Rollback()
 	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return false, fmt.Errorf("store: read schema version: %w", err)
+	if err := tx.QueryRowContext(ctx, "PRAGMA main.user_version").Scan(&v); err != nil {
+		return false, fmt.Errorf("store: read %s schema version: %w", what, err)
 	}
 	switch {
-	case v == schemaVersion:
+	case v == len(steps):
 		return true, nil
-	case v > schemaVersion || v < 0:
-		return false, fmt.Errorf("store: database schema version %d is newer than this scimlab (%d)", v, schemaVersion)
+	case v > len(steps) || v < 0:
+		return false, fmt.Errorf("store: %s schema version %d is newer than this scimlab (%d)", what, v, len(steps))
 	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	// PRAGMA takes no bound parameters; v+1 is an integer we computed.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA main.user_version = %d", v+1)); err != nil {
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	return false, nil
 }

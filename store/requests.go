@@ -59,7 +59,7 @@ func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
 // any number ever given, even to requests pruned since.
 func (db *DB) NextRequestSeq(ctx context.Context) (int64, error) {
 	var last int64
-	err := db.r.QueryRowContext(ctx, `SELECT max(
+	err := db.log.r.QueryRowContext(ctx, `SELECT max(
 		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'requests'), 0),
 		coalesce((SELECT max(seq) FROM requests), 0))`).Scan(&last)
 	if err != nil {
@@ -90,7 +90,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 		rows[i] = args
 	}
 	seqs := make([]int64, len(rs))
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.log.write(ctx, func(tx *sql.Tx) error {
 		for i, args := range rows {
 			res, err := tx.ExecContext(ctx, insertRequest, args...)
 			if err != nil {
@@ -116,7 +116,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 
 // GetRequest returns one request with its bodies, or ErrNotFound.
 func (db *DB) GetRequest(ctx context.Context, seq int64) (*exchange.Record, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
+	row := db.log.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: request %d", ErrNotFound, seq)
@@ -155,7 +155,7 @@ func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, lim
 // and their bodies total at most maxBodyBytes, and reports how many it
 // deleted. keepNewest <= 0 or maxBodyBytes <= 0 disables that limit.
 func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.log.write(ctx, func(tx *sql.Tx) error {
 		if keepNewest > 0 {
 			res, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE seq <=
 				(SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?)`, keepNewest)
@@ -192,7 +192,7 @@ func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes in
 }
 
 func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*exchange.Record, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
+	rows, err := db.log.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}

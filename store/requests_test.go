@@ -110,7 +110,7 @@ func TestRequestLog(t *testing.T) {
 	if !slices.Equal(seqs(hist), []int64{3}) {
 		t.Fatalf("group history = %v", seqs(hist))
 	}
-	plan := explain(t, db, `SELECT `+requestMeta+` FROM requests WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`, []any{"User", "u1", 10})
+	plan := explain(t, db.log.r, `SELECT `+requestMeta+` FROM requests WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`, []any{"User", "u1", 10})
 	if want := "SEARCH requests USING INDEX requests_resource (resource_type=? AND resource_id=?)"; !strings.Contains(plan, want) {
 		t.Errorf("history plan:\n%s", plan)
 	}

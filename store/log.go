@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// The request log lives in a SQLite file of its own. It commits a batch every few
+// milliseconds under load; in the lab's file, every one of those commits changed the
+// database under the readers of users and groups, which then threw away their page
+// cache and read their hot pages again at their next transaction, and every batch
+// held the one writer connection that creates and PATCHes wait for. Apart, the log's
+// commits touch neither.
+
+// LogPath returns the request log's file for the lab database at path: the same name
+// with ".log.db" for its extension, next to it (scimlab.db → scimlab.log.db).
+func LogPath(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".log.db"
+}
+
+// logReaderConns is the size of the log's read-only pool: the console's request
+// list, an opened request, and `scimlab log --follow` in another process.
+const logReaderConns = 2
+
+// logDB is the request log's file: its writer (the recorder is its only user) and
+// its readers.
+type logDB struct {
+	w, r *sql.DB
+	path string
+}
+
+// logMigrations are the log file's schema steps, as migrations are the lab's:
+// migration i brings PRAGMA user_version to i+1. Append only.
+var logMigrations = []string{
+	// 1: the requests table as the lab's file held it after its migration 2.
+	// AUTOINCREMENT: sequence numbers are never reused, even after pruning
+	// removed every row, because subscribers use them to detect missed events.
+	// Bodies come late in the row so listing rows never touches their overflow pages.
+	`
+CREATE TABLE requests (
+	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+	time          TEXT NOT NULL,
+	method        TEXT NOT NULL,
+	path          TEXT NOT NULL,
+	query         TEXT NOT NULL,
+	status        INTEGER NOT NULL,
+	duration_ns   INTEGER NOT NULL,
+	remote_addr   TEXT NOT NULL,
+	via_tunnel    INTEGER NOT NULL,
+	auth          TEXT NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_id   TEXT NOT NULL,
+	quirks        TEXT NOT NULL,
+	error_detail  TEXT NOT NULL,
+	user_agent    TEXT NOT NULL,
+	idp           TEXT NOT NULL,
+	step          TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	summary       TEXT NOT NULL,
+	hints         TEXT NOT NULL,
+	body_bytes    INTEGER NOT NULL,
+	req_headers   TEXT NOT NULL,
+	resp_headers  TEXT NOT NULL,
+	req_body      BLOB,
+	resp_body     BLOB,
+	flavour       TEXT NOT NULL DEFAULT '',
+	failed        INTEGER NOT NULL DEFAULT 0,
+	strict        INTEGER NOT NULL DEFAULT 0,
+	refused_by    TEXT NOT NULL DEFAULT '',
+	scim_type     TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX requests_resource ON requests(resource_type, resource_id, seq);
+`,
+}
+
+// openLog opens (creating and migrating) the request log at path.
+func openLog(ctx context.Context, path string) (_ *logDB, err error) {
+	// No mmap: the log is read a row or a page at a time, by sequence number.
+	w, err := openWriter(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateSchema(ctx, w, logMigrations, "request log"); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := openReaders(ctx, path, logReaderConns, 0)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &logDB{w: w, r: r, path: path}, nil
+}
+
+func (l *logDB) close() error {
+	return errors.Join(l.r.Close(), l.w.Close())
+}
+
+// write runs fn in a write transaction on the log's writer and commits if fn
+// returns nil.
+func (l *logDB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin log write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit log write: %w", err)
+	}
+	return nil
+}
