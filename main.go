@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -131,6 +132,34 @@ func versionString() string {
 	return out
 }
 
+// ageFlag is a duration flag that also takes whole days, as "7d".
+type ageFlag time.Duration
+
+func (a *ageFlag) String() string {
+	if a == nil || *a == 0 {
+		return "0"
+	}
+	return time.Duration(*a).String()
+}
+
+func (a *ageFlag) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a number of days; write e.g. 7d", s)
+		}
+		*a = ageFlag(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not an age; write e.g. 90m, 12h or 7d", s)
+	}
+	*a = ageFlag(d)
+	return nil
+}
+
 // addAppFlags declares the flags shared by the console and serve on fs.
 func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
@@ -140,6 +169,7 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
 	fs.IntVar(&o.LogRetention, "log-retention", scimserver.DefaultLogRetention, "number of newest requests the request log keeps (`N`)")
+	fs.Var((*ageFlag)(&o.LogMaxAge), "log-max-age", "drop logged requests older than `AGE` (90m, 12h, 7d; default 0: keep them until --log-retention pushes them out)")
 	fs.StringVar(&o.NgrokToken, "ngrok-token", "", "ngrok auth `TOKEN` (default: $NGROK_AUTHTOKEN, else the one saved in scimlab's config file)")
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")

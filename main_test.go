@@ -96,6 +96,8 @@ func TestCommands(t *testing.T) {
 		{"extra argument", []string{"serve", "now"}, errUsage, "", `unexpected argument "now"`},
 		{"bad --max-body", []string{"serve", "--max-body", "0"}, errors.New("--max-body"), "", ""},
 		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errors.New("--log-retention"), "", ""},
+		{"bad --log-max-age", []string{"serve", "--log-max-age", "soon"}, errUsage, "", `"soon" is not an age; write e.g. 90m, 12h or 7d`},
+		{"bad --log-max-age days", []string{"serve", "--log-max-age", "xd"}, errUsage, "", `"xd" is not a number of days`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,6 +114,31 @@ func TestCommands(t *testing.T) {
 			checkStream(t, "stdout", stdout.String(), tc.wantStdout)
 			checkStream(t, "stderr", stderr.String(), tc.wantStderr)
 		})
+	}
+}
+
+func TestAgeFlag(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"7d", 7 * 24 * time.Hour},
+		{"0d", 0},
+		{"90m", 90 * time.Minute},
+		{" 12h ", 12 * time.Hour},
+		{"0", 0},
+	}
+	for _, tt := range tests {
+		var a ageFlag
+		if err := a.Set(tt.in); err != nil || time.Duration(a) != tt.want {
+			t.Errorf("Set(%q) = %v, %v; want %v", tt.in, time.Duration(a), err, tt.want)
+		}
+	}
+	for _, bad := range []string{"-1h", "-2d", "1w", ""} {
+		var a ageFlag
+		if err := a.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted %v", bad, time.Duration(a))
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/scim/quirk"
+	"github.com/scimlab/scimlab/store"
 )
 
 // inflight is the record of the request being served, which handlers complete as they
@@ -201,8 +202,11 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// Recorder tuning. Batching amortises the store's single writer over many requests;
-// pruning is periodic because counting rows on every write would cost more than it saves.
+// Recorder tuning. Batching amortises the log's single writer over many requests.
+// Trimming runs after every pruneAfterRows recorded, and every pruneEvery for the age
+// limit; the store's trim works in small transactions whose cost grows with what they
+// delete, so it holds up the recorder briefly and handlers, which never wait for the
+// recorder, not at all.
 const (
 	recordBatch    = 256
 	recordMaxQueue = 100_000
@@ -302,7 +306,7 @@ func (r *recorder) run() {
 				r.prune()
 			}
 		case <-ticker.C:
-			if r.sincePrune > 0 {
+			if r.sincePrune > 0 || r.s.cfg.LogMaxAge > 0 {
 				r.prune()
 			}
 		case <-r.stop:
@@ -364,7 +368,8 @@ func (r *recorder) prune() {
 	s := r.s
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := s.st.PruneRequests(ctx, s.cfg.LogRetention, s.cfg.LogMaxBytes); err != nil {
+	keep := store.Retention{Count: s.cfg.LogRetention, Bytes: s.cfg.LogMaxBytes, MaxAge: s.cfg.LogMaxAge}
+	if _, err := s.st.TrimRequests(ctx, keep); err != nil {
 		s.logger.Error("pruning the request log failed", "err", err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/scim/schema"
@@ -49,6 +50,9 @@ type Config struct {
 	LogRetention int
 	// LogMaxBytes bounds the bytes of bodies the log keeps. Default 256 MiB.
 	LogMaxBytes int64
+	// LogMaxAge drops requests older than this from the log; 0 keeps them until
+	// LogRetention or LogMaxBytes pushes them out.
+	LogMaxAge time.Duration
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
 	// called from one goroutine in Seq order, after the record is numbered and before it
 	// is stored and published, off the handlers' path, so it may keep state across

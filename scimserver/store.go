@@ -29,7 +29,7 @@ type Store interface {
 
 	NextRequestSeq(ctx context.Context) (int64, error)
 	AppendRequests(ctx context.Context, rs []*exchange.Record) error
-	PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error)
+	TrimRequests(ctx context.Context, r store.Retention) (deleted int, err error)
 }
 
 // memberEditor lets the PATCH engine change a group's members through the store's

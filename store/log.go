@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // The request log lives in a SQLite file of its own. It commits a batch every few
@@ -31,6 +32,14 @@ const logReaderConns = 2
 type logDB struct {
 	w, r *sql.DB
 	path string
+
+	// mu guards bytes, the bodies' total, counted once and then kept up to date by
+	// every append and trim, so that keeping to a byte budget needs no scan of the
+	// log. Appends and trims hold it across their transactions, which the one
+	// writer connection serialises anyway.
+	mu         sync.Mutex
+	bytes      int64
+	bytesKnown bool
 }
 
 // logMigrations are the log file's schema steps, as migrations are the lab's:
@@ -75,6 +84,10 @@ CREATE TABLE requests (
 ) STRICT;
 CREATE INDEX requests_resource ON requests(resource_type, resource_id, seq);
 `,
+	// 2: what trimming reads, in a narrow index in log order: which requests are
+	// older than the age limit, and how many body bytes the oldest ones hold, found
+	// without reading the rows themselves.
+	`CREATE INDEX requests_trim ON requests(seq, time, body_bytes);`,
 }
 
 // openLog opens (creating and migrating) the request log at path.

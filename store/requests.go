@@ -90,6 +90,12 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 		rows[i] = args
 	}
 	seqs := make([]int64, len(rs))
+	var added int64
+	for _, args := range rows {
+		added += args[len(args)-3].(int64)
+	}
+	db.log.mu.Lock()
+	defer db.log.mu.Unlock()
 	err := db.log.write(ctx, func(tx *sql.Tx) error {
 		for i, args := range rows {
 			res, err := tx.ExecContext(ctx, insertRequest, args...)
@@ -105,6 +111,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 	if err != nil {
 		return err
 	}
+	db.log.bytes += added
 	for i, r := range rs {
 		r.Seq = seqs[i]
 		if r.Time.IsZero() {
@@ -155,40 +162,7 @@ func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, lim
 // and their bodies total at most maxBodyBytes, and reports how many it
 // deleted. keepNewest <= 0 or maxBodyBytes <= 0 disables that limit.
 func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error) {
-	err = db.log.write(ctx, func(tx *sql.Tx) error {
-		if keepNewest > 0 {
-			res, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE seq <=
-				(SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?)`, keepNewest)
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			deleted += int(n)
-		}
-		if maxBodyBytes > 0 {
-			// The newest request whose running total (newest first) passes
-			// the budget goes, with everything older.
-			res, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE seq <=
-				(SELECT seq FROM (SELECT seq, sum(body_bytes) OVER (ORDER BY seq DESC) AS total FROM requests)
-				 WHERE total > ? ORDER BY seq DESC LIMIT 1)`, maxBodyBytes)
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			deleted += int(n)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return deleted, nil
+	return db.TrimRequests(ctx, Retention{Count: keepNewest, Bytes: maxBodyBytes})
 }
 
 func (db *DB) listRequests(ctx context.Context, tail string, args ...any) ([]*exchange.Record, error) {
