@@ -3,10 +3,11 @@
 // file, and the request log in a file of its own next to it (see LogPath).
 //
 // Each file runs in WAL mode with one writer connection and a pool of read-only
-// connections. Every exported method is one transaction. Write
-// transactions start with BEGIN IMMEDIATE on the single writer connection, so
-// writers queue in Go instead of failing with SQLITE_BUSY, and readers never
-// wait for writers.
+// connections. Every exported method is one transaction as far as its caller can
+// tell. Write transactions start with BEGIN IMMEDIATE on the single writer
+// connection, so writers queue in Go instead of failing with SQLITE_BUSY, and
+// readers never wait for writers; writes that queue up while one commits share the
+// next commit, each under a savepoint of its own (see commit.go).
 package store
 
 import (
@@ -80,15 +81,17 @@ const readerConns = 4
 
 // DB is an open scimlab database. It is safe for concurrent use.
 //
-// Callbacks passed to ReplaceUser and UpdateGroup run inside the write
-// transaction on the only writer connection: they may read through DB's read
-// methods, but must not call DB's write methods (that would wait for the
-// connection they hold).
+// Callbacks passed to ReplaceUser and UpdateGroup run inside the write transaction,
+// on the goroutine that commits writes: they may read through DB's read methods
+// (which see the last commit, not writes sharing the transaction), but must not call
+// DB's write methods (that would wait for the goroutine running them).
 type DB struct {
 	w      *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	r      *sql.DB // read-only pool
 	log    *logDB  // the request log, in a file of its own
-	path   string
+	// commits runs every write on w, sharing commits between concurrent writes.
+	commits *committer
+	path    string
 	now    func() time.Time
 	writes atomic.Int64 // committed write transactions, paces optimize
 }
@@ -150,7 +153,9 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{w: w, r: r, log: lg, path: abs, now: time.Now}, nil
+	db := &DB{w: w, r: r, log: lg, path: abs, now: time.Now}
+	db.commits = newCommitter(w, db.committed)
+	return db, nil
 }
 
 // createFile creates a database file with mode 0600 unless it exists, so SQLite
@@ -194,7 +199,7 @@ func openWriter(abs string, mmap int) (*sql.DB, error) {
 	// a transaction that reads first never fails with SQLITE_BUSY when it
 	// later writes (a deferred transaction cannot upgrade its snapshot).
 	wq.Set("_txlock", "immediate")
-	w, err := openPool(fileURI(abs) + "?" + wq.Encode())
+	w, err := openPool(fileURI(abs)+"?"+wq.Encode(), true)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -211,7 +216,7 @@ func openReaders(ctx context.Context, abs string, n, mmap int) (*sql.DB, error) 
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	rq.Add("_pragma", "query_only(1)")
 	rq.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
-	r, err := openPool(fileURI(abs) + "?" + rq.Encode())
+	r, err := openPool(fileURI(abs)+"?"+rq.Encode(), false)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -226,13 +231,16 @@ func openReaders(ctx context.Context, abs string, n, mmap int) (*sql.DB, error) 
 }
 
 // openPool opens a connection pool whose connections keep their prepared
-// statements (see stmtcache.go).
-func openPool(dsn string) (*sql.DB, error) {
+// statements (see stmtcache.go). On a writer pool (uninterrupted) no statement is
+// interrupted when its context ends: SQLite answers an interrupted write inside a
+// transaction by rolling the whole transaction back, which would take the other
+// writes sharing it along.
+func openPool(dsn string, uninterrupted bool) (*sql.DB, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(preparingConnector{inner: c}), nil
+	return sql.OpenDB(preparingConnector{inner: c, uninterrupted: uninterrupted}), nil
 }
 
 // Path returns the absolute path of the database file.
@@ -241,29 +249,28 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database and its request log. Each writer closes last so that
 // its close checkpoints the WAL into its file.
 func (db *DB) Close() error {
+	db.commits.close()
 	_, optErr := db.w.Exec("PRAGMA optimize")
 	return errors.Join(optErr, db.r.Close(), db.w.Close(), db.log.close())
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE on the writer
-// connection) and commits if fn returns nil.
+// write runs fn as one write transaction on the writer connection: it applies
+// completely if fn returns nil and not at all otherwise, and write returns once it
+// is committed. Concurrent writes share a commit (see commit.go).
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	if db.writes.Add(1)%optimizeEvery == 0 {
+	return db.commits.write(fn)
+}
+
+// committed runs on the committer after each commit of n writes.
+func (db *DB) committed(n int) {
+	before := db.writes.Load()
+	if after := db.writes.Add(int64(n)); after/optimizeEvery != before/optimizeEvery {
 		// Best effort: stale statistics make queries slower, never wrong.
-		_, _ = db.w.ExecContext(ctx, "PRAGMA optimize")
+		_, _ = db.w.Exec("PRAGMA optimize")
 	}
-	return nil
 }
 
 // read runs fn in a read transaction on the reader pool, so that every query

@@ -22,8 +22,10 @@ import (
 const maxCachedStatements = 256
 
 // preparingConnector hands out connections that keep their prepared statements.
+// uninterrupted ones run every statement to its end, whatever its context says.
 type preparingConnector struct {
-	inner driver.Connector
+	inner         driver.Connector
+	uninterrupted bool
 }
 
 func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -31,7 +33,7 @@ func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPreparingConn(conn)
+	return newPreparingConn(conn, c.uninterrupted)
 }
 
 func (c preparingConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -52,7 +54,8 @@ type driverConn interface {
 // connection from one goroutine at a time, so the cache needs no lock.
 type preparingConn struct {
 	driverConn
-	stmts map[string]*cachedStmt
+	stmts         map[string]*cachedStmt
+	uninterrupted bool
 }
 
 type cachedStmt struct {
@@ -66,13 +69,26 @@ type cachedStmt struct {
 	busy bool
 }
 
-func newPreparingConn(c driver.Conn) (driver.Conn, error) {
+func newPreparingConn(c driver.Conn, uninterrupted bool) (driver.Conn, error) {
 	dc, ok := c.(driverConn)
 	if !ok {
 		_ = c.Close()
 		return nil, errors.New("store: the SQLite driver's connection lacks a method the store uses")
 	}
-	return &preparingConn{driverConn: dc, stmts: make(map[string]*cachedStmt)}, nil
+	return &preparingConn{driverConn: dc, stmts: make(map[string]*cachedStmt), uninterrupted: uninterrupted}, nil
+}
+
+// driverCtx is the context handed to the driver: without its cancellation on an
+// uninterrupted connection. database/sql still checks the context before each call.
+func (c *preparingConn) driverCtx(ctx context.Context) context.Context {
+	if c.uninterrupted {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+func (c *preparingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.driverConn.BeginTx(c.driverCtx(ctx), opts)
 }
 
 // statement returns the cached statement for query, preparing it on first use, and
@@ -118,6 +134,7 @@ func (c *preparingConn) evictOne() bool {
 }
 
 func (c *preparingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ctx = c.driverCtx(ctx)
 	if len(args) == 0 {
 		return c.driverConn.ExecContext(ctx, query, args)
 	}
@@ -133,6 +150,7 @@ func (c *preparingConn) ExecContext(ctx context.Context, query string, args []dr
 }
 
 func (c *preparingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	ctx = c.driverCtx(ctx)
 	if len(args) == 0 {
 		return c.driverConn.QueryContext(ctx, query, args)
 	}
