@@ -86,14 +86,14 @@ const readerConns = 4
 // (which see the last commit, not writes sharing the transaction), but must not call
 // DB's write methods (that would wait for the goroutine running them).
 type DB struct {
-	w      *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	r      *sql.DB // read-only pool
-	log    *logDB  // the request log, in a file of its own
+	w   *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	r   *sql.DB // read-only pool
+	log *logDB  // the request log, in a file of its own
 	// commits runs every write on w, sharing commits between concurrent writes.
 	commits *committer
 	path    string
-	now    func() time.Time
-	writes atomic.Int64 // committed write transactions, paces optimize
+	now     func() time.Time
+	writes  atomic.Int64 // committed write transactions, paces optimize
 }
 
 // optimizeEvery is how many committed writes pass between PRAGMA optimize
