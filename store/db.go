@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 			}
 		}
 	}()
-	w, err := openWriter(abs, mmapSize)
+	w, err := openWriter(abs, mmapSize, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +178,16 @@ func createFile(abs string) error {
 func fileURI(abs string) string { return (&url.URL{Scheme: "file", Path: abs}).String() }
 
 // openWriter creates the file at abs if needed and opens its one writer
-// connection, in WAL mode; mmap is the mmap_size in bytes (0: off).
-func openWriter(abs string, mmap int) (*sql.DB, error) {
+// connection, in WAL mode; mmap is the mmap_size in bytes (0: off), pageSize the
+// page size a new file gets (0: SQLite's default; an existing file keeps its own).
+func openWriter(abs string, mmap, pageSize int) (*sql.DB, error) {
 	if err := createFile(abs); err != nil {
 		return nil, err
+	}
+	if pageSize > 0 {
+		if err := setPageSize(abs, pageSize); err != nil {
+			return nil, err
+		}
 	}
 	wq := url.Values{}
 	wq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -208,6 +214,28 @@ func openWriter(abs string, mmap int) (*sql.DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	return w, nil
+}
+
+// setPageSize gives an empty database file its page size, before anything turns it
+// to WAL, after which the size is fixed. (The driver runs a DSN's pragmas in an
+// by name, journal_mode before page_size, so this cannot ride on the writer's DSN.) A file with content
+// keeps the page size it has.
+func setPageSize(abs string, pageSize int) error {
+	if fi, err := os.Stat(abs); err != nil || fi.Size() > 0 {
+		return err
+	}
+	c, err := sqlite.NewConnector(fileURI(abs))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	for _, pragma := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.Exec(pragma); err != nil {
+			return fmt.Errorf("store: set the page size of %s: %w", abs, err)
+		}
+	}
+	return nil
 }
 
 // openReaders opens a pool of n read-only connections to the file at abs.

@@ -105,6 +105,7 @@ func TestPragmas(t *testing.T) {
 	}
 	check(db.log.w, "journal_mode", "wal")
 	check(db.log.w, "synchronous", "1")
+	check(db.log.w, "page_size", fmt.Sprint(logPageSize))
 	check(db.log.r, "query_only", "1")
 	if n := db.log.w.Stats().MaxOpenConnections; n != 1 {
 		t.Errorf("log writer MaxOpenConnections = %d, want 1", n)
