@@ -217,9 +217,9 @@ func openWriter(abs string, mmap, pageSize int) (*sql.DB, error) {
 }
 
 // setPageSize gives an empty database file its page size, before anything turns it
-// to WAL, after which the size is fixed. (The driver runs a DSN's pragmas in an
-// by name, journal_mode before page_size, so this cannot ride on the writer's DSN.) A file with content
-// keeps the page size it has.
+// to WAL, after which the size is fixed. (The driver runs a DSN's pragmas sorted by
+// name, journal_mode before page_size, so this cannot ride on the writer's DSN.) A
+// file with content keeps the page size it has.
 func setPageSize(abs string, pageSize int) error {
 	if fi, err := os.Stat(abs); err != nil || fi.Size() > 0 {
 		return err
