@@ -207,8 +207,14 @@ func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 // limit; the store's trim works in small transactions whose cost grows with what they
 // delete, so it holds up the recorder briefly and handlers, which never wait for the
 // recorder, not at all.
+//
+// recordLinger is how long the recorder lets requests gather after the first one
+// wakes it: a commit of the log costs about as much as a few dozen rows, so under
+// load one commit per recordLinger beats one per handful of requests. Subscribers
+// see an exchange that much later at most; handlers never wait for it.
 const (
 	recordBatch    = 256
+	recordLinger   = 10 * time.Millisecond
 	recordMaxQueue = 100_000
 	pruneEvery     = time.Minute
 	pruneAfterRows = 2_000
@@ -223,6 +229,7 @@ type recorder struct {
 	stopped bool
 	dropped int
 	wake    chan struct{}
+	full    chan struct{} // a batch is queued: stop lingering
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -238,6 +245,7 @@ func newRecorder(s *Server) *recorder {
 	r := &recorder{
 		s:       s,
 		wake:    make(chan struct{}, 1),
+		full:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		nextSeq: 1,
@@ -267,10 +275,35 @@ func (r *recorder) enqueue(req *exchange.Record) {
 		return
 	}
 	r.queue = append(r.queue, req)
+	full := len(r.queue) == recordBatch
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
+	}
+	if full {
+		select {
+		case r.full <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// linger waits up to recordLinger for a batch to gather, less when one is queued
+// or the recorder stops.
+func (r *recorder) linger() {
+	r.mu.Lock()
+	n := len(r.queue)
+	r.mu.Unlock()
+	if n >= recordBatch {
+		return
+	}
+	t := time.NewTimer(recordLinger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.full:
+	case <-r.stop:
 	}
 }
 
@@ -301,6 +334,7 @@ func (r *recorder) run() {
 	for {
 		select {
 		case <-r.wake:
+			r.linger()
 			r.drain()
 			if r.sincePrune >= pruneAfterRows {
 				r.prune()
