@@ -26,8 +26,11 @@ var errClosed = errors.New("store: database closed")
 
 // writeOp is one caller's write waiting for a commit.
 type writeOp struct {
-	fn   func(tx *sql.Tx) error
-	err  error
+	fn func(tx *sql.Tx) error
+	// after, if set, runs once fn's changes are committed, before the caller
+	// returns, in commit order: it keeps in-memory state in step with the file.
+	after func()
+	err   error
 	done chan struct{}
 	// panicked holds what fn panicked with; the caller panics with it again, so a
 	// bug in a callback surfaces where it would without batching.
@@ -51,9 +54,10 @@ func newCommitter(w *sql.DB, after func(n int)) *committer {
 	return c
 }
 
-// write queues fn and waits until its transaction committed or failed.
-func (c *committer) write(fn func(tx *sql.Tx) error) error {
-	op := &writeOp{fn: fn, done: make(chan struct{})}
+// write queues fn and waits until its transaction committed or failed; after, if
+// not nil, runs on success, before write returns.
+func (c *committer) write(fn func(tx *sql.Tx) error, after func()) error {
+	op := &writeOp{fn: fn, after: after, done: make(chan struct{})}
 	c.mu.RLock()
 	if c.shut {
 		c.mu.RUnlock()
@@ -98,6 +102,9 @@ func (c *committer) run() {
 		}
 		committed := c.commit(batch)
 		for _, op := range batch {
+			if committed > 0 && op.err == nil && op.after != nil {
+				op.after()
+			}
 			close(op.done)
 		}
 		if committed > 0 && c.after != nil {

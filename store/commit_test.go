@@ -32,7 +32,7 @@ func TestWritesShareACommitAndFailAlone(t *testing.T) {
 			close(running)
 			<-release
 			return set("first")(tx)
-		})
+		}, nil)
 	}()
 	<-running
 	errFail := errors.New("refused")
@@ -62,7 +62,7 @@ func TestWritesShareACommitAndFailAlone(t *testing.T) {
 					results[i] = fmt.Sprint("panic: ", p)
 				}
 			}()
-			results[i] = db.commits.write(op)
+			results[i] = db.commits.write(op, nil)
 		})
 		// In order, so the duplicate comes after the first "a".
 		for len(db.commits.ops) != i+1 {

@@ -91,6 +91,8 @@ type DB struct {
 	log *logDB  // the request log, in a file of its own
 	// commits runs every write on w, sharing commits between concurrent writes.
 	commits *committer
+	// order holds each kind's rows in creation order (order.go).
+	order   map[Kind]*rowOrder
 	path    string
 	now     func() time.Time
 	writes  atomic.Int64 // committed write transactions, paces optimize
@@ -153,7 +155,8 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{w: w, r: r, log: lg, path: abs, now: time.Now}
+	db := &DB{w: w, r: r, log: lg, path: abs, now: time.Now,
+		order: map[Kind]*rowOrder{KindUser: {kind: KindUser}, KindGroup: {kind: KindGroup}}}
 	db.commits = newCommitter(w, db.committed)
 	return db, nil
 }
@@ -286,10 +289,16 @@ func (db *DB) Close() error {
 // completely if fn returns nil and not at all otherwise, and write returns once it
 // is committed. Concurrent writes share a commit (see commit.go).
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.writeThen(ctx, fn, nil)
+}
+
+// writeThen is write with after run once fn's changes are committed, before it
+// returns: the in-memory state kept beside the file changes in commit order.
+func (db *DB) writeThen(ctx context.Context, fn func(tx *sql.Tx) error, after func()) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	return db.commits.write(fn)
+	return db.commits.write(fn, after)
 }
 
 // committed runs on the committer after each commit of n writes.

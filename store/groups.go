@@ -45,17 +45,21 @@ func (db *DB) CreateGroup(ctx context.Context, r *Resource, members []Member) er
 	}
 	now := db.now().UTC()
 	ts := formatTime(now)
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups
+	var rowid int64
+	err = db.writeThen(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO groups
 			(id, display_name, external_id, doc, version, created, last_modified)
 			VALUES (?, ?, ?, ?, 1, ?, ?)`,
 			id, ix.displayName, ix.externalID, string(doc), ts, ts)
 		if err != nil {
 			return groupWriteErr(err, id, ix.displayName.String)
 		}
+		if rowid, err = res.LastInsertId(); err != nil {
+			return err
+		}
 		_, err = addMembers(ctx, tx, id, members)
 		return err
-	})
+	}, func() { db.order[KindGroup].added(rowid) })
 	if err != nil {
 		return err
 	}
@@ -191,9 +195,12 @@ func (db *DB) UpdateGroup(ctx context.Context, id string, ifVersion int64, fn fu
 
 // DeleteGroup deletes a group and its memberships.
 func (db *DB) DeleteGroup(ctx context.Context, id string, ifVersion int64) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		return deleteChecked(ctx, tx, KindGroup, id, ifVersion)
-	})
+	var rowid int64
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
+		var err error
+		rowid, err = deleteChecked(ctx, tx, KindGroup, id, ifVersion)
+		return err
+	}, func() { db.order[KindGroup].removed(rowid) })
 }
 
 // errMemberTxClosed reports use of a MemberTx after its callback returned.

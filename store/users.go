@@ -26,13 +26,18 @@ func (db *DB) CreateUser(ctx context.Context, r *Resource) error {
 	}
 	now := db.now().UTC()
 	ts := formatTime(now)
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users
+	var rowid int64
+	err = db.writeThen(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users
 			(id, user_name, external_id, display_name, active, doc, version, created, last_modified)
 			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			id, ix.userName, ix.externalID, ix.displayName, ix.active, string(doc), ts, ts)
-		return userWriteErr(err, id, ix.userName.String)
-	})
+		if err != nil {
+			return userWriteErr(err, id, ix.userName.String)
+		}
+		rowid, err = res.LastInsertId()
+		return err
+	}, func() { db.order[KindUser].added(rowid) })
 	if err != nil {
 		return err
 	}
@@ -124,7 +129,8 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 // DeleteUser deletes a user and its memberships. Every group that loses the
 // user gets a new version and lastModified, because its members changed.
 func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	var rowid int64
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = ?
 			WHERE id IN (SELECT group_id FROM memberships WHERE user_id = ?)`,
 			formatTime(db.now()), id); err != nil {
@@ -132,8 +138,10 @@ func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error 
 		}
 		// memberships go by ON DELETE CASCADE. A stale ifVersion returns an
 		// error, which rolls the delete back.
-		return deleteChecked(ctx, tx, KindUser, id, ifVersion)
-	})
+		var err error
+		rowid, err = deleteChecked(ctx, tx, KindUser, id, ifVersion)
+		return err
+	}, func() { db.order[KindUser].removed(rowid) })
 }
 
 // GroupsOfUser returns the groups the user is a direct member of, ordered by
@@ -290,19 +298,19 @@ func exists(ctx context.Context, q queryRower, kind Kind, id string) error {
 	return nil
 }
 
-// deleteChecked deletes a resource inside tx; the deleted row's version answers
-// both whether it existed and whether ifVersion still holds, so no read comes first.
-// An error must roll tx back.
-func deleteChecked(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) error {
+// deleteChecked deletes a resource inside tx and returns its rowid; the deleted
+// row's version answers both whether it existed and whether ifVersion still holds,
+// so no read comes first. An error must roll tx back.
+func deleteChecked(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) (rowid int64, err error) {
 	var v int64
-	err := q.QueryRowContext(ctx, "DELETE FROM "+tableOf(kind)+" WHERE id = ? RETURNING version", id).Scan(&v)
+	err = q.QueryRowContext(ctx, "DELETE FROM "+tableOf(kind)+" WHERE id = ? RETURNING rowid, version", id).Scan(&rowid, &v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
+		return 0, fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
 	}
 	if err != nil {
-		return fmt.Errorf("store: delete %s: %w", kind, err)
+		return 0, fmt.Errorf("store: delete %s: %w", kind, err)
 	}
-	return checkVersion(kind, id, v, ifVersion)
+	return rowid, checkVersion(kind, id, v, ifVersion)
 }
 
 func checkVersion(kind Kind, id string, stored, ifVersion int64) error {
