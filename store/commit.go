@@ -31,7 +31,7 @@ type writeOp struct {
 	// returns, in commit order: it keeps in-memory state in step with the file.
 	after func()
 	err   error
-	done chan struct{}
+	done  chan struct{}
 	// panicked holds what fn panicked with; the caller panics with it again, so a
 	// bug in a callback surfaces where it would without batching.
 	panicked any

@@ -92,10 +92,10 @@ type DB struct {
 	// commits runs every write on w, sharing commits between concurrent writes.
 	commits *committer
 	// order holds each kind's rows in creation order (order.go).
-	order   map[Kind]*rowOrder
-	path    string
-	now     func() time.Time
-	writes  atomic.Int64 // committed write transactions, paces optimize
+	order  map[Kind]*rowOrder
+	path   string
+	now    func() time.Time
+	writes atomic.Int64 // committed write transactions, paces optimize
 }
 
 // optimizeEvery is how many committed writes pass between PRAGMA optimize
