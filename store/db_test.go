@@ -92,6 +92,7 @@ func TestPragmas(t *testing.T) {
 	check(db.w, "synchronous", "1") // NORMAL
 	check(db.w, "foreign_keys", "1")
 	check(db.w, "busy_timeout", "5000")
+	check(db.w, "analysis_limit", "1000")
 	check(db.r, "busy_timeout", "5000")
 	check(db.r, "query_only", "1")
 	if _, err := db.r.ExecContext(ctx, `INSERT INTO settings VALUES ('k', 'v')`); err == nil {

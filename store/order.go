@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -41,21 +44,25 @@ func (o *rowOrder) ensure(ctx context.Context, db *DB) error {
 	if o.loaded {
 		return nil
 	}
-	rows, err := db.r.QueryContext(ctx, "SELECT rowid FROM "+tableOf(o.kind)+" ORDER BY rowid")
+	// One row holding every rowid as text, in whatever order the planner finds
+	// cheapest (it reads the narrowest index), sorted here: a row per rowid, or
+	// SQLite's ORDER BY over the table, took three to ten times as long at 100k users.
+	var list sql.NullString
+	err := db.r.QueryRowContext(ctx, "SELECT group_concat(rowid, ',') FROM "+tableOf(o.kind)).Scan(&list)
 	if err != nil {
 		return fmt.Errorf("store: read the order of %ss: %w", o.kind, err)
 	}
-	defer rows.Close()
 	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("store: read the order of %ss: %w", o.kind, err)
+	if list.Valid {
+		ids = make([]int64, 0, strings.Count(list.String, ",")+1)
+		for f := range strings.SplitSeq(list.String, ",") {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return fmt.Errorf("store: read the order of %ss: %w", o.kind, err)
+			}
+			ids = append(ids, id)
 		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: read the order of %ss: %w", o.kind, err)
+		slices.Sort(ids)
 	}
 	o.rowids, o.loaded = ids, true
 	return nil
