@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -291,7 +292,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
-		logEvents(logger, events)
+		logEvents(stderr, events)
 	}()
 
 	shown := printBanner(stdout, a, o.Strict)
@@ -369,7 +370,13 @@ Press Ctrl+C to stop.
 	return st
 }
 
-func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
+// logEvents writes one line per request to w. Lines are buffered and written once
+// the events that arrived together are done: under load that is one write per batch
+// the recorder publishes, not one per request.
+func logEvents(w io.Writer, events <-chan exchange.Event) {
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	logger := slog.New(slog.NewTextHandler(bw, nil))
 	for ev := range events {
 		attrs := []any{
 			"seq", ev.Seq, "method", ev.Method, "path", ev.Path, "status", ev.Status,
@@ -392,6 +399,9 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 			attrs = append(attrs, "unlogged_before", ev.Dropped)
 		}
 		logger.Info("request", attrs...)
+		if len(events) == 0 {
+			bw.Flush()
+		}
 	}
 }
 
