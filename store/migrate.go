@@ -138,10 +138,8 @@ DELETE FROM main.sqlite_sequence WHERE name = 'requests';
 `,
 }
 
-// schemaVersion is the user_version this build of scimlab writes.
-var schemaVersion = len(migrations)
-
-// migrate brings the lab's database to schemaVersion. The request log at logPath,
+// migrate brings the lab's database to the user_version this build writes,
+// len(migrations). The request log at logPath,
 // already migrated, is attached as "log" meanwhile, for the migration that moves
 // the log into it.
 func migrate(ctx context.Context, w *sql.DB, logPath string) (err error) {
