@@ -39,7 +39,7 @@ func (s *Server) renderGroup(r *http.Request, res *store.Resource, proj projecti
 		}
 	}
 	s.finishDoc(r, s.groups.Name, "/Groups", res, doc, proj)
-	return resourceJSON{rt: s.groups, doc: doc}, nil
+	return resourceJSON{rt: s.groups, doc: doc, rank: s.groupRank}, nil
 }
 
 // takeMembers removes "members" from a Group body and checks it: a list of

@@ -90,6 +90,8 @@ type Server struct {
 	rec     *recorder
 	users   *schema.ResourceType
 	groups  *schema.ResourceType
+	// userRank and groupRank order the members of rendered documents.
+	userRank, groupRank map[string]int
 }
 
 // New returns a Server over st. It starts the goroutine that writes the request log;
@@ -108,6 +110,7 @@ func New(cfg Config, st Store, logger *slog.Logger) *Server {
 		users:  schema.UserResourceType(),
 		groups: schema.GroupResourceType(),
 	}
+	s.userRank, s.groupRank = memberRank(s.users), memberRank(s.groups)
 	s.SetToken(cfg.Token)
 	s.strict.Store(cfg.Strict)
 	s.routes()

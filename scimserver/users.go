@@ -58,7 +58,7 @@ func (s *Server) renderUser(r *http.Request, res *store.Resource, proj projectio
 		doc["groups"] = groups
 	}
 	s.finishDoc(r, s.users.Name, "/Users", res, doc, proj)
-	return resourceJSON{rt: s.users, doc: doc}, nil
+	return resourceJSON{rt: s.users, doc: doc, rank: s.userRank}, nil
 }
 
 func (s *Server) finishDoc(r *http.Request, typ, endpoint string, res *store.Resource, doc map[string]any, proj projection) {
@@ -83,7 +83,16 @@ func writeResource(w http.ResponseWriter, status int, rj resourceJSON, version i
 	if location != "" {
 		w.Header().Set("Location", location)
 	}
-	writeJSON(w, status, rj)
+	// The document's bytes as they are: through writeJSON, encoding/json would
+	// check and compact what MarshalJSON already made compact.
+	b, err := rj.MarshalJSON()
+	if err != nil {
+		writeJSON(w, status, rj)
+		return
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // queryProjection reads attributes / excludedAttributes from the URL, which RFC 7644
