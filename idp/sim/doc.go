@@ -38,8 +38,8 @@
 // # Scenario files
 //
 // A scenario is a YAML file; several are embedded (Scenarios lists them: okta-aiw,
-// okta-oin, entra, entra-compliant, okta-load, entra-load, bench, entra-first-cycle)
-// and any file path works too.
+// okta-oin, entra, entra-compliant, okta-load, entra-load, bench, bench-create,
+// entra-first-cycle) and any file path works too.
 // Unknown fields, unknown step kinds and references to nobody are refused with the
 // file, line and field named.
 //

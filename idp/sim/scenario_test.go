@@ -61,11 +61,11 @@ func TestBadScenariosAreRefusedWithFileAndLine(t *testing.T) {
 // TestEmbeddedScenariosLoad keeps every shipped scenario valid and named as the
 // defaults expect.
 func TestEmbeddedScenariosLoad(t *testing.T) {
-	want := []string{"bench", "entra", "entra-compliant", "entra-first-cycle", "entra-load", "okta-aiw", "okta-load", "okta-oin"}
+	want := []string{"bench", "bench-create", "entra", "entra-compliant", "entra-first-cycle", "entra-load", "okta-aiw", "okta-load", "okta-oin"}
 	if got := strings.Join(Scenarios(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("Scenarios() = %s, want %s", got, strings.Join(want, " "))
 	}
-	for _, name := range []string{"bench", "entra-first-cycle"} {
+	for _, name := range []string{"bench", "bench-create", "entra-first-cycle"} {
 		if sc, err := LoadScenario(name); err != nil || sc.Description == "" || sc.Generate.Users == 0 {
 			t.Errorf("%s: want a load scenario with a description and a population: %v", name, err)
 		}
