@@ -24,12 +24,12 @@ func LogPath(path string) string {
 }
 
 // logPageSize is the log's page size. Its rows are a few kilobytes each, appended
-// in batches: with 32 KiB pages a batch is written (and checkpointed) in an eighth
-// of the system calls 4 KiB pages take.
+// in batches, and SQLite writes a page per system call to the WAL and again at
+// checkpoint: 32 KiB pages take one call where 4 KiB pages took eight.
 const logPageSize = 32 << 10
 
 // logReaderConns is the size of the log's read-only pool: the console's request
-// list, an opened request, and `scimlab log --follow` in another process.
+// list and an opened request can read at once.
 const logReaderConns = 2
 
 // logDB is the request log's file: its writer (the recorder is its only user) and

@@ -90,9 +90,9 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 		rows[i] = args
 	}
 	seqs := make([]int64, len(rs))
-	var added int64
-	for _, args := range rows {
-		added += args[len(args)-3].(int64)
+	var added int64 // the batch's body bytes, as encodeRecord counts them
+	for _, r := range rs {
+		added += int64(len(r.ReqBody) + len(r.RespBody))
 	}
 	db.log.mu.Lock()
 	defer db.log.mu.Unlock()
