@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -168,15 +170,44 @@ func formatVersion(v, c, d string, bi *debug.BuildInfo) string {
 	return fmt.Sprintf("scimlab %s (%s, %s %s/%s)", v, about, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
+// ageFlag is a duration flag that also takes whole days, as "7d".
+type ageFlag time.Duration
+
+func (a *ageFlag) String() string {
+	if a == nil || *a == 0 {
+		return "0"
+	}
+	return time.Duration(*a).String()
+}
+
+func (a *ageFlag) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a number of days; write e.g. 7d", s)
+		}
+		*a = ageFlag(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not an age; write e.g. 90m, 12h or 7d", s)
+	}
+	*a = ageFlag(d)
+	return nil
+}
+
 // addAppFlags declares the flags shared by the console and serve on fs.
 func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
 	fs.StringVar(&o.Token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`; the request log is kept beside it, in the same name with .log.db")
 	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "run no tunnel (no ngrok), even with a token; a --public-url still stands")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
 	fs.IntVar(&o.LogRetention, "log-retention", scimserver.DefaultLogRetention, "number of newest requests the request log keeps (`N`)")
+	fs.Var((*ageFlag)(&o.LogMaxAge), "log-max-age", "drop logged requests older than `AGE` (90m, 12h, 7d; default 0: keep them until --log-retention pushes them out)")
 	fs.StringVar(&o.NgrokToken, "ngrok-token", "", "ngrok auth `TOKEN` (default: $NGROK_AUTHTOKEN, else the one saved in scimlab's config file)")
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")
@@ -328,7 +359,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
-		logEvents(logger, events)
+		logEvents(stderr, events)
 	}()
 
 	shown := printBanner(stdout, a, o.Strict)
@@ -452,7 +483,13 @@ func tokenHeaderLine(p *profile.Profile, token string) string {
 	return "Authorization: Bearer " + token
 }
 
-func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
+// logEvents writes one line per request to w. Lines are buffered and written once
+// the events that arrived together are done: under load that is one write per batch
+// the recorder publishes, not one per request.
+func logEvents(w io.Writer, events <-chan exchange.Event) {
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	logger := slog.New(slog.NewTextHandler(bw, nil))
 	for ev := range events {
 		attrs := []any{
 			"seq", ev.Seq, "method", ev.Method, "path", ev.Path, "status", ev.Status,
@@ -478,6 +515,9 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 			attrs = append(attrs, "unlogged_before", ev.Dropped)
 		}
 		logger.Info("request", attrs...)
+		if len(events) == 0 {
+			bw.Flush()
+		}
 	}
 }
 

@@ -96,6 +96,8 @@ func TestCommands(t *testing.T) {
 		{"extra argument", []string{"serve", "now"}, errUsage, "", `unexpected argument "now"`},
 		{"bad --max-body", []string{"serve", "--max-body", "0"}, errors.New("--max-body"), "", ""},
 		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errors.New("--log-retention"), "", ""},
+		{"bad --log-max-age", []string{"serve", "--log-max-age", "soon"}, errUsage, "", `"soon" is not an age; write e.g. 90m, 12h or 7d`},
+		{"bad --log-max-age days", []string{"serve", "--log-max-age", "xd"}, errUsage, "", `"xd" is not a number of days`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,6 +114,31 @@ func TestCommands(t *testing.T) {
 			checkStream(t, "stdout", stdout.String(), tc.wantStdout)
 			checkStream(t, "stderr", stderr.String(), tc.wantStderr)
 		})
+	}
+}
+
+func TestAgeFlag(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"7d", 7 * 24 * time.Hour},
+		{"0d", 0},
+		{"90m", 90 * time.Minute},
+		{" 12h ", 12 * time.Hour},
+		{"0", 0},
+	}
+	for _, tt := range tests {
+		var a ageFlag
+		if err := a.Set(tt.in); err != nil || time.Duration(a) != tt.want {
+			t.Errorf("Set(%q) = %v, %v; want %v", tt.in, time.Duration(a), err, tt.want)
+		}
+	}
+	for _, bad := range []string{"-1h", "-2d", "1w", ""} {
+		var a ageFlag
+		if err := a.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted %v", bad, time.Duration(a))
+		}
 	}
 }
 
@@ -325,10 +352,52 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 		}
 		ids = append(ids, regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(body)[1])
 	}
+	// Then concurrent creates, which share commits, killed in full flight: every one
+	// answered 201 before the kill must be there, whichever commit carried it.
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		created = make(chan struct{}, 1000)
+	)
+	idRE := regexp.MustCompile(`"id":"([^"]+)"`)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				req, err := http.NewRequest("POST", base+"/Users", strings.NewReader(fmt.Sprintf(`{"userName":"w%d-%d@example.com"}`, w, i)))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Authorization", "Bearer kill9-token")
+				req.Header.Set("Content-Type", "application/scim+json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return // the server is gone; this one was never acknowledged
+				}
+				body, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != 201 {
+					return
+				}
+				mu.Lock()
+				ids = append(ids, idRE.FindStringSubmatch(string(body))[1])
+				mu.Unlock()
+				created <- struct{}{}
+			}
+		})
+	}
+	for range 200 {
+		<-created
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	go func() {
+		for range created {
+		}
+	}()
+	wg.Wait()
+	close(created)
 
 	db, err := store.Open(context.Background(), dbPath)
 	if err != nil {

@@ -40,9 +40,11 @@ type Options struct {
 	Strict       bool
 	MaxBody      int64
 	LogRetention int
-	NgrokToken   string
-	Domain       string
-	PublicURL    string
+	// LogMaxAge drops logged requests older than this; 0 keeps them.
+	LogMaxAge  time.Duration
+	NgrokToken string
+	Domain     string
+	PublicURL  string
 	// TunnelMode is "" (ngrok when a token is known) or "loopback".
 	TunnelMode string
 	// Faults are fault rules (--fault), FaultsFile a file of them (--faults): given
@@ -71,6 +73,9 @@ func (o Options) Validate() error {
 	}
 	if o.LogRetention <= 0 {
 		return fmt.Errorf("--log-retention must be a positive number of requests, not %d", o.LogRetention)
+	}
+	if o.LogMaxAge < 0 {
+		return fmt.Errorf("--log-max-age must not be negative, not %s", o.LogMaxAge)
 	}
 	if o.TunnelMode != "" && o.TunnelMode != "loopback" {
 		return fmt.Errorf("--tunnel accepts only \"loopback\", not %q", o.TunnelMode)
@@ -206,6 +211,7 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		Strict:       o.Strict,
 		MaxBodyBytes: o.MaxBody,
 		LogRetention: o.LogRetention,
+		LogMaxAge:    o.LogMaxAge,
 		Annotate:     a.annotator.annotate,
 		Faults:       a.faults,
 		Profile:      prof,

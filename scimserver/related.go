@@ -86,8 +86,8 @@ func (s *Server) noteMembersOf(r *http.Request, groupID string) {
 
 // noteGroupsOf notes the groups a user that is about to be deleted belongs to.
 func (s *Server) noteGroupsOf(r *http.Request, userID string) {
-	if gs, err := s.st.GroupsOfUser(r.Context(), userID); err == nil {
-		for _, g := range gs {
+	if u, err := s.st.GetUser(r.Context(), userID); err == nil {
+		for _, g := range u.Groups {
 			noteRelated(r, "Group", g.ID)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // labWithUsers writes a closed database holding n users, so every page is in the
@@ -131,8 +133,52 @@ func TestDamageFoundWhileServingIsTyped(t *testing.T) {
 
 	_, _, err = db.Search(context.Background(), Query{Kind: KindUser, StartIndex: 1, Count: 10})
 	wantDamaged(t, err, path)
-	_, err = db.ListRequests(context.Background(), 0, 10)
+	_, err = db.GetUser(context.Background(), "nobody")
 	wantDamaged(t, err, path)
+}
+
+// labWithRequests writes a closed lab whose request log holds n requests with bodies.
+func labWithRequests(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"title":"` + strings.Repeat("x", 2000) + `"}`)
+	for range n {
+		if err := db.AppendRequests(context.Background(), []*exchange.Record{{Method: "POST", Path: "/scim/v2/Users",
+			Status: 201, ReqBody: body, RespBody: body}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Damage to the request log's file is named as that file, at open and while serving.
+func TestDamagedRequestLog(t *testing.T) {
+	path := labWithRequests(t, 200)
+	logPath := LogPath(path)
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	overwritePages(t, logPath, 2, -1)
+	_, err = db.ListRequests(context.Background(), 0, 10)
+	wantDamaged(t, err, logPath)
+	_, err = db.GetRequest(context.Background(), 7)
+	wantDamaged(t, err, logPath)
+	if _, err := db.GetUser(context.Background(), "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the lab's own file answers %v, want ErrNotFound", err)
+	}
+	db.Close()
+
+	_, err = Open(context.Background(), path)
+	wantDamaged(t, err, logPath)
 }
 
 // An ordinary failure stays what it was.
