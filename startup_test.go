@@ -226,3 +226,46 @@ func TestServeOnAFileThatIsNoDatabase(t *testing.T) {
 		t.Errorf("the refused start left its lock file: %v", err)
 	}
 }
+
+// A request log file that is no database is named as the request log, with what to
+// do, which keeps the lab: its users are still there once the log is moved aside.
+func TestServeOnADamagedRequestLog(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(context.Background(), &store.Resource{Doc: []byte(`{"userName":"kept@example.com"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logPath := store.LogPath(dbPath)
+	if err := os.WriteFile(logPath, bytes.Repeat([]byte("meeting notes, not a database\n"), 300), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = serveRefused(t, "--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel")
+	if err == nil {
+		t.Fatal("serve started on a request log that is no database")
+	}
+	for _, want := range []string{"request log file " + logPath + " is damaged", "mv " + logPath, "keeps its users"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "fresh, empty lab") {
+		t.Errorf("error %q tells to give up the lab for its log", err)
+	}
+	if err := os.Rename(logPath, logPath+".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatalf("the lab without its damaged log: %v", err)
+	}
+	defer db.Close()
+	if _, page, err := db.Search(context.Background(), store.Query{Kind: store.KindUser, Count: 10}); err != nil || len(page) != 1 {
+		t.Errorf("the lab after moving its log aside: %d users, %v; want the one it had", len(page), err)
+	}
+}

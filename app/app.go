@@ -261,6 +261,9 @@ func (e *explained) Unwrap() error { return e.err }
 // damagedDatabase says which file is damaged and how to get a working lab back. The
 // -wal file goes aside too: SQLite would replay it into the new database.
 func damagedDatabase(d *store.DamagedError) error {
+	if d.RequestLog {
+		return &explained{err: d, text: fmt.Sprintf("the request log file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedLogFix(d.Path))}
+	}
 	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedDatabaseFix(d.Path))}
 }
 
@@ -270,6 +273,15 @@ func DamagedDatabaseFix(path string) string {
 	name := filepath.Base(path)
 	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
 		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
+		name, name, path, path)
+}
+
+// DamagedLogFix says how to get a working lab back when its request log file at path
+// is damaged: the lab's own file is intact, so only the logged requests are lost.
+func DamagedLogFix(path string) string {
+	name := filepath.Base(path)
+	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+		"the lab keeps its users, groups and token, and its request log starts empty. SQLite's .recover command may rescue the old requests.",
 		name, name, path, path)
 }
 

@@ -36,6 +36,9 @@ type Inspection struct {
 	Users, Groups, Requests int64
 	// BearerToken is the stored SCIM bearer token, "" when none is stored yet.
 	BearerToken string
+	// LogInDatabase reports that the request log is still in the database file, as
+	// an older scimlab kept it: the next start moves it to the log's own file.
+	LogInDatabase bool
 	// Log is what the look at the request log's own file found.
 	Log LogInspection
 }
@@ -117,11 +120,10 @@ func Inspect(ctx context.Context, path string) (Inspection, error) {
 	if in.SchemaVersion < 1 || in.SchemaVersion > SchemaVersion() {
 		return in, nil
 	}
-	logInLab, err := in.count(ctx, db)
-	if err != nil {
+	if in.LogInDatabase, err = in.count(ctx, db); err != nil {
 		return in, err
 	}
-	if !logInLab {
+	if !in.LogInDatabase {
 		in.Requests = in.Log.Requests
 	}
 	return in, nil
