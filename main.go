@@ -314,12 +314,16 @@ func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) s
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	watched := make(chan struct{})
+	var damaged error // set before watched closes
 	go func() {
 		defer close(watched)
 		// The server stopping under the console (it should not) ends the console
 		// rather than leaving a screen that no longer reflects anything.
 		if err := <-a.Done(); err != nil {
 			logger.Error("the HTTP server stopped", "err", err)
+			if errors.Is(err, store.ErrDamaged) {
+				damaged = err
+			}
 		}
 		cancel()
 	}()
@@ -331,6 +335,10 @@ func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) s
 		fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", consoleLog.Path)
 	} else {
 		fmt.Fprintln(stdout, "scimlab stopped.")
+	}
+	if damaged != nil {
+		// The console's screen is gone: say on the terminal why it ended.
+		return damaged
 	}
 	return err
 }
@@ -376,6 +384,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logger.Info("shutting down")
 	case err := <-a.Done():
 		runErr = fmt.Errorf("the HTTP server stopped: %w", err)
+		if errors.Is(err, store.ErrDamaged) {
+			// Says what happened and what to do by itself.
+			runErr = err
+		}
 	}
 	a.Close()
 	stopTunnelReport()

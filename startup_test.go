@@ -269,3 +269,62 @@ func TestServeOnADamagedRequestLog(t *testing.T) {
 		t.Errorf("the lab after moving its log aside: %d users, %v; want the one it had", len(page), err)
 	}
 }
+
+// A lab whose damage lies past its schema opens, and the integrity check that runs
+// while serve starts finds it: serve stops with the same explanation a refused start
+// gives, and nothing was written to the file. A lab with its token stored writes
+// nothing at start; one without has serve store a new token, a write that waits for
+// the check and fails with it.
+func TestServeStopsOnALabFoundDamaged(t *testing.T) {
+	for _, token := range []string{"stored-token-0123456789abcdef", ""} {
+		t.Run(fmt.Sprintf("token stored %v", token != ""), func(t *testing.T) {
+			dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+			db, err := store.Open(context.Background(), dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 300 {
+				doc := fmt.Sprintf(`{"userName":"user%d@example.com","title":"%s"}`, i, strings.Repeat("x", 300))
+				if err := db.CreateUser(context.Background(), &store.Resource{Doc: []byte(doc)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if token != "" {
+				if err := db.SetBearerToken(context.Background(), token); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := len(data) / 2; i < len(data)/2+3*4096; i++ {
+				data[i] = byte(i*7 + 13)
+			}
+			if err := os.WriteFile(dbPath, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			err = run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv, nil, io.Discard, io.Discard)
+			if ctx.Err() != nil {
+				t.Fatal("serve went on serving a damaged lab")
+			}
+			if !errors.Is(err, store.ErrDamaged) {
+				t.Fatalf("serve ended with %v, want the damage", err)
+			}
+			for _, want := range []string{"the database file " + dbPath + " is damaged", "mv " + dbPath} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if after, err := os.ReadFile(dbPath); err != nil || !bytes.Equal(data, after) {
+				t.Errorf("the damaged file changed (%v)", err)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -114,6 +115,8 @@ type App struct {
 	listener  net.Listener
 	httpSrv   *http.Server
 	serveErr  chan error
+	// stoppedBy is why the server was closed from within (a damaged lab), for Done.
+	stoppedBy errorValue
 	localURL  string
 
 	tunnel    *tunnel.Switch
@@ -162,10 +165,18 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 			return nil, err
 		}
 	}
+	started := time.Now()
 	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			a.Close()
+			// A write at start (a new token, a profile) waits for the integrity
+			// check, and fails with the damage it found.
+			var damaged *store.DamagedError
+			var ex *explained
+			if errors.As(err, &damaged) && !errors.As(err, &ex) {
+				err = damagedDatabase(damaged)
+			}
 		}
 	}()
 
@@ -184,11 +195,14 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	if err != nil {
 		return nil, lockError(err)
 	}
-	a.db, err = store.Open(ctx, o.DB)
+	// The integrity check of a lab that needs no migration goes on while the server
+	// starts: on a big lab it takes longer than the rest of a start. Writes wait for
+	// it; a damaged file stops the server (watchIntegrity).
+	a.db, err = store.OpenServing(ctx, o.DB)
 	if err != nil {
 		var damaged *store.DamagedError
 		if errors.As(err, &damaged) {
-			return nil, damagedDatabase(damaged)
+			return nil, err
 		}
 		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
@@ -235,17 +249,53 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	httpSrv, ln := a.httpSrv, a.listener
 	go func() {
 		// Close makes Serve return http.ErrServerClosed: that is the normal end, not
-		// news for Done's reader.
-		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		// news for Done's reader, unless the integrity check closed the server.
+		err := httpSrv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = a.stoppedBy.Load()
+		}
+		if err != nil {
 			a.serveErr <- err
 		}
 		close(a.serveErr)
 	}()
+	go a.watchIntegrity(httpSrv, started)
 
 	if err := a.startTunnel(ctx, getenv); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// watchIntegrity waits for the verdict of the integrity check that runs while the
+// server starts. A damaged file stops the server with the error a start on it would
+// have given; Done delivers it. Until then the server answered reads, and no write
+// reached the file (the store holds writes until the check passed).
+func (a *App) watchIntegrity(httpSrv *http.Server, started time.Time) {
+	var damaged *store.DamagedError
+	err := a.db.Check(context.Background())
+	if err == nil {
+		a.logger.Info("the lab's files passed the integrity check", "after", time.Since(started).Round(time.Millisecond))
+	}
+	if !errors.As(err, &damaged) {
+		// Passed, or cut short by Close.
+		return
+	}
+	a.logger.Error("stopping: the integrity check found the lab damaged", "file", damaged.Path, "found", damaged.Found)
+	a.stoppedBy.Store(damagedDatabase(damaged))
+	httpSrv.Close()
+}
+
+// errorValue is an error set by one goroutine and read by another.
+type errorValue struct{ p atomic.Pointer[error] }
+
+func (v *errorValue) Store(err error) { v.p.Store(&err) }
+
+func (v *errorValue) Load() error {
+	if p := v.p.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // explained is an error whose text says what happened and what to do, wrapping

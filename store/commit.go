@@ -46,10 +46,12 @@ type committer struct {
 	done chan struct{}
 	// after is called after every commit with how many writes it held.
 	after func(n int)
+	// gate is the file's integrity check: no write runs before it passed.
+	gate *integrity
 }
 
-func newCommitter(w *sql.DB, after func(n int)) *committer {
-	c := &committer{w: w, ops: make(chan *writeOp, maxBatch), done: make(chan struct{}), after: after}
+func newCommitter(w *sql.DB, after func(n int), gate *integrity) *committer {
+	c := &committer{w: w, ops: make(chan *writeOp, maxBatch), done: make(chan struct{}), after: after, gate: gate}
 	go c.run()
 	return c
 }
@@ -85,6 +87,14 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
+	if err := c.gate.wait(context.Background()); err != nil {
+		// A damaged file takes no write: every one fails with the damage found.
+		for op := range c.ops {
+			op.err = err
+			close(op.done)
+		}
+		return
+	}
 	batch := make([]*writeOp, 0, maxBatch)
 	for op := range c.ops {
 		batch = append(batch[:0], op)

@@ -97,9 +97,12 @@ type DB struct {
 	path   string
 	now    func() time.Time
 	writes atomic.Int64 // committed write transactions, paces optimize
-	// background counts the work Open left running (reading the orders), which
-	// Close stops through stopBackground and waits for: a read still running when
-	// the writer closes would keep SQLite from folding the WAL into the file.
+	// checked is the integrity check of the lab's file, which writes wait for.
+	checked *integrity
+	// background counts the work Open left running (the integrity checks, reading
+	// the orders), which Close stops through stopBackground and waits for: a read
+	// still running when the writer closes would keep SQLite from folding the WAL
+	// into the file.
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
 }
@@ -117,13 +120,40 @@ func DefaultPath() string {
 	return filepath.Join(xdg.DataHome, "scimlab", "scimlab.db")
 }
 
-// Open opens (creating if needed) the database file at path and migrates its
-// schema. path names a file: the reader pool and the writer share it, so
-// ":memory:" does not work. The request log lives in a file of its own next to
-// it (LogPath), which Open creates and migrates too.
+// Open opens (creating if needed) the database file at path, checks the integrity
+// of the lab's files and migrates their schemas. path names a file: the reader pool
+// and the writer share it, so ":memory:" does not work. The request log lives in a
+// file of its own next to it (LogPath), which Open creates and migrates too.
 // A missing parent directory is created with mode 0700 and the files are made
 // 0600, because the request log holds everything identity providers sent.
-func Open(ctx context.Context, path string) (_ *DB, err error) {
+// A damaged file is a *DamagedError naming it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	db, err := open(ctx, path, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Check(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenServing opens the lab at path as Open does, but returns before the integrity
+// check of an up-to-date lab is done, so that a server can start answering while it
+// runs: SQLite's quick_check reads every page of both files, which on a lab of 100k
+// users takes longer than the rest of a start. Reads are served meanwhile (a read
+// that meets a damaged page reports it as damage anyway); writes, to either file, wait
+// until the check of their file passed, so nothing is ever written to a damaged file.
+// A lab whose schema must be migrated is checked before it is migrated, and
+// OpenServing returns after both. Check reports the verdict.
+func OpenServing(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, true)
+}
+
+// open opens the lab; with background set, the integrity check of a lab that needs no
+// migration runs after open returns.
+func open(ctx context.Context, path string, background bool) (_ *DB, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -151,22 +181,32 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 		return nil, err
 	}
 	closers = append(closers, lw.Close)
-	// A damaged file is found here, before anything writes to it, where it can be
-	// named with what to do about it, rather than by the first request that reads
-	// the damaged page.
-	if err := checkFiles(ctx, []checkedFile{{conn: w, path: abs}, {conn: lw, path: logPath, log: true}}); err != nil {
+	files := []checkedFile{{conn: w, path: abs}, {conn: lw, path: logPath, log: true}}
+	current, err := upToDate(ctx, files)
+	if err != nil {
 		return nil, err
 	}
-	if err := migrateSchema(ctx, lw, logMigrations, len(logMigrations), "request log"); err != nil {
-		return nil, err
-	}
-	if err := migrate(ctx, w, logPath); err != nil {
-		return nil, err
-	}
-	// 0x10002: consider every table, not only those this connection used;
-	// analyses only tables whose statistics are missing or stale.
-	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		return nil, fmt.Errorf("store: optimize: %w", err)
+	checks := [2]*integrity{newIntegrity(), newIntegrity()}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	closers = append(closers, func() error { stop(); return nil })
+	if !background || !current {
+		// A damaged file is found here, before anything writes to it, where it can
+		// be named with what to do about it, rather than by the first request that
+		// reads the damaged page.
+		err := checkFiles(ctx, files)
+		for _, c := range checks {
+			c.finish(err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := migrateSchema(ctx, lw, logMigrations, len(logMigrations), "request log"); err != nil {
+			return nil, err
+		}
+		if err := migrate(ctx, w, logPath); err != nil {
+			return nil, err
+		}
+		optimize(ctx, w)
 	}
 	r, err := openReaders(ctx, abs, readerConns, mmapSize)
 	if err != nil {
@@ -177,19 +217,66 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
-	lg := &logDB{w: lw, r: lr, path: logPath}
-	db := &DB{w: w, r: r, log: lg, path: abs, now: time.Now,
+	lg := &logDB{w: lw, r: lr, path: logPath, checked: checks[1]}
+	db := &DB{w: w, r: r, log: lg, path: abs, now: time.Now, checked: checks[0], stopBackground: stop,
 		order: map[Kind]*rowOrder{KindUser: {kind: KindUser}, KindGroup: {kind: KindGroup}}}
-	db.commits = newCommitter(w, db.committed)
+	db.commits = newCommitter(w, db.committed, checks[0])
+	if background && current {
+		// One file after the other, the lab's first: its check is the one writes of
+		// requests wait for (the log's holds back only the recorder), and a second
+		// check in parallel would take the other core from the start itself.
+		db.background.Go(func() {
+			for i, f := range files {
+				err := checkFiles(bg, []checkedFile{f})
+				if err == nil && !f.log {
+					optimize(bg, w)
+				}
+				checks[i].finish(err)
+			}
+		})
+	}
 	// Read the creation orders now, beside start-up, rather than in the first
 	// list request (Okta's connection test is one); a request that comes first
 	// waits for the read to finish.
-	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	db.stopBackground = stop
 	for _, o := range db.order {
 		db.background.Go(func() { _ = o.ensure(bg, db) })
 	}
 	return db, nil
+}
+
+// upToDate reports whether both files have the schema this build writes, so that
+// opening them writes nothing. A file that is no database fails here, as damaged.
+func upToDate(ctx context.Context, files []checkedFile) (bool, error) {
+	current := true
+	for i, want := range []int{len(migrations), len(logMigrations)} {
+		f := files[i]
+		var v int
+		if err := f.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			err = orDamaged(f.path, "read the schema version", err)
+			if f.log {
+				err = logDamage(f.path, err)
+			}
+			return false, err
+		}
+		current = current && v == want
+	}
+	return current, nil
+}
+
+// optimize refreshes the planner's statistics where they are missing or stale.
+// Best effort: stale statistics make queries slower, never wrong.
+func optimize(ctx context.Context, w *sql.DB) {
+	// 0x10002: consider every table, not only those this connection used.
+	_, _ = w.ExecContext(ctx, "PRAGMA optimize=0x10002")
+}
+
+// Check waits for the integrity check of the lab's files and returns its verdict:
+// nil, or a *DamagedError naming the damaged file (the lab's, then the log's).
+func (db *DB) Check(ctx context.Context) error {
+	if err := db.checked.wait(ctx); err != nil {
+		return err
+	}
+	return db.log.checked.wait(ctx)
 }
 
 // createFile creates a database file with mode 0600 unless it exists, so SQLite

@@ -158,6 +158,30 @@ func checkFiles(ctx context.Context, files []checkedFile) error {
 	return nil
 }
 
+// integrity is the verdict of one file's integrity check, once it is in.
+type integrity struct {
+	done chan struct{}
+	err  error
+}
+
+func newIntegrity() *integrity { return &integrity{done: make(chan struct{})} }
+
+// finish records the verdict; it is called once.
+func (c *integrity) finish(err error) {
+	c.err = err
+	close(c.done)
+}
+
+// wait returns the verdict once it is in, or ctx's error.
+func (c *integrity) wait(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // orDamaged is a *DamagedError when err reports damage, else err explained as
 // the step that failed.
 func orDamaged(path, step string, err error) error {

@@ -37,6 +37,8 @@ const logReaderConns = 2
 type logDB struct {
 	w, r *sql.DB
 	path string
+	// checked is the integrity check of the log's file, which writes wait for.
+	checked *integrity
 
 	// mu guards bytes, the bodies' total, counted once and then kept up to date by
 	// every append and trim, so that keeping to a byte budget needs no scan of the
@@ -119,6 +121,9 @@ func (l *logDB) close() error {
 // returns nil.
 func (l *logDB) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	defer l.noteDamage(&err)
+	if err := l.checked.wait(ctx); err != nil {
+		return err
+	}
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin log write: %w", err)
