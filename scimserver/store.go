@@ -26,6 +26,9 @@ type Store interface {
 	DeleteGroup(ctx context.Context, id string, ifVersion int64) error
 
 	Search(ctx context.Context, q store.Query) (total int, page []*store.Resource, err error)
+	// ManagedBy lists the users whose enterprise manager is a user, which its delete
+	// changes, through an index.
+	ManagedBy(ctx context.Context, id string, limit int) ([]string, error)
 
 	// The app-side state profiles read and change (profile_store.go).
 	ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error)

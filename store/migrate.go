@@ -198,6 +198,13 @@ DROP TABLE main.request_related;
 DROP TABLE main.requests;
 DELETE FROM main.sqlite_sequence WHERE name = 'requests';
 `,
+	// 8: users by their enterprise manager (managerOf, the same expression), for the
+	// users a user's delete changes, without reading every user's document. Only users
+	// with a manager are in it.
+	`
+CREATE INDEX users_manager ON users(json_extract(doc, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value'))
+WHERE json_extract(doc, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value') IS NOT NULL;
+`,
 }
 
 // logMoved is the schema version from which the request log lives in its own file.
