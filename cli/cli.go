@@ -110,9 +110,6 @@ func Execute(ctx context.Context, args []string, env IO, version string, h Handl
 	root := newRoot(env, layers, h)
 	args = longFlagsWithOneDash(root, args)
 	root.SetArgs(args)
-	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })
 
 	err := fang.Execute(ctx, root,

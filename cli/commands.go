@@ -51,6 +51,10 @@ scimlab doctor`,
 	}
 	appFlags(root.Flags(), &o)
 	root.SetVersionTemplate("{{.Version}}\n")
+	// Before the completion command is made: cobra's takes the output stream then.
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
 	root.AddCommand(
 		newServe(l, h),
 		newLog(env, l, h),
@@ -58,6 +62,12 @@ scimlab doctor`,
 		newDoctor(l, h),
 		newVersion(),
 	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			describeCompletion(c)
+		}
+	}
 	registerCompletions(root)
 	return root
 }
@@ -133,7 +143,8 @@ func newVersion() *cobra.Command {
 		Use:   "version",
 		Short: "Print the version, commit and date of this scimlab",
 		Long: reflow(`Prints which scimlab this is: the version, the commit and its date, the Go version and the
-platform, on one line. "scimlab --version" prints the same.`),
+platform, on one line. "scimlab --version" prints the same.
+` + exitStatus("the version was printed", "")),
 		Example: `scimlab version`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -141,6 +152,34 @@ platform, on one line. "scimlab --version" prints the same.`),
 			return nil
 		},
 	}
+}
+
+// describeCompletion gives cobra's "completion" command scimlab's kind of help, and
+// makes a missing or unknown shell a usage error rather than a page of help.
+func describeCompletion(c *cobra.Command) {
+	shells := []string{}
+	for _, sub := range c.Commands() {
+		shells = append(shells, sub.Name())
+	}
+	c.Short = "Print the shell completion script for bash, zsh, fish or powershell"
+	c.Long = reflow(`Prints the script that makes your shell complete scimlab's commands, flags and values
+(profile names, IdPs, scenario names, files). "scimlab completion SHELL --help" says how to
+load it for good; the release archives carry the scripts in completions/.
+` + exitStatus("the script was printed", "the script could not be written") + `
+`)
+	c.Example = `# try it in this bash session
+source <(scimlab completion bash)
+# for every new zsh session
+scimlab completion zsh > "${fpath[1]}/_scimlab"
+scimlab completion fish > ~/.config/fish/completions/scimlab.fish
+scimlab completion powershell | Out-String | Invoke-Expression`
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usagef(cmd, "name the shell: %s", strings.Join(shells, ", "))
+		}
+		return usagef(cmd, "unknown shell %q: use %s", args[0], strings.Join(shells, ", "))
+	}
+	c.RunE = func(*cobra.Command, []string) error { return nil }
 }
 
 // unknownCommand refuses a word the console was given that names no command.
@@ -163,15 +202,14 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // exitStatus is the help's paragraph on exit statuses: ok says when a command exits
-// 0, failed when 1; 2 is always a command line, environment variable or config file
+// 0, failed when 1 (none: it does not fail); 2 is always a command line, environment variable or config file
 // that could not be understood.
 func exitStatus(ok, failed string) string {
-	return fmt.Sprintf(`
-Exit status:
-  0  %s
-  1  %s
-  2  usage error: a bad command, flag or value, or a bad SCIMLAB_* variable or config file
-`, ok, failed)
+	lines := "\nExit status:\n  0  " + ok + "\n"
+	if failed != "" {
+		lines += "  1  " + failed + "\n"
+	}
+	return lines + "  2  usage error: a bad command, flag or value, or a bad SCIMLAB_* variable or config file\n"
 }
 
 // environment is the help's paragraph on environment variables, given as name, what.

@@ -14,7 +14,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/adrg/xdg"
@@ -183,14 +185,22 @@ func Load(path string) (*File, error) {
 }
 
 // syntaxError turns the YAML parser's error into one naming the file and the line.
+// The parser says the line in its text ("yaml: line 3: …"), which is its only way.
 func syntaxError(path string, err error) *Error {
+	msg := err.Error()
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		return &Error{Path: path, Msg: strings.TrimPrefix(te.Errors[0], "yaml: ")}
+		msg = te.Errors[0]
 	}
-	// The parser's own messages begin "yaml: line N: …"; the line is kept in the text.
-	return &Error{Path: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Path: path, Line: line, Msg: m[2]}
+	}
+	return &Error{Path: path, Msg: msg}
 }
+
+var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
 
 func unknownKey(key string) string {
 	msg := fmt.Sprintf("unknown setting %q", key)
