@@ -223,7 +223,7 @@ func TestDoctorInARealTerminal(t *testing.T) {
 		t.Skip("drives tmux")
 	}
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (.ci/run installs it)")
+		t.Skip("tmux is not installed (scripts/test.sh installs it)")
 	}
 	screen := doctorInTmux(t, "")
 	for _, w := range []string{"stdout is a terminal of 80×24 (TERM=xterm-256color)", "\x1b[32m✔", "below 140 columns"} {

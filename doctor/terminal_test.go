@@ -143,7 +143,7 @@ func TestGatherTerminalOnAPipe(t *testing.T) {
 // tmux's set-clipboard is read from the tmux server $TMUX names.
 func TestTmuxSetClipboard(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (.ci/run installs it)")
+		t.Skip("tmux is not installed (scripts/test.sh installs it)")
 	}
 	socket := filepath.Join(t.TempDir(), "tmux.sock")
 	tmux := func(args ...string) {
