@@ -72,7 +72,7 @@ func TestCompletionScripts(t *testing.T) {
 	// distribution's interactive bash (and Homebrew's bash-completion@2 on macOS).
 	const bashCompletion = "/usr/share/bash-completion/bash_completion"
 	if _, err := os.Stat(bashCompletion); err != nil {
-		t.Skip("the bash-completion package is not installed (" + bashCompletion + "); .ci/run installs it")
+		t.Skip("the bash-completion package is not installed (" + bashCompletion + "); scripts/test.sh installs it")
 	}
 	_, env := asScimlab(t)
 	complete := func(line string) []string {
