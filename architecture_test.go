@@ -29,6 +29,8 @@ var packageGraph = map[string][]string{
 	"tunnel":      {},
 	"tui":         {"idp", "tunnel", "exchange", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},
+	"har":         {"exchange", "scim/quirk"},
+	"har/hartest": {},
 	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
@@ -44,6 +46,7 @@ var forbidden = map[string][]string{
 	"scim/schema": {"net", "net/http", "database/sql"},
 	"scim/patch":  {"net", "net/http", "database/sql"},
 	"exchange":    {"database/sql", "modernc.org/sqlite/"},
+	"har":         {"database/sql", "modernc.org/sqlite/"},
 	"idp":         {"database/sql", "modernc.org/sqlite/"},
 	"tui":         {"database/sql", "modernc.org/sqlite/"},
 }
