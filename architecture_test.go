@@ -31,6 +31,7 @@ var packageGraph = map[string][]string{
 	"logview":     {"store", "exchange", "scim/quirk"},
 	"har":         {"exchange", "scim/quirk"},
 	"har/hartest": {},
+	"bundle":      {"exchange", "scim/quirk"},
 	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
@@ -47,6 +48,7 @@ var forbidden = map[string][]string{
 	"scim/patch":  {"net", "net/http", "database/sql"},
 	"exchange":    {"database/sql", "modernc.org/sqlite/"},
 	"har":         {"database/sql", "modernc.org/sqlite/"},
+	"bundle":      {"database/sql", "modernc.org/sqlite/"},
 	"idp":         {"database/sql", "modernc.org/sqlite/"},
 	"tui":         {"database/sql", "modernc.org/sqlite/"},
 }
