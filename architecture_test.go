@@ -32,6 +32,7 @@ var packageGraph = map[string][]string{
 	"har":         {"exchange", "scim/quirk"},
 	"har/hartest": {},
 	"bundle":      {"exchange", "scim/quirk"},
+	"lab":         {"store", "bundle", "har", "idp", "exchange", "scim/filter", "scim/quirk"},
 	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",

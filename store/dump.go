@@ -12,6 +12,16 @@ import (
 
 // The methods below read a whole lab for an export, each in one read transaction, so
 // a server writing the lab meanwhile is never blocked and every list is one snapshot.
+// A walk stopped by its context returns the context's error, not what the closed
+// transaction made of it.
+
+// walkErr is the error a walk ends with: the context's when it ended the walk.
+func walkErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
 
 // Settings returns every stored setting by key.
 func (db *DB) Settings(ctx context.Context) (map[string]string, error) {
@@ -56,7 +66,7 @@ func (db *DB) Count(ctx context.Context) (Counts, error) {
 // EachResource calls fn with every user (kind KindUser) or group, ordered by id. An
 // error from fn stops the walk and is returned.
 func (db *DB) EachResource(ctx context.Context, kind Kind, fn func(*Resource) error) error {
-	return db.read(ctx, func(tx *sql.Tx) error {
+	return walkErr(ctx, db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, "SELECT "+columnsOf(kind)+" FROM "+tableOf(kind)+" ORDER BY id")
 		if err != nil {
 			return fmt.Errorf("store: read %ss: %w", strings.ToLower(string(kind)), err)
@@ -72,12 +82,12 @@ func (db *DB) EachResource(ctx context.Context, kind Kind, fn func(*Resource) er
 			}
 		}
 		return rows.Err()
-	})
+	}))
 }
 
 // EachMembership calls fn with every group membership, ordered by group and user id.
 func (db *DB) EachMembership(ctx context.Context, fn func(groupID string, m Member) error) error {
-	return db.read(ctx, func(tx *sql.Tx) error {
+	return walkErr(ctx, db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT group_id, user_id, display, type FROM memberships ORDER BY group_id, user_id`)
 		if err != nil {
 			return fmt.Errorf("store: read memberships: %w", err)
@@ -96,7 +106,7 @@ func (db *DB) EachMembership(ctx context.Context, fn func(groupID string, m Memb
 			}
 		}
 		return rows.Err()
-	})
+	}))
 }
 
 // RequestFilter selects part of the request log. The zero value selects all of it.
@@ -154,7 +164,7 @@ const eachRequestBatch = 256
 // and related resources. An error from fn stops the walk and is returned.
 func (db *DB) EachRequest(ctx context.Context, f RequestFilter, fn func(*exchange.Record) error) error {
 	where, args := f.where()
-	return db.read(ctx, func(tx *sql.Tx) error {
+	return walkErr(ctx, db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests `+where+` ORDER BY seq`, args...)
 		if err != nil {
 			return fmt.Errorf("store: read requests: %w", err)
@@ -162,6 +172,9 @@ func (db *DB) EachRequest(ctx context.Context, f RequestFilter, fn func(*exchang
 		defer rows.Close()
 		batch := make([]*exchange.Record, 0, eachRequestBatch)
 		flush := func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if err := attachRelated(ctx, tx, batch); err != nil {
 				return err
 			}
@@ -188,5 +201,5 @@ func (db *DB) EachRequest(ctx context.Context, f RequestFilter, fn func(*exchang
 			return fmt.Errorf("store: read requests: %w", err)
 		}
 		return flush()
-	})
+	}))
 }

@@ -24,8 +24,8 @@ type FileUsage struct {
 }
 
 // Usage sums the sizes of the files of the database at path (Files) and finds the
-// newest change among them. The lock file's time is left out: taking the lock writes
-// it without changing any data.
+// newest change to its data: the times of the database and its write-ahead log. The
+// lock file and the shared-memory index are written by merely serving or reading.
 func Usage(path string) (FileUsage, error) {
 	var u FileUsage
 	for _, f := range Files(path) {
@@ -37,7 +37,7 @@ func Usage(path string) (FileUsage, error) {
 			return FileUsage{}, err
 		}
 		u.Bytes += fi.Size()
-		if f != LockPath(path) && fi.ModTime().After(u.Modified) {
+		if (f == path || f == path+"-wal") && fi.ModTime().After(u.Modified) {
 			u.Modified = fi.ModTime()
 		}
 	}

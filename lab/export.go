@@ -1,0 +1,370 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/scimlab/scimlab/bundle"
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/har"
+	"github.com/scimlab/scimlab/idp"
+	"github.com/scimlab/scimlab/store"
+)
+
+// ExportOptions say what to export and how.
+type ExportOptions struct {
+	// Lab names the lab (or database file) exported, for the archive's description.
+	Lab string
+	// Requests selects part of the request log; the zero value exports all of it.
+	Requests store.RequestFilter
+	// Secrets are values that must not appear in the export besides the lab's own
+	// bearer token, which is always removed: the token this run serves, ngrok's.
+	Secrets []string
+	// Creator names the scimlab writing, e.g. "scimlab v1.2.0".
+	Creator string
+	// Progress, when set, is told how many of the export's records are written.
+	Progress Progress
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Progress receives how far a long operation is: done of total units.
+type Progress func(done, total int64)
+
+func (p Progress) report(done, total int64) {
+	if p != nil {
+		p(done, total)
+	}
+}
+
+// Exported says what an export wrote.
+type Exported struct {
+	Path                              string
+	Requests, Users, Groups, Settings int
+	Memberships                       int
+	Bytes                             int64
+}
+
+func (o ExportOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// prepare fixes the requests exported to those in the log now, so the count told to
+// Progress and every pass over the log agree while a server keeps writing, and builds
+// the scrubber from the lab's token and the options' secrets.
+func (o *ExportOptions) prepare(ctx context.Context, db *store.DB) (n int64, s *scrubber, err error) {
+	n, newest, err := db.CountRequests(ctx, o.Requests)
+	if err != nil {
+		return 0, nil, err
+	}
+	o.Requests.UpToSeq = newest
+	if newest == 0 {
+		// An empty log: no request may slip in later either.
+		o.Requests.UpToSeq = -1
+	}
+	token, err := db.BearerToken(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, newScrubber(append([]string{token}, o.Secrets...)), nil
+}
+
+// eachRequest walks the selected requests, cleaned.
+func eachRequest(ctx context.Context, db *store.DB, f store.RequestFilter, s *scrubber, fn func(*exchange.Record) error) error {
+	if f.UpToSeq < 0 {
+		return nil
+	}
+	return db.EachRequest(ctx, f, func(r *exchange.Record) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clean, err := s.record(r)
+		if err != nil {
+			return err
+		}
+		return fn(clean)
+	})
+}
+
+// selection describes a request filter in the bundle's terms.
+func selection(f store.RequestFilter) bundle.Selection {
+	var sel bundle.Selection
+	if !f.Since.IsZero() {
+		t := f.Since.UTC()
+		sel.Since = &t
+	}
+	if f.OnlyIdP {
+		sel.IdP = string(f.IdP)
+		if f.IdP == exchange.Unknown {
+			sel.IdP = "unknown"
+		}
+	}
+	sel.Failed = f.Failed
+	return sel
+}
+
+// harComment describes a HAR export in its log comment.
+func harComment(o ExportOptions) string {
+	sel := selection(o.Requests)
+	what := "the whole request log"
+	if !sel.Whole() {
+		var parts []string
+		if sel.Since != nil {
+			parts = append(parts, "since "+sel.Since.Format(time.RFC3339))
+		}
+		if sel.IdP != "" {
+			parts = append(parts, "IdP "+sel.IdP)
+		}
+		if sel.Failed {
+			parts = append(parts, "failed requests only")
+		}
+		what = "requests " + strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("scimlab lab %s: %s, exported %s. Each entry's _scimlab field holds scimlab's reading of it.",
+		o.Lab, what, o.now().UTC().Format(time.RFC3339))
+}
+
+// ExportHAR writes the selected requests of db as a HAR 1.2 file at dest. The file
+// appears complete or not at all.
+func ExportHAR(ctx context.Context, db *store.DB, dest string, o ExportOptions) (Exported, error) {
+	n, s, err := o.prepare(ctx, db)
+	if err != nil {
+		return Exported{}, err
+	}
+	f, err := bundle.CreateTemp(dest)
+	if err != nil {
+		return Exported{}, err
+	}
+	fail := func(err error) (Exported, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return Exported{}, err
+	}
+	buf := bufio.NewWriterSize(f, 256<<10)
+	hw, err := har.NewWriter(buf, har.Options{Creator: har.Creator{Name: "scimlab", Version: o.Creator}, Comment: s.string(harComment(o))})
+	if err != nil {
+		return fail(err)
+	}
+	var done int64
+	o.Progress.report(0, n)
+	err = eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+		if err := hw.Add(r); err != nil {
+			return err
+		}
+		done++
+		o.Progress.report(done, n)
+		return nil
+	})
+	if err == nil {
+		err = hw.Close()
+	}
+	if err == nil {
+		err = buf.Flush()
+	}
+	if err != nil {
+		return fail(fmt.Errorf("writing %s: %w", dest, err))
+	}
+	if err := bundle.CommitTemp(f, dest); err != nil {
+		return Exported{}, err
+	}
+	return Exported{Path: dest, Requests: hw.Entries(), Bytes: fileSize(dest)}, nil
+}
+
+func fileSize(path string) int64 {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Size()
+	}
+	return 0
+}
+
+// ExportBundle writes a support bundle of db at dest: the selected requests (exact, and
+// as HAR), every user, group and membership, the settings that may leave
+// (SettingExported) and a summary. The file appears complete or not at all.
+func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOptions) (Exported, error) {
+	n, s, err := o.prepare(ctx, db)
+	if err != nil {
+		return Exported{}, err
+	}
+	counts, err := db.Count(ctx)
+	if err != nil {
+		return Exported{}, err
+	}
+	w, err := bundle.Create(dest)
+	if err != nil {
+		return Exported{}, err
+	}
+	defer w.Abort()
+
+	total := 2*n + counts.Users + counts.Groups + counts.Memberships
+	var done int64
+	step := func() {
+		done++
+		o.Progress.report(min(done, total), total)
+	}
+	o.Progress.report(0, total)
+	out := Exported{Path: dest}
+	sum := &bundle.Summary{Lab: o.Lab, Created: o.now(), Creator: o.Creator, Selection: selection(o.Requests)}
+
+	err = w.Add(bundle.RequestsFile, func(wr io.Writer) error {
+		return eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+			line, err := bundle.MarshalRecord(r)
+			if err != nil {
+				return err
+			}
+			if _, err := wr.Write(append(line, '\n')); err != nil {
+				return err
+			}
+			sum.Observe(r)
+			out.Requests++
+			step()
+			return nil
+		})
+	})
+	if err == nil {
+		err = w.Add(bundle.HARFile, func(wr io.Writer) error {
+			hw, err := har.NewWriter(wr, har.Options{Creator: har.Creator{Name: "scimlab", Version: o.Creator}, Comment: s.string(harComment(o))})
+			if err != nil {
+				return err
+			}
+			err = eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+				step()
+				return hw.Add(r)
+			})
+			if err != nil {
+				return err
+			}
+			return hw.Close()
+		})
+	}
+	for _, kind := range []store.Kind{store.KindUser, store.KindGroup} {
+		if err != nil {
+			break
+		}
+		name, count := bundle.UsersFile, &out.Users
+		if kind == store.KindGroup {
+			name, count = bundle.GroupsFile, &out.Groups
+		}
+		err = w.Add(name, func(wr io.Writer) error {
+			return db.EachResource(ctx, kind, func(r *store.Resource) error {
+				line, err := bundle.Line(bundle.Resource{ID: r.ID, Version: r.Version, Created: r.Created, LastModified: r.LastModified,
+					Doc: json.RawMessage(s.document(r.Doc))})
+				if err != nil {
+					return err
+				}
+				if _, err := wr.Write(s.bytes(line)); err != nil {
+					return err
+				}
+				*count++
+				step()
+				return nil
+			})
+		})
+	}
+	if err == nil {
+		err = w.Add(bundle.MembershipsFile, func(wr io.Writer) error {
+			return db.EachMembership(ctx, func(g string, m store.Member) error {
+				line, err := bundle.Line(bundle.Membership{Group: g, User: m.UserID, Display: m.Display, Type: m.Type})
+				if err != nil {
+					return err
+				}
+				if _, err := wr.Write(s.bytes(line)); err != nil {
+					return err
+				}
+				out.Memberships++
+				step()
+				return nil
+			})
+		})
+	}
+	var settings map[string]string
+	if err == nil {
+		settings, err = exportedSettings(ctx, db, s)
+	}
+	if err == nil {
+		out.Settings = len(settings)
+		err = w.Add(bundle.SettingsFile, func(wr io.Writer) error {
+			b, err := json.MarshalIndent(settings, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = wr.Write(append(b, '\n'))
+			return err
+		})
+	}
+	if err == nil {
+		sum.Users, sum.Groups, sum.Memberships = out.Users, out.Groups, out.Memberships
+		sum.Walkthroughs = walkthroughLines(settings)
+		err = w.Add(bundle.SummaryFile, func(wr io.Writer) error {
+			_, err := io.WriteString(wr, s.string(sum.Text()))
+			return err
+		})
+	}
+	if err != nil {
+		return Exported{}, fmt.Errorf("writing %s: %w", dest, err)
+	}
+	err = w.Commit(bundle.Manifest{
+		Created: o.now().UTC(), Creator: o.Creator, Lab: s.string(o.Lab), Selection: selection(o.Requests),
+		Counts: bundle.Counts{Requests: out.Requests, Users: out.Users, Groups: out.Groups, Memberships: out.Memberships, Settings: out.Settings},
+	})
+	if err != nil {
+		return Exported{}, err
+	}
+	out.Bytes = fileSize(dest)
+	return out, nil
+}
+
+// exportedSettings are the settings that may leave (SettingExported), their values
+// cleaned of secrets.
+func exportedSettings(ctx context.Context, db *store.DB, s *scrubber) (map[string]string, error) {
+	all, err := db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range all {
+		if SettingExported(k) {
+			out[k] = s.string(v)
+		}
+	}
+	return out, nil
+}
+
+// walkthroughLines describe each saved walkthrough's progress for the summary, with
+// the steps that failed.
+func walkthroughLines(settings map[string]string) []string {
+	var out []string
+	for _, p := range []exchange.IdP{exchange.Okta, exchange.Entra} {
+		saved, ok := settings[WalkthroughSetting(p)]
+		if !ok || saved == "" {
+			continue
+		}
+		w := idp.NewWalkthrough(p)
+		if err := json.Unmarshal([]byte(saved), w); err != nil {
+			continue
+		}
+		done, total := w.Progress()
+		line := fmt.Sprintf("%s: %d of %d steps done", p.Short(), done, total)
+		var failed []string
+		for _, st := range w.Steps() {
+			if st.Status == idp.StatusFailed {
+				failed = append(failed, st.Title)
+			}
+		}
+		if len(failed) > 0 {
+			sort.Strings(failed)
+			line += "; failed: " + strings.Join(failed, ", ")
+		}
+		out = append(out, line)
+	}
+	return out
+}

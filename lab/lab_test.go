@@ -1,0 +1,236 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/store"
+)
+
+func TestValidName(t *testing.T) {
+	for _, name := range []string{"default", "acme", "Acme-2024", "class_3", "übung", "a", strings.Repeat("x", 64)} {
+		if err := ValidName(name); err != nil {
+			t.Errorf("%q refused: %v", name, err)
+		}
+	}
+	for name, why := range map[string]string{
+		"":                      "empty",
+		"../etc":                "a path",
+		"a/b":                   "a path",
+		`a\b`:                   "a path",
+		"..":                    "a path",
+		"a..b":                  "a path",
+		"demo.db":               `holds '.'`,
+		"my lab":                `holds ' '`,
+		"-x":                    `holds '-'`,
+		"tab\there":             "control characters",
+		"nul\x00":               "control characters",
+		strings.Repeat("x", 65): "longer than 64",
+		"a:b":                   `holds ':'`,
+	} {
+		err := ValidName(name)
+		if err == nil || !strings.Contains(err.Error(), why) || !strings.Contains(err.Error(), "letters, digits") {
+			t.Errorf("%q: %v, want an error saying %q and the rule", name, err, why)
+		}
+	}
+}
+
+func TestPaths(t *testing.T) {
+	d := Dir{Root: "/data/scimlab"}
+	for name, want := range map[string]string{"default": "/data/scimlab/scimlab.db", "acme": "/data/scimlab/labs/acme.db"} {
+		if got, err := d.Path(name); err != nil || got != want {
+			t.Errorf("Path(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := d.Path("../x"); err == nil {
+		t.Error("Path accepted ../x")
+	}
+	if got := DefaultDir().Root; got != filepath.Dir(store.DefaultPath()) {
+		t.Errorf("DefaultDir %q, store.DefaultPath %q", got, store.DefaultPath())
+	}
+	if p, _ := DefaultDir().Path(Default); p != store.DefaultPath() {
+		t.Errorf("the default lab is %s, the database scimlab always used is %s", p, store.DefaultPath())
+	}
+}
+
+// makeLab creates the lab called name in d with n users, n requests and the profile.
+func makeLab(t *testing.T, d Dir, name string, n int, profile string) string {
+	t.Helper()
+	ctx := context.Background()
+	path, err := d.Path(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range n {
+		if err := db.CreateUser(ctx, &store.Resource{Doc: []byte(`{"userName":"u` + string(rune('a'+i)) + `@example.com"}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendRequests(ctx, []*exchange.Record{{Method: "POST", Path: "/scim/v2/Users", Status: 201}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if profile != "" {
+		if err := db.SetSetting(ctx, ProfileSetting, profile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func TestListAndInspect(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	ctx := context.Background()
+	if infos, err := d.List(ctx); err != nil || len(infos) != 0 {
+		t.Fatalf("an empty data directory lists %v, %v", infos, err)
+	}
+	makeLab(t, d, "zeta", 1, "")
+	makeLab(t, d, "acme", 3, "thinglink")
+	makeLab(t, d, Default, 2, "")
+	// Companion and stray files in labs/ are not labs.
+	for _, f := range []string{"acme.log.db", "notes.txt", "bad name.db", ".import-x-1"} {
+		os.WriteFile(filepath.Join(d.Root, "labs", f), nil, 0o600)
+	}
+	os.Mkdir(filepath.Join(d.Root, "labs", "dir.db"), 0o700)
+
+	acmePath, _ := d.Path("acme")
+	l, err := store.AcquireLock(acmePath, store.Holder{PID: 77, Address: "http://127.0.0.1:9/scim/v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+
+	infos, err := d.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, in := range infos {
+		names = append(names, in.Name)
+	}
+	if !slices.Equal(names, []string{"default", "acme", "zeta"}) {
+		t.Fatalf("labs %v", names)
+	}
+	acme := infos[1]
+	if acme.Users != 3 || acme.Requests != 3 || acme.Groups != 0 || acme.Profile != "thinglink" || acme.Path != acmePath {
+		t.Errorf("acme %+v", acme)
+	}
+	if acme.ServedBy != "http://127.0.0.1:9/scim/v2" || acme.ServedByPID != 77 {
+		t.Errorf("acme served by %q (%d)", acme.ServedBy, acme.ServedByPID)
+	}
+	if infos[0].ServedBy != "" || infos[0].Users != 2 || infos[0].Profile != "" {
+		t.Errorf("default %+v", infos[0])
+	}
+	if acme.Bytes <= 0 || time.Since(acme.LastUsed) > time.Hour {
+		t.Errorf("acme size %d, last used %v", acme.Bytes, acme.LastUsed)
+	}
+
+	// A damaged lab lists with what is wrong, and does not hide the others.
+	os.WriteFile(filepath.Join(d.Root, "labs", "broken.db"), []byte("this is not a database, just text padding it out"), 0o600)
+	infos, err = d.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 4 || infos[2].Name != "broken" || !strings.Contains(infos[2].Error, "damaged") {
+		t.Errorf("with a damaged lab: %+v", infos)
+	}
+}
+
+func TestExisting(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	_, err := d.Existing("nope")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "scimlab labs") {
+		t.Errorf("unknown lab: %v", err)
+	}
+	if _, err := d.Existing("a/b"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("bad name: %v", err)
+	}
+	makeLab(t, d, "here", 0, "")
+	if p, err := d.Existing("here"); err != nil || filepath.Base(p) != "here.db" {
+		t.Errorf("Existing = %q, %v", p, err)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	path := makeLab(t, d, "gone", 2, "")
+	os.WriteFile(path+"-wal", []byte("x"), 0o600)
+	keep := makeLab(t, d, "gone2", 1, "")
+
+	l, err := store.AcquireLock(path, store.Holder{PID: 5, Address: "http://127.0.0.1:1/scim/v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.Delete("gone")
+	if err == nil || !strings.Contains(err.Error(), "in use by scimlab (pid 5 at http://127.0.0.1:1/scim/v2)") {
+		t.Errorf("deleting a served lab: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("a refused delete removed the lab: %v", err)
+	}
+	l.Release()
+
+	if err := d.Delete("gone"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range store.Files(path) {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there", f)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("deleting gone touched gone2: %v", err)
+	}
+	if err := d.Delete("gone"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleting again: %v", err)
+	}
+}
+
+func TestReset(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	ctx := context.Background()
+	path := makeLab(t, d, "class", 3, "tiled")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetBearerToken(ctx, "the-token-of-class")
+	db.SetSetting(ctx, WalkthroughSetting(exchange.Okta), "{}")
+	db.Close()
+
+	if err := d.Reset(ctx, "class"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(ctx, "class", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Users != 0 || info.Requests != 0 || info.Profile != "tiled" {
+		t.Errorf("after reset %+v", info)
+	}
+	db, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if tok, _ := db.BearerToken(ctx); tok != "the-token-of-class" {
+		t.Errorf("token after reset %q", tok)
+	}
+	if _, ok, _ := db.Setting(ctx, WalkthroughSetting(exchange.Okta)); ok {
+		t.Error("the walkthrough survived the reset")
+	}
+	if err := d.Reset(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("reset of an unknown lab: %v", err)
+	}
+}
