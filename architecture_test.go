@@ -33,6 +33,7 @@ var packageGraph = map[string][]string{
 	"har/hartest": {},
 	"bundle":      {"exchange", "scim/quirk"},
 	"lab":         {"store", "bundle", "har", "idp", "exchange", "scim/filter", "scim/quirk"},
+	"replay":      {"exchange", "scim/quirk"},
 	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
@@ -50,6 +51,7 @@ var forbidden = map[string][]string{
 	"exchange":    {"database/sql", "modernc.org/sqlite/"},
 	"har":         {"database/sql", "modernc.org/sqlite/"},
 	"bundle":      {"database/sql", "modernc.org/sqlite/"},
+	"replay":      {"database/sql", "modernc.org/sqlite/"},
 	"idp":         {"database/sql", "modernc.org/sqlite/"},
 	"tui":         {"database/sql", "modernc.org/sqlite/"},
 }
