@@ -31,9 +31,11 @@ import (
 // Options are the settings shared by the console (bare "scimlab") and "scimlab serve":
 // both run the same server, so a script and a person see the same behaviour.
 type Options struct {
-	Listen       string
-	Token        string
-	DB           string
+	Listen string
+	Token  string
+	DB     string
+	// Lab names the lab DB is, "" for a database file given by path.
+	Lab          string
 	NoTunnel     bool
 	Strict       bool
 	MaxBody      int64
@@ -77,15 +79,21 @@ func (o Options) Validate() error {
 // App is one running scimlab: store, SCIM server, local listener, tunnel and the IdP
 // annotator.
 type App struct {
-	opts      Options
-	logger    *slog.Logger
-	getenv    func(string) string
+	opts   Options
+	logger *slog.Logger
+	getenv func(string) string
+	// labMu guards the lab served (the fields below, and opts.DB and opts.Lab),
+	// which the console can switch while requests and reads go on.
+	labMu     sync.RWMutex
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
+	// front is the HTTP handler of the listener and the tunnel; it passes each
+	// request to the server of the lab served, so a switch of lab keeps both.
+	front front
 
 	closeOnce sync.Once
-	lock      *store.Lock
+	lock      *store.Lock // guarded by labMu
 	listener  net.Listener
 	httpSrv   *http.Server
 	serveErr  chan error
@@ -139,34 +147,15 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
 
-	a.lock, err = store.AcquireLock(o.DB, store.Holder{PID: os.Getpid(), Address: a.localURL})
-	if err != nil {
-		return nil, lockError(err)
-	}
-	a.db, err = store.Open(ctx, o.DB)
-	if err != nil {
-		var damaged *store.DamagedError
-		if errors.As(err, &damaged) {
-			return nil, damagedDatabase(damaged)
-		}
-		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
-	}
-	choice, err := resolveToken(ctx, a.db, o.Token, getenv)
+	served, err := a.openLab(ctx, o.DB, o.Strict, "")
 	if err != nil {
 		return nil, err
 	}
-	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
-	a.annotator = newAnnotator(ctx, a.db, logger)
-	a.srv = scimserver.New(scimserver.Config{
-		Token:        a.token,
-		Strict:       o.Strict,
-		MaxBodyBytes: o.MaxBody,
-		LogRetention: o.LogRetention,
-		Annotate:     a.annotator.annotate,
-	}, a.db, logger)
+	a.use(served)
+	a.front.set(a.srv.Handler())
 
 	a.httpSrv = &http.Server{
-		Handler:           a.srv.Handler(),
+		Handler:           &a.front,
 		ConnContext:       scimserver.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -186,6 +175,98 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		return nil, err
 	}
 	return a, nil
+}
+
+// served is what serving one lab takes: its server lock, its store, the token it
+// serves with, the annotator holding its walkthroughs, and the SCIM server over it.
+type served struct {
+	lock      *store.Lock
+	db        *store.DB
+	token     tokenChoice
+	annotator *annotator
+	srv       *scimserver.Server
+}
+
+// openLab takes the server lock of the database at path, opens it, picks its token and
+// starts a SCIM server over it, in strict mode or not. A lab without a token of its own
+// is given inherit when set (a lab created from the console keeps the IdP's token),
+// else a new one. On error nothing stays open.
+func (a *App) openLab(ctx context.Context, path string, strict bool, inherit string) (_ *served, err error) {
+	s := &served{}
+	defer func() {
+		if err != nil {
+			s.close(a.logger)
+		}
+	}()
+	s.lock, err = store.AcquireLock(path, store.Holder{PID: os.Getpid(), Address: a.localURL})
+	if err != nil {
+		return nil, lockError(err)
+	}
+	s.db, err = store.Open(ctx, path)
+	if err != nil {
+		var damaged *store.DamagedError
+		if errors.As(err, &damaged) {
+			return nil, damagedDatabase(damaged)
+		}
+		return nil, fmt.Errorf("opening the database %s: %w", path, err)
+	}
+	if inherit != "" {
+		if stored, err := s.db.BearerToken(ctx); err != nil {
+			return nil, fmt.Errorf("reading the stored token: %w", err)
+		} else if stored == "" {
+			if err := s.db.SetBearerToken(ctx, inherit); err != nil {
+				return nil, fmt.Errorf("storing the token: %w", err)
+			}
+		}
+	}
+	if s.token, err = resolveToken(ctx, s.db, a.opts.Token, a.getenv); err != nil {
+		return nil, err
+	}
+	a.startServer(ctx, s, strict)
+	return s, nil
+}
+
+// startServer starts the annotator and the SCIM server over s's store: the one place
+// the server is configured, for a start, a switch of lab and a reset alike.
+func (a *App) startServer(ctx context.Context, s *served, strict bool) {
+	s.annotator = newAnnotator(ctx, s.db, a.logger)
+	s.srv = scimserver.New(scimserver.Config{
+		Token:        s.token.token,
+		Strict:       strict,
+		MaxBodyBytes: a.opts.MaxBody,
+		LogRetention: a.opts.LogRetention,
+		Annotate:     s.annotator.annotate,
+	}, s.db, a.logger)
+}
+
+// use makes s the lab the app serves (the HTTP front still needs pointing at it).
+func (a *App) use(s *served) {
+	a.labMu.Lock()
+	a.lock, a.db, a.annotator, a.srv = s.lock, s.db, s.annotator, s.srv
+	a.labMu.Unlock()
+	a.tokenMu.Lock()
+	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = s.token.token, s.token.generated, s.token.override, s.token.storedDiffers
+	a.rotated = false
+	a.tokenMu.Unlock()
+}
+
+// close stops the SCIM server (writing out its queued log), saves the walkthroughs,
+// closes the store and releases the lock, whichever of them were started.
+func (s *served) close(logger *slog.Logger) {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+	if s.annotator != nil {
+		s.annotator.save(context.Background())
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	if s.lock != nil {
+		if err := s.lock.Release(); err != nil {
+			logger.Warn("releasing the database lock", "err", err)
+		}
+	}
 }
 
 // explained is an error whose text says what happened and what to do, wrapping
@@ -252,7 +333,7 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 	}
 	a.ngrokSource = source
 	a.tunnel = tunnel.NewSwitch(tunnel.Select(a.tunnelOptions(token, source)))
-	return a.tunnel.Start(ctx, a.srv.Handler())
+	return a.tunnel.Start(ctx, &a.front)
 }
 
 // tunnelOptions is the one place the options become tunnel options, so the tunnel
@@ -368,14 +449,21 @@ func scimBase(origin string) string {
 }
 
 // DBPath is the database file the app serves from.
-func (a *App) DBPath() string { return a.db.Path() }
+func (a *App) DBPath() string { return a.current().db.Path() }
+
+// Lab is the name of the lab served, "" for a database file given by path.
+func (a *App) Lab() string {
+	a.labMu.RLock()
+	defer a.labMu.RUnlock()
+	return a.opts.Lab
+}
 
 // Strict reports whether strict RFC mode is on.
-func (a *App) Strict() bool { return a.srv.Strict() }
+func (a *App) Strict() bool { return a.current().srv.Strict() }
 
 // Subscribe starts a live subscription to recorded requests (scimserver.Server.Subscribe).
 func (a *App) Subscribe(buffer int) (<-chan exchange.Event, func()) {
-	return a.srv.Subscribe(buffer)
+	return a.current().srv.Subscribe(buffer)
 }
 
 // Done delivers the error that stopped the HTTP server when it stops on its own, and
@@ -399,14 +487,15 @@ func (a *App) RotateToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := a.db.SetBearerToken(ctx, t); err != nil {
+	cur := a.current()
+	if err := cur.db.SetBearerToken(ctx, t); err != nil {
 		return "", fmt.Errorf("storing the new token: %w", err)
 	}
 	a.tokenMu.Lock()
 	a.token = t
 	a.rotated = true
 	a.tokenMu.Unlock()
-	a.srv.SetToken(t)
+	cur.srv.SetToken(t)
 	return t, nil
 }
 
@@ -490,21 +579,8 @@ func (a *App) close() {
 	} else if a.listener != nil {
 		a.listener.Close()
 	}
-	if a.srv != nil {
-		// Writes out the queued request log before the database closes.
-		a.srv.Close()
-	}
-	if a.annotator != nil {
-		a.annotator.save(context.Background())
-	}
-	if a.db != nil {
-		a.db.Close()
-	}
-	if a.lock != nil {
-		if err := a.lock.Release(); err != nil {
-			a.logger.Warn("releasing the database lock", "err", err)
-		}
-	}
+	// Writes out the queued request log before the database closes.
+	a.current().close(a.logger)
 }
 
 // Names of what can set the token instead of the database, as the admin typed them.
@@ -575,4 +651,4 @@ func displayHost(addr net.Addr) string {
 }
 
 // SetStrict switches strict RFC mode for the requests that start after it returns.
-func (a *App) SetStrict(strict bool) { a.srv.SetStrict(strict) }
+func (a *App) SetStrict(strict bool) { a.current().srv.SetStrict(strict) }
