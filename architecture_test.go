@@ -34,10 +34,11 @@ var packageGraph = map[string][]string{
 	"bundle":      {"exchange", "scim/quirk"},
 	"lab":         {"store", "bundle", "har", "idp", "exchange", "scim/filter", "scim/quirk"},
 	"replay":      {"exchange", "scim/quirk"},
-	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange",
+	"progress":    {},
+	"app": {"scimserver", "store", "idp", "tui", "tunnel", "exchange", "lab", "bundle", "har", "replay",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange",
-		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+		"lab", "bundle", "har", "replay", "progress", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 
 // forbidden are outside packages some packages must not link: the vocabulary opens no

@@ -27,6 +27,7 @@ import (
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp/sim"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/logview"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
@@ -47,7 +48,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errSimulationFailed) {
+		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errSimulationFailed) && !errors.Is(err, errReplayDiffers) {
 			fmt.Fprintln(os.Stderr, "scimlab:", err)
 		}
 		if errors.Is(err, errUsage) {
@@ -70,10 +71,15 @@ Usage:
   scimlab log [flags]     print the recorded requests (JSON lines with --json)
   scimlab simulate okta|entra [flags]
                           play Okta or Entra against a SCIM server (a throw-away scimlab by default)
+  scimlab labs            list the labs (one database per rehearsal; --lab NAME picks one)
+  scimlab export [flags]  write a lab's requests as HAR, or the lab as a support bundle
+  scimlab import BUNDLE --lab NAME
+                          load a support bundle into a new lab
+  scimlab replay [flags]  send a lab's recorded requests again and report the answers that differ
   scimlab version         print the version
 
 The console and serve take the same flags: "scimlab serve -h" lists them.
-"scimlab log -h" and "scimlab simulate -h" list their own flags.
+"scimlab COMMAND -h" lists the flags of the other commands.
 `
 
 // run is the whole program; main only supplies the process's context, arguments,
@@ -89,6 +95,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLog(ctx, args[1:], getenv, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args[1:], getenv, stdout, stderr)
+	case "labs":
+		return runLabs(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
@@ -167,7 +181,8 @@ func formatVersion(v, c, d string, bi *debug.BuildInfo) string {
 func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on, `HOST:PORT` (port 0 picks a free one)")
 	fs.StringVar(&o.Token, "token", "", "bearer `TOKEN` clients must send (default: $SCIMLAB_TOKEN, else the token stored in the database, generated on first start)")
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE`")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE` (not with --lab)")
+	fs.StringVar(&o.Lab, "lab", "", labFlagUsage+"; created on first use")
 	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "run no tunnel (no ngrok), even with a token; a --public-url still stands")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "largest request body accepted, in `BYTES` (larger ones get 413)")
@@ -188,6 +203,9 @@ func parseServeFlags(args []string, stderr io.Writer) (app.Options, error) {
 		fs.PrintDefaults()
 	}
 	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return o, err
+	}
+	if err := resolveDB(fs, &o.Lab, &o.DB, stderr); err != nil {
 		return o, err
 	}
 	return o, o.Validate()
@@ -230,6 +248,9 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "scimlab: unknown command %q\n\n%s", fs.Arg(0), usage)
 		return errUsage
+	}
+	if err := resolveDB(fs, &o.Lab, &o.DB, stderr); err != nil {
+		return err
 	}
 	if err := o.Validate(); err != nil {
 		return err
@@ -374,11 +395,11 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
-  Database       %s
+  Database       %s%s
   tunnel: %s
   Try it:        curl -H "Authorization: Bearer %s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), st.String(), a.Token(), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), labNote(a.Lab()), st.String(), a.Token(), a.LocalURL())
 	if warn := a.TokenWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
@@ -386,6 +407,14 @@ Press Ctrl+C to stop.
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	return st
+}
+
+// labNote names the lab after the database file in the banner.
+func labNote(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "  (lab " + name + ")"
 }
 
 func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
@@ -416,12 +445,13 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 
 func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.Writer, now time.Time) (logview.Options, error) {
 	var (
-		o           = logview.Options{AllIdPs: true}
-		since, idpF string
+		o                    = logview.Options{AllIdPs: true}
+		since, idpF, labName string
 	)
 	fs := flag.NewFlagSet("scimlab log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE` written by scimlab or scimlab serve")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "SQLite database `FILE` written by scimlab or scimlab serve (not with --lab)")
+	fs.StringVar(&labName, "lab", "", labFlagUsage)
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVar(&o.Follow, "follow", false, "keep printing requests as they are recorded, until Ctrl+C")
 	fs.BoolVar(&o.Follow, "f", false, "short for --follow")
@@ -436,6 +466,14 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	if err := parseCommandFlags(fs, args, stderr); err != nil {
 		return o, err
+	}
+	if err := resolveDB(fs, &labName, &o.DB, stderr); err != nil {
+		return o, err
+	}
+	if labName != "" && labName != lab.Default {
+		if _, err := lab.DefaultDir().Existing(labName); err != nil {
+			return o, err
+		}
 	}
 	if o.Limit < 0 {
 		return o, fmt.Errorf("--limit must be 0 (all) or a positive number of requests, not %d", o.Limit)

@@ -115,14 +115,14 @@ func (s *Summary) Text() string {
 	if s.requests == 0 {
 		p("  No requests were recorded in this selection.")
 	} else {
-		p("  %d requests from %s to %s (UTC).", s.requests, s.first.UTC().Format("2006-01-02 15:04:05"), s.last.UTC().Format("2006-01-02 15:04:05"))
+		p("  %s from %s to %s (UTC).", count(s.requests, "request"), s.first.UTC().Format("2006-01-02 15:04:05"), s.last.UTC().Format("2006-01-02 15:04:05"))
 		for _, idp := range []exchange.IdP{exchange.Okta, exchange.Entra, exchange.Unknown} {
 			if n := s.byIdP[idp]; n > 0 {
-				p("  %-18s %d", idp.Title()+":", n)
+				p("  %-22s %d", idp.Title()+":", n)
 			}
 		}
 	}
-	p("  The lab holds %d users, %d groups and %d group memberships.", s.Users, s.Groups, s.Memberships)
+	p("  The lab holds %s, %s and %s.", count(s.Users, "user"), count(s.Groups, "group"), count(s.Memberships, "group membership"))
 	for _, w := range s.Walkthroughs {
 		p("  Walkthrough %s", w)
 	}
@@ -131,7 +131,11 @@ func (s *Summary) Text() string {
 	if s.failed == 0 {
 		p("  Nothing: every request was answered with a status below 400.")
 	} else {
-		p("  %d requests were answered with an error status:", s.failed)
+		if s.failed == 1 {
+			p("  1 request was answered with an error status:")
+		} else {
+			p("  %d requests were answered with an error status:", s.failed)
+		}
 		for _, f := range s.failures {
 			p("  %s", f)
 		}
@@ -166,6 +170,14 @@ func (s *Summary) Text() string {
 	p("are what `scimlab import` loads. Secrets (the bearer token, passwords, ngrok")
 	p("credentials, credential headers) were redacted before writing.")
 	return b.String()
+}
+
+// count is n with its noun, singular or plural.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (s *Summary) selectionText() string {

@@ -39,7 +39,8 @@ func trafficLab(t *testing.T, d Dir, name string) (string, *store.DB) {
 	t.Cleanup(func() { db.Close() })
 	refused := &exchange.Record{Time: time.Now(), Method: "GET", Path: "/scim/v2/Users", Status: 401, Auth: exchange.AuthWrongToken,
 		ReqHeaders: http.Header{"Authorization": {"Bearer [redacted]"}}, RespBody: []byte(`{"status":"401"}`),
-		Annotation: exchange.Annotation{IdP: exchange.Okta, Failed: true}}
+		RespHeaders: http.Header{"Www-Authenticate": {`Bearer realm="scimlab"`}},
+		Annotation:  exchange.Annotation{IdP: exchange.Okta, Failed: true}}
 	if err := db.AppendRequests(context.Background(), []*exchange.Record{refused}); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Lab:      acme", "Okta:", "Microsoft Entra ID:", "1 requests were answered with an error status",
+	for _, want := range []string{"Lab:      acme", "Okta:", "Microsoft Entra ID:", "1 request was answered with an error status",
 		"→ 401", "Walkthrough Okta: ", "Walkthrough Entra: ", "Hints that fired", "IdP quirks seen"} {
 		if !strings.Contains(string(sum), want) {
 			t.Errorf("the summary lacks %q:\n%s", want, sum)

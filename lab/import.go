@@ -46,7 +46,7 @@ func (d Dir) Import(ctx context.Context, bundlePath, name string, o ImportOption
 	if exists, err := d.Exists(name); err != nil {
 		return Imported{}, err
 	} else if exists && !o.Force {
-		return Imported{}, fmt.Errorf("%w: the lab %q exists; import into a new name, or pass --force to replace it", ErrExists, name)
+		return Imported{}, Errorf(ErrExists, "the lab %q exists; import into a new name, or pass --force to replace it", name)
 	}
 	b, err := bundle.Open(bundlePath)
 	if err != nil {
@@ -208,7 +208,7 @@ func (d Dir) place(name, built, target, aside string, force bool) error {
 	defer l.Release()
 	if _, err := os.Stat(target); err == nil {
 		if !force {
-			return fmt.Errorf("%w: the lab %q was created meanwhile; pass --force to replace it", ErrExists, name)
+			return Errorf(ErrExists, "the lab %q was created meanwhile; pass --force to replace it", name)
 		}
 		if err := os.Mkdir(aside, 0o700); err != nil {
 			return err

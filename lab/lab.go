@@ -36,6 +36,24 @@ var ErrNotFound = errors.New("no such lab")
 // ErrExists reports a lab name that is already taken.
 var ErrExists = errors.New("lab exists")
 
+// Error is an error about a lab that reads as a sentence of its own and matches its
+// sentinel (ErrNotFound, ErrExists) with errors.Is.
+type Error struct {
+	Text string
+	Kind error
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Text }
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Errorf returns an *Error of kind, its text formatted.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Text: fmt.Sprintf(format, args...), Kind: kind}
+}
+
 // Settings keys a lab's contents use beyond the store's own.
 const (
 	// WalkthroughSettingPrefix starts the keys of the walkthroughs' saved progress.
@@ -116,7 +134,7 @@ func (d Dir) Existing(name string) (string, error) {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("%w called %q; scimlab labs lists them", ErrNotFound, name)
+		return "", Errorf(ErrNotFound, "there is no lab called %q; scimlab labs lists them", name)
 	}
 	return d.Path(name)
 }
@@ -146,4 +164,22 @@ func (d Dir) Names() ([]string, error) {
 		names = append(names, name)
 	}
 	return names, nil
+}
+
+// NameOf is the name of the lab whose database is path, "" when path is no lab's (a
+// file given with --db elsewhere).
+func (d Dir) NameOf(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	if def, _ := d.Path(Default); abs == def {
+		return Default
+	}
+	dir, file := filepath.Split(abs)
+	name, isDB := strings.CutSuffix(file, ".db")
+	if !isDB || filepath.Clean(dir) != d.labsDir() || name == Default || ValidName(name) != nil {
+		return ""
+	}
+	return name
 }

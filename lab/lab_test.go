@@ -234,3 +234,45 @@ func TestReset(t *testing.T) {
 		t.Errorf("reset of an unknown lab: %v", err)
 	}
 }
+
+func TestTable(t *testing.T) {
+	now := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	err := WriteTable(&b, []Info{
+		{Name: "default", Users: 12, Groups: 3, Requests: 1234, Bytes: 2 << 20, LastUsed: now.Add(-3 * 24 * time.Hour)},
+		{Name: "acme", Profile: "thinglink", Users: 1, Requests: 5, Bytes: 90112, LastUsed: now.Add(-2 * time.Minute), ServedBy: "http://127.0.0.1:8080/scim/v2"},
+		{Name: "broken", Bytes: 48, Error: "the database file is damaged"},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `NAME     PROFILE    USERS  GROUPS  REQUESTS    SIZE  LAST USED
+default  -             12       3      1234  2.0 MB  3d ago
+acme     thinglink      1       0         5   88 KB  2m ago     served at http://127.0.0.1:8080/scim/v2
+broken   -              0       0         0    48 B  -          cannot be read: the database file is damaged
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	WriteTable(&b, nil, now)
+	if !strings.Contains(b.String(), "scimlab --lab NAME") {
+		t.Errorf("no labs: %q", b.String())
+	}
+}
+
+func TestNameOf(t *testing.T) {
+	d := Dir{Root: "/data/scimlab"}
+	for path, want := range map[string]string{
+		"/data/scimlab/scimlab.db":      "default",
+		"/data/scimlab/labs/acme.db":    "acme",
+		"/data/scimlab/labs/../x.db":    "",
+		"/data/scimlab/labs/a.b.db":     "",
+		"/data/scimlab/labs/default.db": "",
+		"/tmp/acme.db":                  "",
+	} {
+		if got := d.NameOf(path); got != want {
+			t.Errorf("NameOf(%s) = %q, want %q", path, got, want)
+		}
+	}
+}

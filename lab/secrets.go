@@ -15,8 +15,8 @@ import (
 
 // What leaves scimlab in an export is cleaned three ways:
 //
-//   - by name: request and response headers and query parameters named like a
-//     credential are redacted again (exchange.Credentials, the recorder's own rules,
+//   - by name: request headers and query parameters named like a credential, and
+//     cookies an answer sets, are redacted again (exchange.Credentials, the recorder's own rules,
 //     so a log written by an older scimlab or imported from a bundle is cleaned too),
 //     passwords in bodies and documents likewise, and settings whose key names a
 //     credential are left out (SettingExported);
@@ -91,7 +91,16 @@ func (s *scrubber) record(r *exchange.Record) (*exchange.Record, error) {
 	c := *r
 	c.ReqHeaders, c.RespHeaders = c.ReqHeaders.Clone(), c.RespHeaders.Clone()
 	s.creds.RedactHeaders(c.ReqHeaders)
-	s.creds.RedactHeaders(c.RespHeaders)
+	// An answer carries no credential by name but a cookie it sets; WWW-Authenticate
+	// and the like describe authentication and stay.
+	for _, name := range []string{"Set-Cookie", "Set-Cookie2"} {
+		if vs := c.RespHeaders.Values(name); len(vs) > 0 {
+			c.RespHeaders.Del(name)
+			for range vs {
+				c.RespHeaders.Add(name, exchange.Redacted)
+			}
+		}
+	}
 	c.Query = s.creds.RedactQuery(c.Query)
 	// Bodies by value before encoding: one that is not UTF-8 travels as base64, where
 	// the replacement below could not find a secret.

@@ -46,7 +46,9 @@ func (s *server) close() {
 	s.db.Close()
 }
 
-func (s *server) target() Target { return Target{BaseURL: s.http.URL + scimserver.BasePath, Token: token} }
+func (s *server) target() Target {
+	return Target{BaseURL: s.http.URL + scimserver.BasePath, Token: token}
+}
 
 // records returns everything the server logged, oldest first, once the recorder has
 // written it.
