@@ -252,6 +252,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if err := resolveDB(fs, &o.Lab, &o.DB, stderr); err != nil {
 		return err
 	}
+	o.Version = versionString()
 	if err := o.Validate(); err != nil {
 		return err
 	}

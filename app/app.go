@@ -35,7 +35,9 @@ type Options struct {
 	Token  string
 	DB     string
 	// Lab names the lab DB is, "" for a database file given by path.
-	Lab          string
+	Lab string
+	// Version is how this scimlab names itself in what it exports.
+	Version      string
 	NoTunnel     bool
 	Strict       bool
 	MaxBody      int64

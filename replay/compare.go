@@ -167,3 +167,13 @@ func excerpt(b []byte) string {
 }
 
 func excerptValue(v any) string { return excerpt([]byte(canonical(v))) }
+
+// Differences describes how an answer (status, body) differs from a recorded one, a
+// line each, ignoring ids, meta and $ref as a replay does; none when it is the same.
+func Differences(recordedStatus int, recordedBody []byte, status int, body []byte) []string {
+	var out []string
+	if status != recordedStatus {
+		out = append(out, fmt.Sprintf("status: recorded %d, now %d", recordedStatus, status))
+	}
+	return append(out, compareBodies(recordedBody, body)...)
+}

@@ -237,6 +237,8 @@ type testDeps struct {
 	askedAt  []time.Time // the times Pending was asked about
 	retries  int
 	resetIdP []exchange.IdP
+	labs     *fakeLabs
+	resent   []*exchange.Record // what Resend was asked to send
 }
 
 func newTestDeps(evs []exchange.Event) *testDeps {
@@ -247,6 +249,7 @@ func newTestDeps(evs []exchange.Event) *testDeps {
 		walks:  sampleWalkthroughs(evs),
 		token:  testTok,
 		public: "https://scimlab-demo.ngrok-free.app/scim/v2",
+		labs:   newFakeLabs(),
 	}
 }
 
@@ -315,6 +318,8 @@ func (td *testDeps) deps() Deps {
 			td.resetIdP = append(td.resetIdP, p)
 			td.walks[p].Reset()
 		},
+		Labs:   td.labs,
+		Resend: td.resend,
 	}
 }
 
@@ -402,6 +407,8 @@ func keyPress(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}

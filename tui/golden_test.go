@@ -47,6 +47,12 @@ var screens = []struct {
 	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
 	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
 	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
+	{name: "labs", keys: []string{"6"}},
+	{name: "labs-create-dialog", keys: []string{"6", "n", "c", "l", "a", "s", "s", "-", "3", "enter"}},
+	{name: "labs-delete-dialog", keys: []string{"6", "down", "D"}},
+	{name: "resend-same", keys: []string{"2", "up", "up", "up", "up", "up", "enter", "S"}},
+	{name: "resend-differs", keys: []string{"2", "up", "up", "up", "up", "enter", "S", "y"}},
+	{name: "resend-edit", keys: []string{"2", "up", "up", "up", "up", "enter", "E"}},
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.

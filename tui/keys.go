@@ -25,9 +25,9 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 
 // globalKeys work on every screen unless a text field has focus.
 type globalKeys struct {
-	Next, Prev                       key.Binding
-	Conn, Reqs, Users, Groups, Guide key.Binding
-	Help, Quit, ForceQuit            key.Binding
+	Next, Prev                             key.Binding
+	Conn, Reqs, Users, Groups, Guide, Labs key.Binding
+	Help, Quit, ForceQuit                  key.Binding
 }
 
 func newGlobalKeys() globalKeys {
@@ -39,6 +39,7 @@ func newGlobalKeys() globalKeys {
 		Users:     bind([]string{"3"}, "3", "users"),
 		Groups:    bind([]string{"4"}, "4", "groups"),
 		Guide:     bind([]string{"5"}, "5", "walkthrough"),
+		Labs:      bind([]string{"6"}, "6", "labs"),
 		Help:      bind([]string{"?"}, "?", "toggle help"),
 		Quit:      bind([]string{"q"}, "q", "quit"),
 		ForceQuit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
@@ -46,7 +47,7 @@ func newGlobalKeys() globalKeys {
 }
 
 func (g globalKeys) full() []key.Binding {
-	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
+	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Labs, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
 }
 
 // navKeys move a selection or scroll a pane.
@@ -131,7 +132,7 @@ func (k requestKeys) keyMap() keyMap {
 // inspectorKeys act on an open request.
 type inspectorKeys struct {
 	navKeys
-	Back, Curl, ShowCurl, Prev, Next key.Binding
+	Back, Curl, ShowCurl, Prev, Next, Resend, Edit key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
@@ -142,13 +143,16 @@ func newInspectorKeys() inspectorKeys {
 		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
 		Prev:     bind([]string{"["}, "[", "previous request"),
 		Next:     bind([]string{"]"}, "]", "next request"),
+		Resend:   bind([]string{"S"}, "S", "send again"),
+		Edit:     bind([]string{"E"}, "E", "edit and send again"),
 	}
 }
 
 func (k inspectorKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back}},
+		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl, k.Resend, k.Edit},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back},
+			{k.Resend, k.Edit}},
 	}
 }
 
@@ -310,11 +314,15 @@ func helpSections() []helpSection {
 			intro: "Memberships, history (requests that touched it, newest first) and the SCIM JSON."},
 		{title: "5 Walkthrough", label: "5 Walkthrough", tabs: []tabID{tabWalkthrough}, keys: flatKeys(newWalkthroughKeys().keyMap()),
 			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
+		{title: "6 Labs", label: "6 Labs", tabs: []tabID{tabLabs}, keys: flatKeys(newLabsKeys().keyMap()),
+			intro: "Every lab, one database per rehearsal. Switching (or creating) restarts the server on the other lab in the same process: the address, the tunnel and its URL stay; each lab has its own users, log, walkthroughs and token (a new lab starts with the token served now). `e` and `b` export the selected lab as HAR or a support bundle, secrets removed, with a progress bar."},
+		{title: "Send a request again", label: "Send again", tabs: []tabID{tabRequests}, keys: flatKeys(newResendKeys().keyMap()),
+			intro: "`S` on an open request sends it again to this scimlab as recorded (writes ask first), `E` opens it in an editor first: the first line is the method and the path, then the headers, a blank line and the body. The answer is shown beside the recorded one, with what differs; the request is a real one, logged like any other."},
 		{title: "Help", label: "Help (?)", keys: flatKeys(newHelpKeys().keyMap()),
 			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
 		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
 		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
-			intro: "Rotating the token, switching the mode, forgetting the ngrok token and restarting a walkthrough ask first."},
+			intro: "Rotating the token, switching the mode, forgetting the ngrok token, restarting a walkthrough, switching, creating, resetting and deleting labs, and sending a write request again ask first."},
 	}
 }
 
