@@ -166,14 +166,26 @@ func excerpt(b []byte) string {
 	return fmt.Sprintf("%q", string(s))
 }
 
-func excerptValue(v any) string { return excerpt([]byte(canonical(v))) }
+// excerptValue is a JSON value as JSON (strings quoted, numbers and booleans bare),
+// shortened.
+func excerptValue(v any) string {
+	s := []rune(canonical(v))
+	if len(s) > 60 {
+		s = append(s[:57], '…')
+	}
+	return string(s)
+}
 
 // Differences describes how an answer (status, body) differs from a recorded one, a
-// line each, ignoring ids, meta and $ref as a replay does; none when it is the same.
+// line each, as a replay reports it: another status with the SCIM error's detail, or
+// the body's differences with ids, meta and $ref ignored; none when it is the same.
 func Differences(recordedStatus int, recordedBody []byte, status int, body []byte) []string {
-	var out []string
 	if status != recordedStatus {
-		out = append(out, fmt.Sprintf("status: recorded %d, now %d", recordedStatus, status))
+		out := []string{fmt.Sprintf("status: recorded %d, now %d", recordedStatus, status)}
+		if detail := scimDetail(body); detail != "" {
+			out = append(out, "now: "+detail)
+		}
+		return out
 	}
-	return append(out, compareBodies(recordedBody, body)...)
+	return compareBodies(recordedBody, body)
 }

@@ -17,12 +17,12 @@ func TestCompareBodies(t *testing.T) {
 			`{"id":"2","userName":"a","meta":{"version":"W/\"7\""},"members":[{"value":"x","$ref":"http://b/Users/x"}]}`, nil},
 		{"members in another order", `{"members":[{"value":"a"},{"value":"b"}]}`, `{"members":[{"value":"b"},{"value":"a"}]}`, nil},
 		{"emails keep their order", `{"emails":[{"value":"a"},{"value":"b"}]}`, `{"emails":[{"value":"b"},{"value":"a"}]}`,
-			[]string{`emails[0].value: recorded "\"a\"", now "\"b\""`, `emails[1].value: recorded "\"b\"", now "\"a\""`}},
+			[]string{`emails[0].value: recorded "a", now "b"`, `emails[1].value: recorded "b", now "a"`}},
 		{"changed value", `{"active":false,"name":{"givenName":"A"}}`, `{"active":true,"name":{"givenName":"A"}}`,
-			[]string{`active: recorded "false", now "true"`}},
-		{"added and removed", `{"a":1}`, `{"b":2}`, []string{`a: recorded "1", now absent`, `b: not recorded, now "2"`}},
+			[]string{`active: recorded false, now true`}},
+		{"added and removed", `{"a":1}`, `{"b":2}`, []string{`a: recorded 1, now absent`, `b: not recorded, now 2`}},
 		{"list length", `{"Resources":[{"userName":"a"}]}`, `{"Resources":[]}`, []string{"Resources: recorded 1 items, now 0"}},
-		{"numbers exactly", `{"totalResults":1}`, `{"totalResults":1.0}`, []string{`totalResults: recorded "1", now "1.0"`}},
+		{"numbers exactly", `{"totalResults":1}`, `{"totalResults":1.0}`, []string{`totalResults: recorded 1, now 1.0`}},
 		{"both empty", ``, ``, nil},
 		{"text", `plain`, `other`, []string{`body "plain" → "other"`}},
 		{"json and text", `{}`, `oops`, []string{`body "{}" → "oops"`}},
@@ -60,5 +60,18 @@ func TestIDMapLearnsAndRewrites(t *testing.T) {
 	want := `/Users/99999999-a {"members":[{"value":"66666666-b"},{"value":"77777777-c"}],"group":"88888888-g","n":1}`
 	if got != want {
 		t.Errorf("rewrite\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestDifferences(t *testing.T) {
+	if d := Differences(200, []byte(`{"a":1}`), 200, []byte(`{"a":1}`)); len(d) != 0 {
+		t.Errorf("same answer: %v", d)
+	}
+	d := Differences(201, []byte(`{"userName":"a"}`), 409, []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"taken"}`))
+	if !slices.Equal(d, []string{"status: recorded 201, now 409", "now: uniqueness: taken"}) {
+		t.Errorf("another status: %q", d)
+	}
+	if d := Differences(200, []byte(`{"a":1}`), 200, []byte(`{"a":2}`)); !slices.Equal(d, []string{"a: recorded 1, now 2"}) {
+		t.Errorf("another body: %q", d)
 	}
 }
