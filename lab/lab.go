@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -154,6 +155,7 @@ func (d Dir) Names() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var named []string
 	for _, e := range entries {
 		name, isDB := strings.CutSuffix(e.Name(), ".db")
 		// Companion files (name.db-wal, a request log's own file) and files put there
@@ -161,9 +163,11 @@ func (d Dir) Names() ([]string, error) {
 		if !isDB || e.IsDir() || name == Default || ValidName(name) != nil {
 			continue
 		}
-		names = append(names, name)
+		named = append(named, name)
 	}
-	return names, nil
+	// By name, not by file name: "acme" before "acme-copy", though "acme.db" sorts after.
+	slices.Sort(named)
+	return append(names, named...), nil
 }
 
 // NameOf is the name of the lab whose database is path, "" when path is no lab's (a

@@ -96,6 +96,7 @@ func TestListAndInspect(t *testing.T) {
 		t.Fatalf("an empty data directory lists %v, %v", infos, err)
 	}
 	makeLab(t, d, "zeta", 1, "")
+	makeLab(t, d, "acme-copy", 0, "")
 	makeLab(t, d, "acme", 3, "thinglink")
 	makeLab(t, d, Default, 2, "")
 	// Companion and stray files in labs/ are not labs.
@@ -119,7 +120,7 @@ func TestListAndInspect(t *testing.T) {
 	for _, in := range infos {
 		names = append(names, in.Name)
 	}
-	if !slices.Equal(names, []string{"default", "acme", "zeta"}) {
+	if !slices.Equal(names, []string{"default", "acme", "acme-copy", "zeta"}) {
 		t.Fatalf("labs %v", names)
 	}
 	acme := infos[1]
@@ -142,7 +143,7 @@ func TestListAndInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(infos) != 4 || infos[2].Name != "broken" || !strings.Contains(infos[2].Error, "damaged") {
+	if len(infos) != 5 || infos[3].Name != "broken" || !strings.Contains(infos[3].Error, "damaged") {
 		t.Errorf("with a damaged lab: %+v", infos)
 	}
 }
