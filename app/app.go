@@ -307,7 +307,7 @@ func lockError(err error) error {
 		where = " at " + le.Holder.Address
 	}
 	return fmt.Errorf("%s is already serving the database %s%s. Two servers on one database would accept different tokens; "+
-		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --db", who, le.Database, where)
+		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --lab or --db", who, le.Database, where)
 }
 
 // startTunnel picks the tunnel from the flags, the environment and the config file.

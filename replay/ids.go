@@ -3,7 +3,7 @@ package replay
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -12,8 +12,11 @@ import (
 // the resource answered, the resources of a list matched by userName or displayName
 // (else by position), and the last segment of a Location header.
 type idMap struct {
-	ids  map[string]string
-	keys []string // longest first, rebuilt when ids change
+	ids map[string]string
+	// lengths are the lengths of the recorded ids, longest first: rewrite looks each
+	// of them up at every position of a text, so learning an id costs nothing and
+	// rewriting is linear in the text (a lifecycle learns thousands).
+	lengths []int
 }
 
 func newIDMap() *idMap { return &idMap{ids: map[string]string{}} }
@@ -28,30 +31,47 @@ func (m *idMap) add(old, new string) {
 		return
 	}
 	m.ids[old] = new
-	m.keys = m.keys[:0]
-	for k := range m.ids {
-		m.keys = append(m.keys, k)
+	if !slices.Contains(m.lengths, len(old)) {
+		m.lengths = append(m.lengths, len(old))
+		slices.SortFunc(m.lengths, func(a, b int) int { return b - a })
 	}
-	// Longest first, so an id that contains another is replaced whole.
-	sort.Slice(m.keys, func(i, j int) bool {
-		if len(m.keys[i]) != len(m.keys[j]) {
-			return len(m.keys[i]) > len(m.keys[j])
-		}
-		return m.keys[i] < m.keys[j]
-	})
 }
 
 // rewrite replaces every recorded id in s by the target's. Ids are opaque strings the
 // servers generate (UUIDs for scimlab), long enough not to occur by chance.
 func (m *idMap) rewrite(s string) string {
-	if len(m.keys) == 0 || s == "" {
+	if len(m.ids) == 0 || s == "" {
 		return s
 	}
-	pairs := make([]string, 0, 2*len(m.keys))
-	for _, k := range m.keys {
-		pairs = append(pairs, k, m.ids[k])
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		matched := false
+		// Longest first, so an id that contains another is replaced whole.
+		for _, n := range m.lengths {
+			if i+n > len(s) {
+				continue
+			}
+			if to, ok := m.ids[s[i:i+n]]; ok {
+				if b.Len() == 0 {
+					b.Grow(len(s))
+				}
+				b.WriteString(s[last:i])
+				b.WriteString(to)
+				i += n
+				last, matched = i, true
+				break
+			}
+		}
+		if !matched {
+			i++
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // resourceJSON is what the mapping reads of an answer.

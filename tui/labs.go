@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -455,19 +456,17 @@ func (t *labsTab) bottomLine(w int) string {
 	return ""
 }
 
-// dataDir is the directory of the labs, from the current lab's path.
+// dataDir is the directory of the labs, from the current lab's path: the directory
+// above labs/ for a named lab, the file's own directory otherwise.
 func (t *labsTab) dataDir() string {
 	if t.sh.d.Labs == nil {
 		return ""
 	}
-	p := t.sh.d.Labs.CurrentPath()
-	if i := strings.LastIndex(p, "/labs/"); i >= 0 {
-		return p[:i]
+	dir := filepath.Dir(t.sh.d.Labs.CurrentPath())
+	if filepath.Base(dir) == "labs" {
+		return filepath.Dir(dir)
 	}
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[:i]
-	}
-	return p
+	return dir
 }
 
 // byteSize is a byte count for people.
