@@ -46,10 +46,10 @@ func (p Progress) report(done, total int64) {
 
 // Exported says what an export wrote.
 type Exported struct {
-	Path                              string
-	Requests, Users, Groups, Settings int
-	Memberships                       int
-	Bytes                             int64
+	Path                                           string
+	Requests, Users, Groups, Memberships, Settings int
+	// Bytes is the size of the file written.
+	Bytes int64
 }
 
 func (o ExportOptions) now() time.Time {
@@ -68,10 +68,6 @@ func (o *ExportOptions) prepare(ctx context.Context, db *store.DB) (n int64, s *
 		return 0, nil, err
 	}
 	o.Requests.UpToSeq = newest
-	if newest == 0 {
-		// An empty log: no request may slip in later either.
-		o.Requests.UpToSeq = -1
-	}
 	token, err := db.BearerToken(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -79,9 +75,11 @@ func (o *ExportOptions) prepare(ctx context.Context, db *store.DB) (n int64, s *
 	return n, newScrubber(append([]string{token}, o.Secrets...)), nil
 }
 
-// eachRequest walks the selected requests, cleaned.
-func eachRequest(ctx context.Context, db *store.DB, f store.RequestFilter, s *scrubber, fn func(*exchange.Record) error) error {
-	if f.UpToSeq < 0 {
+// eachRequest walks the n requests f selected when prepare counted them, cleaned. With
+// none selected then, none is walked, though some may have been logged since: an empty
+// log has no UpToSeq to stop at.
+func eachRequest(ctx context.Context, db *store.DB, f store.RequestFilter, n int64, s *scrubber, fn func(*exchange.Record) error) error {
+	if n == 0 {
 		return nil
 	}
 	return db.EachRequest(ctx, f, func(r *exchange.Record) error {
@@ -157,7 +155,7 @@ func ExportHAR(ctx context.Context, db *store.DB, dest string, o ExportOptions) 
 	}
 	var done int64
 	o.Progress.report(0, n)
-	err = eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+	err = eachRequest(ctx, db, o.Requests, n, s, func(r *exchange.Record) error {
 		if err := hw.Add(r); err != nil {
 			return err
 		}
@@ -216,7 +214,7 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 	sum := &bundle.Summary{Lab: o.Lab, Created: o.now(), Creator: o.Creator, Selection: selection(o.Requests)}
 
 	err = w.Add(bundle.RequestsFile, func(wr io.Writer) error {
-		return eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+		return eachRequest(ctx, db, o.Requests, n, s, func(r *exchange.Record) error {
 			line, err := bundle.MarshalRecord(r)
 			if err != nil {
 				return err
@@ -236,7 +234,7 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 			if err != nil {
 				return err
 			}
-			err = eachRequest(ctx, db, o.Requests, s, func(r *exchange.Record) error {
+			err = eachRequest(ctx, db, o.Requests, n, s, func(r *exchange.Record) error {
 				step()
 				return hw.Add(r)
 			})

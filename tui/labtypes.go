@@ -70,10 +70,10 @@ func (k ExportKind) String() string {
 
 // ExportResult says what an export wrote.
 type ExportResult struct {
-	Path                string
-	Requests, Users     int
-	Groups, Memberships int
-	Bytes               int64
+	Path                                 string
+	Requests, Users, Groups, Memberships int
+	// Bytes is the size of the file written.
+	Bytes int64
 }
 
 // Answer is the running server's answer to a request sent again (Deps.Resend).
