@@ -85,8 +85,10 @@ type App struct {
 	logger *slog.Logger
 	getenv func(string) string
 	// labMu guards the lab served (the fields below, and opts.DB and opts.Lab),
-	// which the console can switch while requests and reads go on.
+	// which the console can switch while requests and reads go on; switchMu makes
+	// switches and resets one at a time.
 	labMu     sync.RWMutex
+	switchMu  sync.Mutex
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator

@@ -50,6 +50,8 @@ var ErrCurrentLab = errors.New("that is the lab being served")
 // (unless --token or $SCIMLAB_TOKEN set it), so the IdP's connection keeps working;
 // without, it must exist. Strict mode stays as it is.
 func (a *App) SwitchLab(ctx context.Context, name string, create bool) (LabSwitch, error) {
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
 	path, err := a.labs().Path(name)
 	if err != nil {
 		return LabSwitch{}, err
@@ -99,6 +101,8 @@ func samePath(a, b string) bool {
 // settings stay. The lab being served is reset in place: for the moment it takes,
 // requests are answered 503 with Retry-After, which IdPs retry.
 func (a *App) ResetLab(ctx context.Context, name string) (current bool, err error) {
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
 	path, err := a.labs().Existing(name)
 	if err != nil {
 		return false, err
@@ -134,6 +138,8 @@ func (a *App) resetCurrent(ctx context.Context) error {
 
 // DeleteLab deletes the lab called name, which must not be the one served.
 func (a *App) DeleteLab(name string) error {
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
 	path, err := a.labs().Existing(name)
 	if err != nil {
 		return err
