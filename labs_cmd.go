@@ -257,8 +257,8 @@ var errReplayDiffers = errors.New("answers differ")
 
 func runReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var (
-		fromLab, bundlePath, target, token, toLab string
-		asJSON, strict                            bool
+		fromLab, bundlePath, target, token, toLab, tokenHeader string
+		asJSON, strict                                         bool
 	)
 	fs := flag.NewFlagSet("scimlab replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -266,6 +266,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&bundlePath, "bundle", "", "replay the requests of the support bundle `FILE`")
 	fs.StringVar(&target, "target", "", "SCIM base `URL` of the server to replay against, ending in /scim/v2")
 	fs.StringVar(&token, "token", "", "bearer `TOKEN` the --target server expects (default: $SCIMLAB_TOKEN)")
+	fs.StringVar(&tokenHeader, "token-header", "", "`HEADER` the --target server reads the token from, alone (default: Authorization: Bearer)")
 	fs.StringVar(&toLab, "to-lab", "", "replay against a scimlab serving the lab `NAME`, started for the replay (created if new)")
 	fs.BoolVar(&strict, "strict", false, "serve the --to-lab lab in strict RFC mode")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON document")
@@ -290,8 +291,8 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		return usage("give one of --lab NAME or --bundle FILE: the recorded requests to replay")
 	case (target == "") == (toLab == ""):
 		return usage("give one of --target URL or --to-lab NAME: where to replay")
-	case toLab != "" && token != "":
-		return usage("--token goes with --target; the --to-lab lab has its own")
+	case toLab != "" && (token != "" || tokenHeader != ""):
+		return usage("--token and --token-header go with --target; the --to-lab lab has its own")
 	case target != "" && strict:
 		return usage("--strict applies to the --to-lab lab; start your own scimlab with --strict and pass --target")
 	case toLab != "" && toLab == fromLab:
@@ -309,7 +310,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer closeSrc()
-	t := replay.Target{BaseURL: target, Token: token}
+	t := replay.Target{BaseURL: target, Token: token, TokenHeader: tokenHeader}
 	if toLab != "" {
 		path, err := lab.DefaultDir().Path(toLab)
 		if err != nil {
@@ -321,7 +322,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 			return fmt.Errorf("starting scimlab on the lab %q: %w", toLab, err)
 		}
 		defer a.Close()
-		t = replay.Target{BaseURL: a.LocalURL(), Token: a.Token()}
+		t = a.ReplayTarget()
 	}
 	line := progress.New(stderr, "replaying", "requests", isTerminal(stderr), progressInterval)
 	rep, err := replay.Run(ctx, src, total, t, func(done, total int) { line.Update(int64(done), int64(total)) })

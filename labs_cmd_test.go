@@ -268,7 +268,7 @@ func TestReplayExitStatus(t *testing.T) {
 		{[]string{"replay", "--lab", "acme"}, "give one of --target URL or --to-lab NAME"},
 		{[]string{"replay", "--lab", "acme", "--target", "http://127.0.0.1:1/scim/v2"}, "--target needs --token"},
 		{[]string{"replay", "--lab", "acme", "--to-lab", "acme"}, "into itself"},
-		{[]string{"replay", "--lab", "acme", "--to-lab", "b", "--token", "t"}, "--token goes with --target"},
+		{[]string{"replay", "--lab", "acme", "--to-lab", "b", "--token", "t"}, "--token and --token-header go with --target"},
 		{[]string{"export", "--lab", "acme"}, "give one of --har FILE or --bundle FILE"},
 		{[]string{"export", "--lab", "acme", "--har", "a", "--bundle", "b"}, "give one of --har FILE or --bundle FILE"},
 		{[]string{"import", "b.zip"}, "name the bundle and the lab"},

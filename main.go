@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -26,9 +25,11 @@ import (
 
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/logview"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -191,6 +192,22 @@ func addAppFlags(fs *flag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Domain, "domain", "", "reserved or static ngrok `DOMAIN` to publish on; remembered for the next start")
 	fs.StringVar(&o.PublicURL, "public-url", "", "public base `URL` of your own reverse proxy or tunnel, shown instead of the local one")
 	fs.StringVar(&o.TunnelMode, "tunnel", "", "tunnel `KIND`: \"loopback\" publishes on a second local port, for trying the tunnel path without ngrok")
+	fs.StringVar(&o.Profile, "profile", "", "app `NAME|FILE` to play: "+strings.Join(profile.Names(), ", ")+", or a profile file (default: the one stored in the database, else generic)")
+	fs.StringVar(&o.Seed, "seed", "", "put the users and groups of a CSV or JSON `FILE` into the lab at start (those already there are kept)")
+	fs.Var((*repeated)(&o.Faults), "fault", "fault `RULE` making matching requests fail, e.g. \"POST /Users 429 retry-after=30 times=2\" (repeatable; see docs/faults.md)")
+	fs.StringVar(&o.FaultsFile, "faults", "", "`FILE` of fault rules, one per line; with --fault, replaces the rules saved in the database")
+	fs.BoolVar(&o.NoFaults, "no-faults", false, "start without fault rules, clearing those saved in the database")
+	fs.Uint64Var(&o.FaultSeed, "fault-seed", fault.DefaultSeed, "`SEED` that decides which requests a percent= fault rule fails")
+}
+
+// repeated is a flag that may be given several times; each value is kept in order.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, "; ") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (app.Options, error) {
@@ -396,11 +413,18 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Okta:   SCIM connector base URL = the base URL, API Token = the token (authentication mode: HTTP Header)
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
+  Profile        %s
   Database       %s%s
   tunnel: %s
-  Try it:        curl -H "Authorization: Bearer %s" %s/Users
+%s  Try it:        curl -H "%s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, a.DBPath(), labNote(a.Lab()), st.String(), a.Token(), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), labNote(a.Lab()), st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
+	for _, l := range a.Profile().Summary() {
+		fmt.Fprintf(w, "                 · %s\n", l)
+	}
+	if rep := a.Seeded(); rep != nil {
+		fmt.Fprintf(w, "  Seed           %s\n", rep.String())
+	}
 	if warn := a.TokenWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
@@ -416,6 +440,42 @@ func labNote(name string) string {
 		return ""
 	}
 	return "  (lab " + name + ")"
+}
+
+// faultBanner lists the fault rules in force, so nobody rehearses against an app that
+// fails on purpose without knowing it.
+func faultBanner(a *app.App) string {
+	lines := a.FaultLines()
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	what := fmt.Sprintf("%d fault rules make", len(lines))
+	if len(lines) == 1 {
+		what = "1 fault rule makes"
+	}
+	fmt.Fprintf(&b, "  Faults         %s matching requests fail on purpose (fault seed %d):\n", what, a.FaultSeed())
+	for _, l := range lines {
+		b.WriteString("                   " + l + "\n")
+	}
+	return b.String()
+}
+
+// profileLine names the profile serve plays and where it comes from.
+func profileLine(p *profile.Profile) string {
+	line := p.Name + " — " + p.Title
+	if !p.Builtin() {
+		line += " (" + p.Source() + ")"
+	}
+	return line
+}
+
+// tokenHeaderLine is the header to send the token in, for serve's curl example.
+func tokenHeaderLine(p *profile.Profile, token string) string {
+	if h := p.TokenHeader(); h != "Authorization" {
+		return h + ": " + token
+	}
+	return "Authorization: Bearer " + token
 }
 
 func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
@@ -436,6 +496,9 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 		}
 		if ev.ErrorDetail != "" {
 			attrs = append(attrs, "error", ev.ErrorDetail)
+		}
+		if ev.Fault != nil {
+			attrs = append(attrs, "fault", ev.Fault.Rule)
 		}
 		if ev.Dropped > 0 {
 			attrs = append(attrs, "unlogged_before", ev.Dropped)
@@ -461,6 +524,7 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	fs.IntVar(&o.Limit, "limit", logview.DefaultLimit, "print the newest `N` requests, 0 for all; with --since the default is all")
 	fs.StringVar(&since, "since", "", "only requests from the last `DURATION` (90s, 15m, 2h, 3d) or since a time (RFC 3339, or local 2006-01-02[T15:04:05])")
 	fs.StringVar(&idpF, "idp", "", "only requests from `IDP`: okta, entra or unknown")
+	fs.BoolVar(&o.AppActions, "app-actions", false, "print what the app's own admin did in the console (seeding, deactivating, deleting, resetting, switching the profile) instead of the requests")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: scimlab log [flags]\n\nPrints the requests scimlab recorded, oldest first, with the IdP, provisioning step,\nstatus and quirks of each; failures are followed by the error and what to change.\nWorks while scimlab is running.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -478,6 +542,9 @@ func parseLogFlags(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	if o.Limit < 0 {
 		return o, fmt.Errorf("--limit must be 0 (all) or a positive number of requests, not %d", o.Limit)
+	}
+	if o.AppActions && (o.Follow || o.Bodies || o.Failed || strings.TrimSpace(idpF) != "") {
+		return o, errors.New("--app-actions lists what the app's admin did; --follow, --bodies, --failed and --idp apply to requests")
 	}
 	if since != "" {
 		t, err := logview.ParseSince(since, now)
@@ -542,7 +609,7 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 	fs.BoolVar(&o.json, "json", false, "print the report as one JSON document")
 	fs.BoolVar(&o.strict, "strict", false, "run the throw-away server in strict RFC mode (not with --target)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: scimlab simulate okta|entra [flags]\n\nPlays a complete Okta or Entra provisioning lifecycle against a SCIM server, with the IdP's\nheaders, bodies and quirks, reacts as the IdP does, and reports each step. Exit status:\n0 every step passed, 1 a step failed, 2 usage error.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), simulateUsage, strings.Join(sim.Scenarios(), ", "))
 		fs.PrintDefaults()
 	}
 	positional, err := splitPositional(fs, args)
@@ -565,8 +632,8 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 		fs.Usage()
 		return o, errUsage
 	}
-	o.cfg.IdP = sim.IdP(strings.ToLower(positional.args[0]))
-	o.cfg.OktaFlavour = sim.Flavour(flavour)
+	o.cfg.IdP = exchange.IdP(strings.ToLower(positional.args[0]))
+	o.cfg.OktaFlavour = exchange.Flavour(flavour)
 	if o.cfg.Target == "" && o.cfg.Token != "" {
 		fmt.Fprintln(stderr, "scimlab simulate: --token goes with --target; the throw-away server makes its own")
 		return o, errUsage
@@ -580,6 +647,41 @@ func parseSimulateFlags(args []string, getenv func(string) string, stderr io.Wri
 	}
 	return o, nil
 }
+
+// simulateUsage heads "scimlab simulate -h"; %s is the list of built-in scenarios.
+const simulateUsage = `Usage: scimlab simulate okta|entra [flags]
+
+Plays a complete Okta or Microsoft Entra ID provisioning lifecycle against a SCIM server,
+with the IdP's headers, query encodings, bodies and quirks; reacts to every answer as the
+IdP does; and reports each step: what was sent, what came back, and what the real IdP
+would do next.
+
+Without --target it plays against a throw-away scimlab on a free local port, whose
+database lives in a temporary directory deleted afterwards: your own database, labs and
+settings are left alone.
+
+Examples:
+  scimlab simulate entra                     against a throw-away scimlab (tolerant mode)
+  scimlab simulate entra --strict            which steps a strict RFC server refuses
+  scimlab simulate okta --okta-flavour oin --target https://app.example.com/scim/v2 --token "$TOKEN"
+  scimlab simulate okta --scenario customer.yaml --target URL --token TOKEN
+  scimlab simulate entra --scenario entra-load --users 1000 --groups 50 --members 20 --concurrency 8
+  scimlab simulate okta --json > report.json
+
+Built-in scenarios: %s
+(a scenario file describes users, groups and steps; docs/simulate.md has the format).
+
+Exit status:
+  0  every step passed
+  1  a step failed or did not run, or the run was interrupted
+  2  usage error: a bad flag, option or scenario file
+
+Environment:
+  SCIMLAB_TOKEN  the token for --target when --token is not given
+  NO_COLOR       no colours, even on a terminal
+
+Flags:
+`
 
 // errListScenarios is --list-scenarios: print them instead of running.
 var errListScenarios = errors.New("list scenarios")
@@ -636,16 +738,22 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
+	// A usage error is told before a throw-away server starts for nothing; its URL and
+	// token stand in for the ones it will have.
+	check := o.cfg
+	if check.Target == "" {
+		check.Target, check.Token = "http://127.0.0.1"+scimserver.BasePath, "throw-away"
+	}
+	if err := check.Validate(); err != nil {
+		fmt.Fprintln(stderr, "scimlab simulate:", err)
+		return errUsage
+	}
 	if o.cfg.Target == "" {
-		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, getenv, stderr)
+		stop, err := startThrowAwayServer(ctx, &o.cfg, o.strict, stderr)
 		if err != nil {
 			return err
 		}
 		defer stop()
-	}
-	if err := o.cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "scimlab simulate:", err)
-		return errUsage
 	}
 	var obs sim.Observer
 	var progress *sim.Progress
@@ -674,6 +782,9 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "scimlab simulate:", err)
 		return errUsage
 	}
+	if errors.Is(err, context.Canceled) {
+		return errors.New("simulate: interrupted; the report above ends where the run stopped")
+	}
 	if err != nil {
 		return err
 	}
@@ -684,22 +795,12 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 // so main prints nothing more and exits 1.
 var errSimulationFailed = errors.New("a step failed")
 
-// startThrowAwayServer starts scimlab on a free local port with a database in a
-// temporary directory, points cfg at it, and returns what stops it and deletes the
-// directory. Nothing of the user's own labs or settings is read or written.
-func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, getenv func(string) string, stderr io.Writer) (func(), error) {
-	dir, err := os.MkdirTemp("", "scimlab-simulate-")
+// startThrowAwayServer starts the throw-away scimlab (app.StartThrowAway), points cfg
+// at it and says so on stderr; it returns what stops it.
+func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, stderr io.Writer) (func(), error) {
+	a, stop, err := app.StartThrowAway(ctx, strict)
 	if err != nil {
-		return nil, fmt.Errorf("creating the throw-away server's directory: %w", err)
-	}
-	noEnv := func(string) string { return "" }
-	a, err := app.Start(ctx, app.Options{
-		Listen: "127.0.0.1:0", DB: filepath.Join(dir, "scimlab.db"), NoTunnel: true, Strict: strict,
-		MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention,
-	}, noEnv, slog.New(slog.DiscardHandler))
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting the throw-away server: %w", err)
+		return nil, err
 	}
 	cfg.Target, cfg.Token = a.LocalURL(), a.Token()
 	mode := "tolerant"
@@ -707,8 +808,5 @@ func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, get
 		mode = "strict"
 	}
 	fmt.Fprintf(stderr, "Playing against a throw-away scimlab (%s mode) at %s; it is deleted afterwards.\n", mode, cfg.Target)
-	return func() {
-		a.Close()
-		os.RemoveAll(dir)
-	}, nil
+	return stop, nil
 }

@@ -6,9 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/idp/sim"
 )
 
 // scimlab simulate plays against a throw-away scimlab when no --target is given: it
@@ -24,7 +31,7 @@ func TestSimulateAgainstAThrowAwayServer(t *testing.T) {
 	}{
 		{[]string{"simulate", "entra"}, nil, "PASSED: all 14 steps passed"},
 		{[]string{"simulate", "okta", "--okta-flavour", "oin"}, nil, "PASSED"},
-		{[]string{"simulate", "entra", "--strict"}, errSimulationFailed, "capitalised"},
+		{[]string{"simulate", "entra", "--strict"}, errSimulationFailed, "(quirk capitalised-op)"},
 		{[]string{"simulate", "--json", "okta"}, nil, `"passed": true`},
 	}
 	for _, tc := range tests {
@@ -87,4 +94,106 @@ func TestSimulateUsage(t *testing.T) {
 	if !strings.Contains(stdout.String(), "entra-compliant\n") {
 		t.Errorf("--list-scenarios: %q", stdout.String())
 	}
+}
+
+// simulate -h says everything needed to use it: what it does, the throw-away server,
+// every flag, every built-in scenario, the exit statuses and the environment.
+func TestSimulateHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"simulate", "-h"}, noEnv, strings.NewReader(""), &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("simulate -h: %v", err)
+	}
+	help := stderr.String()
+	wants := []string{"Usage: scimlab simulate okta|entra", "throw-away scimlab", "Examples:", "Exit status:",
+		"0  every step passed", "1  a step failed", "2  usage error", "SCIMLAB_TOKEN", "NO_COLOR"}
+	wants = append(wants, sim.Scenarios()...)
+	for _, f := range []string{"target", "token", "okta-flavour", "entra-compliant", "scenario", "list-scenarios", "users", "groups",
+		"members", "concurrency", "rate", "timeout", "json", "strict"} {
+		wants = append(wants, "  -"+f)
+	}
+	for _, w := range wants {
+		if !strings.Contains(help, w) {
+			t.Errorf("simulate -h lacks %q:\n%s", w, help)
+		}
+	}
+}
+
+// The throw-away server writes nothing outside its temporary directory, which it
+// deletes: with HOME, the XDG directories and TMPDIR pointed at directories of their
+// own, a run leaves them as they were (the config file untouched), and the exit
+// statuses are 0, 1 and 2 as documented.
+func TestSimulateLeavesTheUsersDirectoriesAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs scimlab in processes of its own")
+	}
+	root := t.TempDir()
+	dirs := map[string]string{}
+	for _, v := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "TMPDIR"} {
+		dirs[v] = filepath.Join(root, strings.ToLower(v))
+		if err := os.MkdirAll(dirs[v], 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := filepath.Join(dirs["XDG_CONFIG_HOME"], "scimlab", "config.json")
+	if err := os.MkdirAll(filepath.Dir(config), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const configText = `{"ngrok_authtoken":"2abc_not-a-real-token","domain":"lab.example.ngrok.app"}`
+	if err := os.WriteFile(config, []byte(configText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, root)
+	for _, tc := range []struct {
+		args []string
+		exit int
+	}{
+		{[]string{"simulate", "okta"}, 0},
+		{[]string{"simulate", "entra", "--strict", "--json"}, 1},
+		{[]string{"simulate", "entra", "--users", "-1"}, 2},
+	} {
+		cmd := exec.Command(os.Args[0], tc.args...)
+		cmd.Env = []string{"SCIMLAB_TEST_AS_MAIN=1", "PATH=" + os.Getenv("PATH")}
+		for v, d := range dirs {
+			cmd.Env = append(cmd.Env, v+"="+d)
+		}
+		out, err := cmd.CombinedOutput()
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.exit {
+			t.Errorf("scimlab %s: exit %d, want %d\n%s", strings.Join(tc.args, " "), code, tc.exit, out)
+		}
+	}
+	if after := tree(t, root); !slices.Equal(after, before) {
+		t.Errorf("the runs changed the user's directories:\nbefore %q\nafter  %q", before, after)
+	}
+	if got, _ := os.ReadFile(config); string(got) != configText {
+		t.Errorf("the config file changed: %s", got)
+	}
+}
+
+// tree lists every file and directory under root with its size, relative to root.
+func tree(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out = append(out, fmt.Sprintf("%s %d", rel, info.Size()))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -83,8 +83,17 @@ func TestSecondServerOnOneDatabaseIsRefused(t *testing.T) {
 		t.Errorf("the console's start on a served database: %v", err)
 	}
 
-	// Reading is no server: scimlab log works beside the first one.
-	out, _, err := runLogCmd(t, "--db", dbPath)
+	// Reading is no server: scimlab log works beside the first one. The server writes
+	// its log behind the answers, so the row may take a moment to arrive.
+	var out string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _, err = runLogCmd(t, "--db", dbPath)
+		if err != nil || strings.Contains(out, "/Users") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil || !strings.Contains(out, "/Users") {
 		t.Errorf("scimlab log beside the server: %v\n%s", err, out)
 	}

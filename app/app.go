@@ -23,6 +23,8 @@ import (
 	"golang.ngrok.com/ngrok/v2"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -47,6 +49,18 @@ type Options struct {
 	PublicURL    string
 	// TunnelMode is "" (ngrok when a token is known) or "loopback".
 	TunnelMode string
+	// Faults are fault rules (--fault), FaultsFile a file of them (--faults): given
+	// either, or NoFaults, they replace the rules saved by the last run. FaultSeed
+	// seeds their percent draws.
+	Faults     []string
+	FaultsFile string
+	NoFaults   bool
+	FaultSeed  uint64
+	// Profile names the app profile to play, built-in or a file ("": the one stored
+	// in the database, else generic). Seed names a file of users and groups to put
+	// into the lab at start.
+	Profile string
+	Seed    string
 
 	// NgrokConnectURL and NgrokDialer replace how the ngrok agent reaches ngrok's
 	// servers; tests use them to make the service unreachable or refusing offline.
@@ -75,6 +89,9 @@ func (o Options) Validate() error {
 			return err
 		}
 	}
+	if _, _, err := o.commandLineFaults(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -92,6 +109,10 @@ type App struct {
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
+	// faults are the fault rules in force (the lab's); faultsMu orders their changes
+	// with saving.
+	faults   *fault.Set
+	faultsMu sync.Mutex
 	// front is the HTTP handler of the listener and the tunnel; it passes each
 	// request to the server of the lab served, so a switch of lab keeps both.
 	front front
@@ -124,6 +145,10 @@ type App struct {
 	tokenOverride      string
 	storedTokenDiffers bool
 	rotated            bool
+
+	profileMu     sync.Mutex
+	customProfile *profile.Profile
+	seeded        *SeedReport
 }
 
 // Start listens, takes the database's server lock, opens the store, starts the SCIM
@@ -132,6 +157,18 @@ type App struct {
 func Start(ctx context.Context, o Options, getenv func(string) string, logger *slog.Logger) (_ *App, err error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	// The profile and seed files are read before the database is opened: a bad one
+	// stops scimlab with nothing changed.
+	given, err := loadProfileOption(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	var seed *Seed
+	if o.Seed != "" {
+		if seed, err = ReadSeed(o.Seed); err != nil {
+			return nil, err
+		}
 	}
 	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
@@ -151,12 +188,19 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
 
-	served, err := a.openLab(ctx, o.DB, o.Strict, "")
+	served, err := a.openLab(ctx, o.DB, labStart{strict: o.Strict, profile: given, commandLineFaults: true})
 	if err != nil {
 		return nil, err
 	}
 	a.use(served)
 	a.front.set(a.srv.Handler())
+	if seed != nil {
+		rep, err := a.Seed(ctx, seed)
+		if err != nil {
+			return nil, err
+		}
+		a.seeded = &rep
+	}
 
 	a.httpSrv = &http.Server{
 		Handler:           &a.front,
@@ -182,20 +226,34 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 }
 
 // served is what serving one lab takes: its server lock, its store, the token it
-// serves with, the annotator holding its walkthroughs, and the SCIM server over it.
+// serves with, the profile it plays and its fault rules, the annotator holding its
+// walkthroughs, and the SCIM server over it.
 type served struct {
 	lock      *store.Lock
 	db        *store.DB
 	token     tokenChoice
+	profile   *profile.Profile
+	faults    *fault.Set
 	annotator *annotator
 	srv       *scimserver.Server
 }
 
-// openLab takes the server lock of the database at path, opens it, picks its token and
-// starts a SCIM server over it, in strict mode or not. A lab without a token of its own
-// is given inherit when set (a lab created from the console keeps the IdP's token),
-// else a new one. On error nothing stays open.
-func (a *App) openLab(ctx context.Context, path string, strict bool, inherit string) (_ *served, err error) {
+// labStart says how to open a lab.
+type labStart struct {
+	strict bool
+	// profile is the profile given on the command line (nil: the lab's own); only
+	// the lab scimlab starts on gets it, and the command line's fault rules.
+	profile           *profile.Profile
+	commandLineFaults bool
+	// inherit is the token a lab without one of its own is given (a lab created from
+	// the console keeps the IdP's token); "" generates one.
+	inherit string
+}
+
+// openLab takes the server lock of the database at path, opens it, picks its token,
+// profile and fault rules, and starts a SCIM server over it. On error nothing stays
+// open.
+func (a *App) openLab(ctx context.Context, path string, st labStart) (_ *served, err error) {
 	s := &served{}
 	defer func() {
 		if err != nil {
@@ -214,11 +272,11 @@ func (a *App) openLab(ctx context.Context, path string, strict bool, inherit str
 		}
 		return nil, fmt.Errorf("opening the database %s: %w", path, err)
 	}
-	if inherit != "" {
+	if st.inherit != "" {
 		if stored, err := s.db.BearerToken(ctx); err != nil {
 			return nil, fmt.Errorf("reading the stored token: %w", err)
 		} else if stored == "" {
-			if err := s.db.SetBearerToken(ctx, inherit); err != nil {
+			if err := s.db.SetBearerToken(ctx, st.inherit); err != nil {
 				return nil, fmt.Errorf("storing the token: %w", err)
 			}
 		}
@@ -226,12 +284,18 @@ func (a *App) openLab(ctx context.Context, path string, strict bool, inherit str
 	if s.token, err = resolveToken(ctx, s.db, a.opts.Token, a.getenv); err != nil {
 		return nil, err
 	}
-	a.startServer(ctx, s, strict)
+	if s.profile, err = resolveProfile(ctx, s.db, st.profile, a.logger); err != nil {
+		return nil, err
+	}
+	if s.faults, err = a.loadFaults(ctx, s.db, st.commandLineFaults); err != nil {
+		return nil, err
+	}
+	a.startServer(ctx, s, st.strict)
 	return s, nil
 }
 
 // startServer starts the annotator and the SCIM server over s's store: the one place
-// the server is configured, for a start, a switch of lab and a reset alike.
+// the server is configured, for a start and a switch of lab alike.
 func (a *App) startServer(ctx context.Context, s *served, strict bool) {
 	s.annotator = newAnnotator(ctx, s.db, a.logger)
 	s.srv = scimserver.New(scimserver.Config{
@@ -240,6 +304,9 @@ func (a *App) startServer(ctx context.Context, s *served, strict bool) {
 		MaxBodyBytes: a.opts.MaxBody,
 		LogRetention: a.opts.LogRetention,
 		Annotate:     s.annotator.annotate,
+		Faults:       s.faults,
+		Profile:      s.profile,
+		SenderIdP:    s.annotator.classifier.Sender,
 	}, s.db, a.logger)
 }
 
@@ -248,6 +315,10 @@ func (a *App) use(s *served) {
 	a.labMu.Lock()
 	a.lock, a.db, a.annotator, a.srv = s.lock, s.db, s.annotator, s.srv
 	a.labMu.Unlock()
+	a.faultsMu.Lock()
+	a.faults = s.faults
+	a.faultsMu.Unlock()
+	a.rememberCustom(s.profile)
 	a.tokenMu.Lock()
 	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = s.token.token, s.token.generated, s.token.override, s.token.storedDiffers
 	a.rotated = false
@@ -569,6 +640,10 @@ func (a *App) SaveNgrokToken(token string) error {
 func (a *App) Close() { a.closeOnce.Do(a.close) }
 
 func (a *App) close() {
+	if srv := a.current().srv; srv != nil {
+		// Requests a fault rule is holding back would keep the shutdown waiting.
+		srv.Stopping()
+	}
 	if a.tunnel != nil {
 		if err := a.tunnel.Close(); err != nil {
 			a.logger.Warn("closing the tunnel", "err", err)
@@ -653,6 +728,9 @@ func displayHost(addr net.Addr) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Seeded reports what --seed put into the lab at start, or nil without --seed.
+func (a *App) Seeded() *SeedReport { return a.seeded }
 
 // SetStrict switches strict RFC mode for the requests that start after it returns.
 func (a *App) SetStrict(strict bool) { a.current().srv.SetStrict(strict) }

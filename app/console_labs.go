@@ -67,7 +67,7 @@ func (c consoleLabs) Switch(ctx context.Context, name string, create bool) (tui.
 }
 
 func (c consoleLabs) Reset(ctx context.Context, name string) (bool, error) {
-	return c.a.ResetLab(ctx, name)
+	return c.a.ResetLabNamed(ctx, name)
 }
 
 func (c consoleLabs) Delete(_ context.Context, name string) error { return c.a.DeleteLab(name) }

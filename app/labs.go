@@ -73,7 +73,9 @@ func (a *App) SwitchLab(ctx context.Context, name string, create bool) (LabSwitc
 	if create && a.TokenOverride() == "" {
 		inherit = before
 	}
-	s, err := a.openLab(ctx, path, a.Strict(), inherit)
+	// The lab plays its own profile and fault rules: those of the command line went
+	// to the lab scimlab started on.
+	s, err := a.openLab(ctx, path, labStart{strict: a.Strict(), inherit: inherit})
 	if err != nil {
 		return LabSwitch{}, err
 	}
@@ -82,7 +84,11 @@ func (a *App) SwitchLab(ctx context.Context, name string, create bool) (LabSwitc
 	a.labMu.Lock()
 	a.opts.DB, a.opts.Lab = path, name
 	a.labMu.Unlock()
-	if !a.front.set(s.srv.Handler()).drain(drainTimeout) {
+	back := a.front.set(s.srv.Handler())
+	// A request a fault rule of the old lab holds back would keep the switch waiting
+	// for its delay: it is answered 503 at once, as at shutdown.
+	old.srv.Stopping()
+	if !back.drain(drainTimeout) {
 		a.logger.Warn("requests to the previous lab were still running when it closed")
 	}
 	old.close(a.logger)
@@ -96,44 +102,24 @@ func samePath(a, b string) bool {
 	return err1 == nil && err2 == nil && aa == bb
 }
 
-// ResetLab empties the lab called name for a new rehearsal (lab.Dir.Reset): users,
-// groups, the request log and walkthrough progress go; the token and the other
-// settings stay. The lab being served is reset in place: for the moment it takes,
-// requests are answered 503 with Retry-After, which IdPs retry.
-func (a *App) ResetLab(ctx context.Context, name string) (current bool, err error) {
+// ResetLabNamed empties the lab called name for a new rehearsal: the lab served in
+// place (ResetLab), another one under its server lock (lab.Dir.Reset). Users, groups,
+// tombstones, independent accounts, the request log, the app actions and walkthrough
+// progress go; the token, the profile and the other settings stay. current tells that
+// it was the lab served.
+func (a *App) ResetLabNamed(ctx context.Context, name string) (current bool, err error) {
 	a.switchMu.Lock()
 	defer a.switchMu.Unlock()
 	path, err := a.labs().Existing(name)
 	if err != nil {
 		return false, err
 	}
-	if !samePath(path, a.DBPath()) {
-		return false, a.labs().Reset(ctx, name)
+	if samePath(path, a.DBPath()) {
+		return true, a.ResetLab(ctx)
 	}
-	return true, a.resetCurrent(ctx)
-}
-
-func (a *App) resetCurrent(ctx context.Context) error {
-	old := a.current()
-	if !a.front.set(unavailable).drain(drainTimeout) {
-		a.logger.Warn("requests to the lab were still running when it was reset")
-	}
-	// The old server writes out its log and the walkthroughs their progress first, so
-	// the reset clears them too.
-	old.srv.Close()
-	old.annotator.save(ctx)
-	resetErr := lab.ResetStore(ctx, old.db)
-	s := &served{lock: old.lock, db: old.db}
-	a.tokenMu.Lock()
-	s.token = tokenChoice{token: a.token, override: a.tokenOverride}
-	a.tokenMu.Unlock()
-	// Serve again whatever the reset did: the lab stays the one served.
-	a.startServer(ctx, s, old.srv.Strict())
-	a.labMu.Lock()
-	a.annotator, a.srv = s.annotator, s.srv
-	a.labMu.Unlock()
-	a.front.set(s.srv.Handler())
-	return resetErr
+	return false, a.labs().Reset(ctx, name, func(ctx context.Context, db *store.DB) error {
+		return db.AppendAppAction(ctx, &store.AppAction{Action: ActionResetLab, Detail: "reset from the console of another lab"})
+	})
 }
 
 // DeleteLab deletes the lab called name, which must not be the one served.
@@ -232,5 +218,11 @@ func DefaultExportPath(name string, kind ExportKind, now time.Time) string {
 // its local address with the token served now, and returns the answer. It is a real
 // request: it changes the lab and is logged like any other.
 func (a *App) Resend(ctx context.Context, r *exchange.Record) (*replay.Answer, error) {
-	return replay.Send(ctx, replay.Target{BaseURL: a.localURL, Token: a.Token()}, r)
+	return replay.Send(ctx, a.ReplayTarget(), r)
+}
+
+// ReplayTarget is this running scimlab as a replay's target: its local address, its
+// token, and the header its profile reads the token from.
+func (a *App) ReplayTarget() replay.Target {
+	return replay.Target{BaseURL: a.localURL, Token: a.Token(), TokenHeader: a.Profile().TokenHeader()}
 }

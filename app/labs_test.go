@@ -32,8 +32,8 @@ func labHome(t *testing.T) lab.Dir {
 	return lab.DefaultDir()
 }
 
-// startLab starts scimlab on the lab called name with the loopback tunnel.
-func startLab(t *testing.T, dir lab.Dir, name string) *app.App {
+// startNamedLab starts scimlab on the lab called name with the loopback tunnel.
+func startNamedLab(t *testing.T, dir lab.Dir, name string) *app.App {
 	t.Helper()
 	path, err := dir.Path(name)
 	if err != nil {
@@ -110,7 +110,7 @@ func createUser(t *testing.T, base, token, userName string) {
 // token was rotated is served with its own.
 func TestSwitchLabKeepsAddressTunnelAndToken(t *testing.T) {
 	dir := labHome(t)
-	a := startLab(t, dir, "one")
+	a := startNamedLab(t, dir, "one")
 	public, local := publicURL(t, a), a.LocalURL()
 	token := a.Token()
 	createUser(t, public, token, "alice@example.com")
@@ -160,7 +160,7 @@ func TestSwitchLabKeepsAddressTunnelAndToken(t *testing.T) {
 
 func TestSwitchLabRefusals(t *testing.T) {
 	dir := labHome(t)
-	a := startLab(t, dir, "one")
+	a := startNamedLab(t, dir, "one")
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
@@ -182,7 +182,7 @@ func TestSwitchLabRefusals(t *testing.T) {
 		t.Error("a refused switch disturbed the lab served")
 	}
 	// A lab another scimlab serves is refused, and the current one stays.
-	other := startLab(t, dir, "busy")
+	other := startNamedLab(t, dir, "busy")
 	_, err := a.SwitchLab(ctx, "busy", false)
 	if err == nil || !strings.Contains(err.Error(), "already serving the database") {
 		t.Errorf("switch to a lab served elsewhere: %v", err)
@@ -203,7 +203,7 @@ func TestSwitchLabRefusals(t *testing.T) {
 // answered by one lab or the other, none is dropped or fails.
 func TestSwitchUnderTraffic(t *testing.T) {
 	dir := labHome(t)
-	a := startLab(t, dir, "one")
+	a := startNamedLab(t, dir, "one")
 	token, base := a.Token(), a.LocalURL()
 	var (
 		stop    atomic.Bool
@@ -247,7 +247,7 @@ func TestSwitchUnderTraffic(t *testing.T) {
 
 func TestResetTheLabServed(t *testing.T) {
 	dir := labHome(t)
-	a := startLab(t, dir, "class")
+	a := startNamedLab(t, dir, "class")
 	token := a.Token()
 	createUser(t, a.LocalURL(), token, "alice@example.com")
 	// An Okta test connection ticks the first walkthrough step.
@@ -258,7 +258,7 @@ func TestResetTheLabServed(t *testing.T) {
 		done, _ := a.Walkthrough(exchange.Okta).Progress()
 		return done > 0
 	})
-	current, err := a.ResetLab(context.Background(), "class")
+	current, err := a.ResetLabNamed(context.Background(), "class")
 	if err != nil || !current {
 		t.Fatalf("reset: current %v, %v", current, err)
 	}
@@ -277,7 +277,7 @@ func TestResetTheLabServed(t *testing.T) {
 
 func TestExportAndResendFromTheRunningApp(t *testing.T) {
 	dir := labHome(t)
-	a := startLab(t, dir, "acme")
+	a := startNamedLab(t, dir, "acme")
 	createUser(t, a.LocalURL(), a.Token(), "alice@example.com")
 	ctx := context.Background()
 	dest := t.TempDir() + "/acme.zip"
@@ -287,7 +287,7 @@ func TestExportAndResendFromTheRunningApp(t *testing.T) {
 		t.Fatalf("export: %+v %v", res, err)
 	}
 	// Another lab is exported from its own file.
-	b := startLab(t, dir, "other")
+	b := startNamedLab(t, dir, "other")
 	createUser(t, b.LocalURL(), b.Token(), "x@example.com")
 	createUser(t, b.LocalURL(), b.Token(), "y@example.com")
 	b.Close()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
@@ -42,10 +43,22 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		RetryTunnel:      a.RetryTunnel,
 		Pending:          a.Pending,
 		ResetWalkthrough: a.ResetWalkthrough,
+		Demo:             demo{a: a},
 		Clipboard:        newClipboard(a.getenv, logger),
+		Profile:          func() tui.ProfileInfo { return profileInfo(a.Profile()) },
+		Profiles:         a.profileInfos,
+		SetProfile:       func(name string) error { return a.SetProfile(ctx, name) },
+		Lab:              consoleLab{a: a},
 		Logger:           logger,
 		Labs:             consoleLabs{a: a},
 		Resend:           a.resendCompared,
+
+		Faults:          a.Faults,
+		FaultSeed:       a.FaultSeed,
+		AddFault:        func(rule string) (fault.Entry, error) { return a.AddFault(ctx, rule) },
+		SetFaultEnabled: func(id int, on bool) error { return a.SetFaultEnabled(ctx, id, on) },
+		RemoveFault:     func(id int) error { return a.RemoveFault(ctx, id) },
+		ClearFaults:     func() error { return a.ClearFaults(ctx) },
 	}
 }
 
@@ -121,7 +134,7 @@ func (c *consoleReader) Users(ctx context.Context, search string, limit int) ([]
 			ExternalID: r.ExternalID, Active: r.Active, Members: len(groups[r.ID]), Modified: r.LastModified,
 		}
 	}
-	return rows, nil
+	return c.withAppSide(ctx, store.KindUser, search, limit, rows)
 }
 
 func (c *consoleReader) Groups(ctx context.Context, search string, limit int) ([]tui.ResourceRow, error) {
@@ -144,7 +157,7 @@ func (c *consoleReader) Groups(ctx context.Context, search string, limit int) ([
 			Members: n, Modified: r.LastModified,
 		}
 	}
-	return rows, nil
+	return c.withAppSide(ctx, store.KindGroup, search, limit, rows)
 }
 
 // membersShown bounds the member list of a group's detail view; the total is shown
@@ -157,6 +170,9 @@ func (c *consoleReader) Resource(ctx context.Context, kind, id string) (*tui.Res
 		err error
 		d   = &tui.ResourceDetail{}
 	)
+	if d, ok, err := c.appSideResource(ctx, kind, id); ok || err != nil {
+		return d, err
+	}
 	switch kind {
 	case tui.KindUser:
 		if res, err = c.db.GetUser(ctx, id); err != nil {
@@ -194,11 +210,9 @@ func (c *consoleReader) Resource(ctx context.Context, kind, id string) (*tui.Res
 	if d.JSON, err = c.srv.Render(ctx, kind, id, c.localURL); err != nil {
 		return nil, err
 	}
-	history, err := c.db.RequestsForResource(ctx, store.Kind(kind), id, 100)
-	if err != nil {
+	if err := c.histories(ctx, kind, id, d); err != nil {
 		return nil, err
 	}
-	d.History = values(history)
 	return d, nil
 }
 

@@ -35,6 +35,11 @@ const (
 	GroupsFile      = "groups.jsonl"
 	MembershipsFile = "memberships.jsonl"
 	SettingsFile    = "settings.json"
+	// The app-side state: deleted users and groups, the app's own admin's actions,
+	// accounts outside the organisation. Optional when reading.
+	TombstonesFile  = "tombstones.jsonl"
+	AppActionsFile  = "app-actions.jsonl"
+	IndependentFile = "independent-accounts.jsonl"
 )
 
 // Manifest describes a bundle.
@@ -70,6 +75,9 @@ type Counts struct {
 	Groups      int `json:"groups"`
 	Memberships int `json:"memberships"`
 	Settings    int `json:"settings"`
+	Tombstones  int `json:"tombstones"`
+	AppActions  int `json:"appActions"`
+	Independent int `json:"independentAccounts"`
 }
 
 // FileInfo is a file's size and SHA-256, in hex.
@@ -88,12 +96,45 @@ type Resource struct {
 	Doc          json.RawMessage `json:"doc"`
 }
 
-// Membership is one user in one group.
+// Membership is one user in one group; AppSide tells that the app's own admin added
+// it.
 type Membership struct {
 	Group   string `json:"group"`
 	User    string `json:"user"`
 	Display string `json:"display,omitempty"`
 	Type    string `json:"type,omitempty"`
+	AppSide bool   `json:"appSide,omitempty"`
+}
+
+// Tombstone is a deleted user or group as the lab keeps it until a reset.
+type Tombstone struct {
+	Kind        string          `json:"kind"`
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	ExternalID  string          `json:"externalId,omitempty"`
+	Doc         json.RawMessage `json:"doc"`
+	Created     time.Time       `json:"created"`
+	Deleted     time.Time       `json:"deleted"`
+	Memberships int             `json:"memberships"`
+}
+
+// AppAction is something the app's own admin did, numbered apart from the requests.
+type AppAction struct {
+	Seq          int64     `json:"seq"`
+	Time         time.Time `json:"time"`
+	Action       string    `json:"action"`
+	ResourceType string    `json:"resourceType,omitempty"`
+	ResourceID   string    `json:"resourceId,omitempty"`
+	Name         string    `json:"name,omitempty"`
+	Detail       string    `json:"detail,omitempty"`
+}
+
+// IndependentAccount is an account outside the organisation.
+type IndependentAccount struct {
+	UserName    string          `json:"userName"`
+	DisplayName string          `json:"displayName"`
+	Doc         json.RawMessage `json:"doc"`
+	Created     time.Time       `json:"created"`
 }
 
 // ErrInvalid reports a bundle that is damaged, truncated, unsafe or not a bundle at

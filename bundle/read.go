@@ -253,6 +253,21 @@ func (r *Reader) EachResource(name string, fn func(Resource) error) error {
 	})
 }
 
+// EachLine decodes every line of the optional file name into a new T and calls fn
+// with it; a bundle without the file has none.
+func EachLine[T any](r *Reader, name string, fn func(T) error) error {
+	if !r.Has(name) {
+		return nil
+	}
+	return r.eachLine(name, func(line []byte, n int) error {
+		var v T
+		if err := json.Unmarshal(line, &v); err != nil {
+			return invalid("%s line %d: %v", name, n, err)
+		}
+		return fn(v)
+	})
+}
+
 // EachMembership calls fn with every membership of the bundle.
 func (r *Reader) EachMembership(fn func(Membership) error) error {
 	return r.eachLine(MembershipsFile, func(line []byte, n int) error {

@@ -27,6 +27,18 @@ type recordLine struct {
 	Quirks     []quirk.Quirk `json:"quirks"`
 	Request    message       `json:"request"`
 	Response   message       `json:"response"`
+	// Effects are the profile's effects; Fault the injected failure with its delay in
+	// nanoseconds (the Record's JSON rounds it to microseconds).
+	Effects []exchange.Effect `json:"effects"`
+	Fault   *faultLine        `json:"fault"`
+}
+
+type faultLine struct {
+	Rule       string `json:"rule"`
+	Status     int    `json:"status"`
+	RetryAfter int    `json:"retryAfter"`
+	DelayNs    int64  `json:"delayNs"`
+	Drop       bool   `json:"drop"`
 }
 
 type message struct {
@@ -72,6 +84,10 @@ func MarshalRecord(r *exchange.Record) ([]byte, error) {
 		Quirks:       r.Quirks,
 		Request:      message{Headers: r.ReqHeaders, Body: encodeBody(r.ReqBody)},
 		Response:     message{Headers: r.RespHeaders, Body: encodeBody(r.RespBody)},
+		Effects:      r.Effects,
+	}
+	if f := r.Fault; f != nil {
+		line.Fault = &faultLine{Rule: f.Rule, Status: f.Status, RetryAfter: f.RetryAfter, DelayNs: int64(f.Delay), Drop: f.Drop}
 	}
 	b, err := marshal(line)
 	if err != nil {
@@ -90,6 +106,10 @@ func UnmarshalRecord(data []byte) (*exchange.Record, error) {
 	r.Duration = time.Duration(line.DurationNs)
 	r.Quirks = line.Quirks
 	r.ReqHeaders, r.RespHeaders = line.Request.Headers, line.Response.Headers
+	r.Effects, r.Fault = line.Effects, nil
+	if f := line.Fault; f != nil {
+		r.Fault = &exchange.Injected{Rule: f.Rule, Status: f.Status, RetryAfter: f.RetryAfter, Delay: time.Duration(f.DelayNs), Drop: f.Drop}
+	}
 	var err error
 	if r.ReqBody, err = line.Request.Body.decode(); err != nil {
 		return nil, fmt.Errorf("request body: %w", err)

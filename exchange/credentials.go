@@ -51,6 +51,20 @@ func NewCredentials(extraHeaders []string) Credentials {
 	return c
 }
 
+// With returns c that also counts the header called name as a credential header.
+func (c Credentials) With(name string) Credentials {
+	name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+	if name == "" || c.extra[name] {
+		return c
+	}
+	extra := make(map[string]bool, len(c.extra)+1)
+	for k := range c.extra {
+		extra[k] = true
+	}
+	extra[name] = true
+	return Credentials{extra: extra}
+}
+
 // Header tells whether the header called name carries a credential.
 func (c Credentials) Header(name string) bool {
 	name = http.CanonicalHeaderKey(name)

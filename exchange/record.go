@@ -66,6 +66,13 @@ type Record struct {
 	// ScimType and ErrorDetail are those of the SCIM error answered, if any.
 	ScimType    string `json:"scimType"`
 	ErrorDetail string `json:"error"`
+	// Fault is the failure a fault rule injected, nil when the answer is the server's.
+	Fault *Injected `json:"fault"`
+
+	// Profile names the app profile the server played for this request (see package
+	// profile), and Effects what the profile did to it beyond RFC 7644.
+	Profile string   `json:"profile"`
+	Effects []Effect `json:"-"`
 
 	Annotation
 }
@@ -154,6 +161,15 @@ type quirkJSON struct {
 	What  string      `json:"what"`
 }
 
+// effectJSON is an effect as scripts read it: the stable kind and detail, with the
+// badge and sentence the console shows.
+type effectJSON struct {
+	Kind     EffectKind `json:"kind"`
+	Detail   string     `json:"detail"`
+	Badge    string     `json:"badge"`
+	Sentence string     `json:"sentence"`
+}
+
 // messageJSON is one side of the exchange. Bodies are text as recorded, not parsed
 // JSON: the log caps their size, so a long one may be cut off mid-document.
 type messageJSON struct {
@@ -170,6 +186,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		DurationMs float64      `json:"durationMs"`
 		Quirks     []quirkJSON  `json:"quirks"`
 		Hints      []Hint       `json:"hints"`
+		Effects    []effectJSON `json:"effects"`
 		Request    *messageJSON `json:"request,omitempty"`
 		Response   *messageJSON `json:"response,omitempty"`
 	}{
@@ -177,6 +194,10 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		DurationMs: math.Round(float64(r.Duration)/float64(time.Microsecond)) / 1000,
 		Quirks:     make([]quirkJSON, 0, len(r.Quirks)),
 		Hints:      r.Hints,
+		Effects:    make([]effectJSON, 0, len(r.Effects)),
+	}
+	for _, e := range r.Effects {
+		out.Effects = append(out.Effects, effectJSON{Kind: e.Kind, Detail: e.Detail, Badge: e.Badge(), Sentence: e.Sentence()})
 	}
 	if out.Hints == nil {
 		out.Hints = []Hint{}

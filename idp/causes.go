@@ -45,6 +45,8 @@ const (
 	HintEntraInvalidAnchor exchange.Cause = "entra-invalid-anchor"
 	// HintConflict: a create answered 409.
 	HintConflict exchange.Cause = "conflict"
+	// HintRateLimited: a 429 answer, which each IdP waits out in its own way.
+	HintRateLimited exchange.Cause = "rate-limited"
 	// HintServerError: a 5xx answer.
 	HintServerError exchange.Cause = "server-error"
 	// HintRejected: another 4xx answer.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -36,6 +37,9 @@ type Classifier struct {
 	// idp and flavour are remembered once recognised: a session usually has one IdP.
 	idp     exchange.IdP
 	flavour exchange.Flavour
+	// lastIdP mirrors idp for Sender, which runs on the server's request path and must
+	// not wait for the lock Annotate holds.
+	lastIdP atomic.Value
 
 	users   *capped[userInfo]
 	groups  *capped[string]
@@ -78,7 +82,7 @@ type createdUser struct {
 
 // NewClassifier returns a Classifier with no history.
 func NewClassifier() *Classifier {
-	return &Classifier{
+	c := &Classifier{
 		users:   newCapped[userInfo](maxIdentities),
 		groups:  newCapped[string](maxIdentities),
 		docs:    newCapped[[]byte](maxDocs),
@@ -88,6 +92,8 @@ func NewClassifier() *Classifier {
 		grouped: newCapped[bool](maxIdentities),
 		created: make(map[string]createdUser),
 	}
+	c.lastIdP.Store(exchange.Unknown)
+	return c
 }
 
 // SetNames lets the classifier resolve ids it has not seen in traffic through n (for
@@ -117,26 +123,14 @@ func (c *Classifier) Annotate(ex *exchange.Record) exchange.Annotation {
 	return a
 }
 
-// recognise applies per-request evidence first, then the remembered IdP.
+// recognise names the sender (senderOf) and remembers an IdP the request itself showed.
 func (c *Classifier) recognise(r *rx) exchange.IdP {
-	p, foreign := uaEvidence(r.ua)
-	if p == exchange.Unknown {
-		p = shapeEvidence(r)
-	}
-	if p != exchange.Unknown {
+	p, shown := senderOf(r, c.idp)
+	if shown {
 		c.idp = p
-		return p
+		c.lastIdP.Store(p)
 	}
-	if foreign {
-		return exchange.Unknown
-	}
-	// Okta always sends a User-Agent ("Okta SCIM Client"), so a request without one is
-	// evidence against Okta, not a request to inherit from Okta traffic before it. Entra
-	// does send requests without one (its test connection), so it may inherit Entra.
-	if c.idp != exchange.Unknown && !(r.ua == "" && c.idp == exchange.Okta) {
-		return c.idp
-	}
-	return weakEvidence(r)
+	return p
 }
 
 func (c *Classifier) learnFlavour(r *rx, a *exchange.Annotation) exchange.Flavour {
@@ -310,6 +304,11 @@ func fail(a *exchange.Annotation, r *rx, what string) {
 
 // statusText is the status code and the best reason the exchange offers.
 func statusText(r *rx) string {
+	if f := r.ex.Fault; f != nil {
+		if text := injectedStatus(f, r.status); text != "" {
+			return text
+		}
+	}
 	reason := r.ex.ErrorDetail
 	if reason == "" {
 		reason = str(r.resp, "detail")

@@ -11,6 +11,13 @@ import (
 
 // diagnose adds the hints that explain a failed exchange in the IdP's own terms.
 func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
+	if f := r.ex.Fault; f != nil {
+		diagnoseFault(a, r, f)
+		if f.Status != 0 || f.Drop || r.status == statusClientClosed {
+			// The rule answered, not the server: the server's reasons do not apply.
+			return
+		}
+	}
 	if authFailed(r) {
 		diagnoseAuth(a, r)
 		if r.route.resource != "" && !r.route.ok {
@@ -30,6 +37,12 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 	if r.success() || !a.Failed {
 		return
 	}
+	if h, ok := profileHint(a, r); ok {
+		// The app profile refused it on purpose; its own explanation beats the
+		// generic one for the status.
+		a.Hints = append(a.Hints, h)
+		return
+	}
 	switch {
 	case a.IdP == exchange.Entra && r.status == http.StatusNotFound && r.method() == http.MethodGet && r.route.id == "" && r.filter.ok:
 		text := "Entra treats a 404 to a filter query as a failure: a SCIM server must answer 200 with an empty list (totalResults 0) when nothing matches."
@@ -42,16 +55,19 @@ func (c *Classifier) diagnose(a *exchange.Annotation, r *rx) {
 		a.Hints = append(a.Hints, invalidAnchorHint(r))
 	case r.status == http.StatusConflict:
 		a.Hints = append(a.Hints, conflictHint(a, r))
+	case r.status == http.StatusTooManyRequests:
+		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRateLimited, Severity: exchange.SeverityWarn,
+			Text: "scimlab answered " + sentence(statusText(r)) + " " + Consequence(a.IdP, r.status)})
 	case r.status >= 500:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintServerError, Severity: exchange.SeverityError,
-			Text: "scimlab failed with " + sentence(statusText(r)) + " " + consequence(a.IdP, true)})
+			Text: "scimlab failed with " + sentence(statusText(r)) + " " + Consequence(a.IdP, r.status)})
 	case r.ex.Strict && r.ex.RefusedBy != "":
 		a.Hints = append(a.Hints, strictHint(a.IdP, r.ex.RefusedBy))
 	case a.Step == exchange.StepUserLookup && r.status == http.StatusNotFound:
 		// Already explained where the lookup was classified.
 	default:
 		a.Hints = append(a.Hints, exchange.Hint{Cause: HintRejected, Severity: exchange.SeverityWarn,
-			Text: "scimlab refused the request with " + sentence(statusText(r)) + " " + consequence(a.IdP, false)})
+			Text: "scimlab refused the request with " + sentence(statusText(r)) + " " + Consequence(a.IdP, r.status)})
 	}
 }
 
@@ -79,19 +95,66 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// consequence says what the IdP does after a failure and where the admin sees it.
-func consequence(p exchange.IdP, serverFault bool) string {
+// Consequence says what p does after a request it sent was answered with status (0:
+// no answer), and where its admin sees it (idp-wire-format.md §2.8, §3.7, §4). The
+// simulator tells the same of the IdP it plays.
+func Consequence(p exchange.IdP, status int) string {
 	switch p {
 	case exchange.Okta:
+		if status == http.StatusTooManyRequests {
+			return "Okta pauses the task as rate-limited and sends the request again after Retry-After (whole seconds; without one, 5 minutes), " +
+				"at least doubling the wait after each further 429; after the 10th attempt the task fails for good under Dashboard → Tasks, where an admin chooses Retry."
+		}
 		return "Okta marks the task failed and lists it under Dashboard → Tasks (and the app's provisioning errors); fix the cause, then choose Retry there."
 	case exchange.Entra:
-		s := "Entra records the failure in Provisioning logs (Monitor → Provisioning logs) and retries the object in the next cycle"
-		if serverFault {
-			s += ", less and less often; if most requests fail it quarantines the job"
+		s := "Entra records the failure in Provisioning logs (Monitor → Provisioning logs)"
+		if code := EntraLogCode(status); code != "" {
+			s += " as " + code
 		}
-		return s + "."
+		switch {
+		case status == http.StatusTooManyRequests:
+			return s + " and retries the request automatically later; non-gallery apps have no rate limiter of their own, and a burst of 429s can quarantine the job."
+		case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusMethodNotAllowed:
+			return s + " and fails the object; when most calls fail this way, it quarantines the job."
+		case status >= 500 || status == 0:
+			return s + " and retries the object in the next cycle, about 40 minutes later, then less and less often; if most requests fail it quarantines the job."
+		}
+		return s + " and retries the object in the next cycle."
+	}
+	if status == http.StatusTooManyRequests {
+		return "The client should wait as Retry-After says, then send the request again."
 	}
 	return "The client will report the error; fix the cause and retry."
+}
+
+// EntraLogCode is the error code Entra's provisioning log shows for an answer with
+// status, or "" where the code depends on more than the status (a 404 is InvalidAnchor
+// by id, a failed lookup by filter) (idp-wire-format.md §3.7).
+func EntraLogCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "SystemForCrossDomainIdentityManagementServiceIncompatible"
+	case http.StatusUnauthorized:
+		return "Unauthorized"
+	case http.StatusForbidden:
+		return "InsufficientRights"
+	case http.StatusMethodNotAllowed:
+		return "MethodNotAllowed"
+	case http.StatusConflict:
+		return "Conflict (EntryConflict)"
+	case http.StatusUnprocessableEntity:
+		return "UnprocessableEntity"
+	case http.StatusTooManyRequests:
+		return "TooManyRequests"
+	case http.StatusNotImplemented:
+		return "NotImplemented"
+	case 0:
+		return "Timeout"
+	}
+	if status >= 500 {
+		return "InternalServerError"
+	}
+	return ""
 }
 
 func conflictHint(a *exchange.Annotation, r *rx) exchange.Hint {
@@ -107,11 +170,22 @@ func conflictHint(a *exchange.Annotation, r *rx) exchange.Hint {
 			text = "A group with this displayName already exists in scimlab. In Push Groups, choose Link to the existing group instead of creating it, or delete it in scimlab and push again."
 		}
 	case exchange.Entra:
-		text += "Entra records an export failure and retries every cycle. Entra matches on " + attr + " (and externalId for users) before creating: check Mappings → Matching attributes, or delete the existing " + noun + " in scimlab, then Provision on demand."
+		text += "Entra logs " + EntraLogCode(http.StatusConflict) + " in Provisioning logs and retries the " + noun + " every cycle. " + EntraMatches(noun) +
+			": check Mappings → Matching attributes, or delete the existing " + noun + " in scimlab, then Provision on demand."
 	default:
 		text += "The client should have found it with a filter query before creating it."
 	}
 	return exchange.Hint{Cause: HintConflict, Severity: exchange.SeverityWarn, Text: text}
+}
+
+// EntraMatches says how Entra looks a user or group up before it creates one (noun is
+// "user" or "group"), the check a 409 to its create puts in doubt (idp-wire-format.md §3.3,
+// §3.6).
+func EntraMatches(noun string) string {
+	if noun == "group" {
+		return "Entra looks a group up by displayName, its matching attribute, before creating it"
+	}
+	return "Entra looks a user up on its matching attribute (userName by default) before creating it"
 }
 
 // strictHint explains a strict-mode refusal by the one quirk that caused it.

@@ -147,9 +147,16 @@ func TestDiagnostics(t *testing.T) {
 			step: exchange.StepCreateUser, code: HintConflict, severity: exchange.SeverityWarn, failed: true,
 			summary: "Okta could not create user alice@example.com: 409 userName already exists", text: "Dashboard → Tasks"},
 		{name: "409 on group create (Entra)", ex: req("POST", "/scim/v2/Groups", entraUA, `{"displayName":"Sales"}`, 409, ""),
-			step: exchange.StepCreateGroup, code: HintConflict, severity: exchange.SeverityWarn, failed: true, text: "Matching attributes"},
+			step: exchange.StepCreateGroup, code: HintConflict, severity: exchange.SeverityWarn, failed: true,
+			text: "Entra logs Conflict (EntryConflict) in Provisioning logs and retries the group every cycle. Entra looks a group up by displayName, its matching attribute, before creating it: check Mappings → Matching attributes"},
 		{name: "500", ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 500, ""),
-			step: exchange.StepUpdateUser, code: HintServerError, severity: exchange.SeverityError, failed: true, text: "quarantines"},
+			step: exchange.StepUpdateUser, code: HintServerError, severity: exchange.SeverityError, failed: true, text: "as InternalServerError and retries the object in the next cycle, about 40 minutes later, then less and less often; if most requests fail it quarantines the job."},
+		{name: "429 (Okta) is waited out, not an admin's Retry", ex: req("POST", "/scim/v2/Users", oktaUA, `{"userName":"a"}`, 429, ""),
+			step: exchange.StepCreateUser, code: HintRateLimited, severity: exchange.SeverityWarn, failed: true, text: "Retry-After (whole seconds; without one, 5 minutes), at least doubling the wait after each further 429; after the 10th attempt"},
+		{name: "429 (Entra) is TooManyRequests", ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 429, ""),
+			step: exchange.StepUpdateUser, code: HintRateLimited, severity: exchange.SeverityWarn, failed: true, text: "as TooManyRequests and retries the request automatically later"},
+		{name: "400 (Entra) names the provisioning log's code", ex: req("PATCH", "/scim/v2/Users/u1", entraUA, patchJSON(`{"op":"Replace","path":"title","value":"x"}`), 400, `{"detail":"bad"}`),
+			step: exchange.StepUpdateUser, code: HintRejected, severity: exchange.SeverityWarn, failed: true, text: "as SystemForCrossDomainIdentityManagementServiceIncompatible and retries the object in the next cycle."},
 		{name: "no status at all counts as 500", ex: req("POST", "/scim/v2/Users", oktaUA, `{"userName":"a"}`, 0, ""),
 			step: exchange.StepCreateUser, code: HintServerError, severity: exchange.SeverityError, failed: true},
 		{name: "strict mode refuses a quirk", ex: with(req("PATCH", "/scim/v2/Users/u1", "", patchJSON(`{"op":"Replace","path":"active","value":"False"}`), 400, ""),
@@ -228,6 +235,16 @@ func TestDiagnostics(t *testing.T) {
 
 // TestNoFalseDiagnostics checks the quiet cases next to the diagnostics above.
 func TestNoFalseDiagnostics(t *testing.T) {
+	t.Run("only a 429 is rate limiting", func(t *testing.T) {
+		for _, status := range []int{400, 409, 500, 503} {
+			for _, ua := range []string{oktaUA, entraUA} {
+				a := NewClassifier().Annotate(req("POST", "/scim/v2/Users", ua, `{"userName":"a"}`, status, ""))
+				if hasHint(a, HintRateLimited) {
+					t.Errorf("%d from %s: a rate-limit hint: %+v", status, ua, a.Hints)
+				}
+			}
+		}
+	})
 	t.Run("user deleted in scimlab is not a missed lookup", func(t *testing.T) {
 		c := NewClassifier()
 		c.Annotate(req("POST", "/scim/v2/Users", oktaUA, `{"userName":"alice@example.com"}`, 201, userJSON("u1", "alice@example.com", true)))

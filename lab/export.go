@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ func (p Progress) report(done, total int64) {
 type Exported struct {
 	Path                                           string
 	Requests, Users, Groups, Memberships, Settings int
+	// Tombstones, AppActions and Independent count the app-side state.
+	Tombstones, AppActions, Independent int
 	// Bytes is the size of the file written.
 	Bytes int64
 }
@@ -270,8 +273,8 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 	}
 	if err == nil {
 		err = w.Add(bundle.MembershipsFile, func(wr io.Writer) error {
-			return db.EachMembership(ctx, func(g string, m store.Member) error {
-				line, err := bundle.Line(bundle.Membership{Group: g, User: m.UserID, Display: m.Display, Type: m.Type})
+			return db.EachMembership(ctx, func(m store.Membership) error {
+				line, err := bundle.Line(bundle.Membership{Group: m.GroupID, User: m.UserID, Display: m.Display, Type: m.Type, AppSide: m.AppSide})
 				if err != nil {
 					return err
 				}
@@ -283,6 +286,9 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 				return nil
 			})
 		})
+	}
+	if err == nil {
+		err = exportAppSide(ctx, db, w, s, &out)
 	}
 	var settings map[string]string
 	if err == nil {
@@ -312,13 +318,72 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 	}
 	err = w.Commit(bundle.Manifest{
 		Created: o.now().UTC(), Creator: o.Creator, Lab: s.string(o.Lab), Selection: selection(o.Requests),
-		Counts: bundle.Counts{Requests: out.Requests, Users: out.Users, Groups: out.Groups, Memberships: out.Memberships, Settings: out.Settings},
+		Counts: bundle.Counts{Requests: out.Requests, Users: out.Users, Groups: out.Groups, Memberships: out.Memberships, Settings: out.Settings,
+			Tombstones: out.Tombstones, AppActions: out.AppActions, Independent: out.Independent},
 	})
 	if err != nil {
 		return Exported{}, err
 	}
 	out.Bytes = fileSize(dest)
 	return out, nil
+}
+
+// exportAppSide writes the app-side state: the tombstones of deleted users and groups,
+// the app's own admin's actions (oldest first, with their numbers) and the independent
+// accounts. These are small lists the console shows whole, read whole.
+func exportAppSide(ctx context.Context, db *store.DB, w *bundle.Writer, s *scrubber, out *Exported) error {
+	var tombs []store.Tombstone
+	for _, kind := range []store.Kind{store.KindUser, store.KindGroup} {
+		ts, err := db.Tombstones(ctx, kind, "", 0)
+		if err != nil {
+			return err
+		}
+		tombs = append(tombs, ts...)
+	}
+	actions, err := db.AppActions(ctx, "", "", 0)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(actions)
+	indep, err := db.IndependentAccounts(ctx, "", 0)
+	if err != nil {
+		return err
+	}
+	writeLines := func(name string, n int, line func(i int) any) error {
+		return w.Add(name, func(wr io.Writer) error {
+			for i := range n {
+				b, err := bundle.Line(line(i))
+				if err != nil {
+					return err
+				}
+				if _, err := wr.Write(s.bytes(b)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	out.Tombstones, out.AppActions, out.Independent = len(tombs), len(actions), len(indep)
+	err = writeLines(bundle.TombstonesFile, len(tombs), func(i int) any {
+		t := tombs[i]
+		return bundle.Tombstone{Kind: string(t.Kind), ID: t.ID, Name: t.Name, ExternalID: t.ExternalID,
+			Doc: json.RawMessage(s.document(t.Doc)), Created: t.Created, Deleted: t.Deleted, Memberships: t.Memberships}
+	})
+	if err == nil {
+		err = writeLines(bundle.AppActionsFile, len(actions), func(i int) any {
+			a := actions[i]
+			return bundle.AppAction{Seq: a.Seq, Time: a.Time, Action: a.Action, ResourceType: a.ResourceType,
+				ResourceID: a.ResourceID, Name: a.Name, Detail: a.Detail}
+		})
+	}
+	if err == nil {
+		err = writeLines(bundle.IndependentFile, len(indep), func(i int) any {
+			ia := indep[i]
+			return bundle.IndependentAccount{UserName: ia.UserName, DisplayName: ia.DisplayName,
+				Doc: json.RawMessage(s.document(ia.Doc)), Created: ia.Created}
+		})
+	}
+	return err
 }
 
 // exportedSettings are the settings that may leave (SettingExported), their values

@@ -56,6 +56,22 @@ func trafficLab(t *testing.T, d Dir, name string) (string, *store.DB) {
 	if err := db.CreateGroup(context.Background(), &store.Resource{Doc: []byte(`{"displayName":"Stays"}`)}, members); err != nil {
 		t.Fatal(err)
 	}
+	// The app's own admin seeded an account outside the organisation and a member, and
+	// noted it.
+	var first string
+	db.EachResource(context.Background(), store.KindUser, func(r *store.Resource) error {
+		if first == "" {
+			first = r.UserName
+		}
+		return nil
+	})
+	if _, err := db.Seed(context.Background(), nil, [][]byte{[]byte(`{"userName":"partner@elsewhere.example","displayName":"Partner"}`)},
+		[]store.SeedGroup{{Doc: []byte(`{"displayName":"App side"}`), Members: []string{first}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendAppAction(context.Background(), &store.AppAction{Action: "seed", Name: "people.csv", Detail: "1 independent account"}); err != nil {
+		t.Fatal(err)
+	}
 	return path, db
 }
 
@@ -211,10 +227,29 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	var ma, mb []string
-	src.EachMembership(ctx, func(g string, m store.Member) error { ma = append(ma, g+"/"+m.UserID+"/"+m.Display); return nil })
-	dst.EachMembership(ctx, func(g string, m store.Member) error { mb = append(mb, g+"/"+m.UserID+"/"+m.Display); return nil })
+	src.EachMembership(ctx, func(m store.Membership) error { ma = append(ma, fmt.Sprint(m)); return nil })
+	dst.EachMembership(ctx, func(m store.Membership) error { mb = append(mb, fmt.Sprint(m)); return nil })
 	if !reflect.DeepEqual(ma, mb) {
 		t.Errorf("memberships %v, want %v", mb, ma)
+	}
+	// The app-side state: tombstones of what the lifecycles deleted, the seeded
+	// independent account and app-side membership, the admin's actions.
+	for _, kind := range []store.Kind{store.KindUser, store.KindGroup} {
+		a, _ := src.Tombstones(ctx, kind, "", 0)
+		b, _ := dst.Tombstones(ctx, kind, "", 0)
+		if len(a) == 0 || !reflect.DeepEqual(a, b) {
+			t.Errorf("%s tombstones: %d exported, %d imported, or they differ", kind, len(a), len(b))
+		}
+	}
+	aa, _ := src.AppActions(ctx, "", "", 0)
+	ab, _ := dst.AppActions(ctx, "", "", 0)
+	ia, _ := src.IndependentAccounts(ctx, "", 0)
+	ib, _ := dst.IndependentAccounts(ctx, "", 0)
+	if len(aa) == 0 || !reflect.DeepEqual(aa, ab) || len(ia) == 0 || !reflect.DeepEqual(ia, ib) {
+		t.Errorf("app actions %d/%d, independent accounts %d/%d, or they differ", len(aa), len(ab), len(ia), len(ib))
+	}
+	if imp.Tombstones == 0 || imp.AppActions != len(aa) || imp.Independent != len(ia) {
+		t.Errorf("import counted %+v", imp)
 	}
 	for _, p := range []exchange.IdP{exchange.Okta, exchange.Entra} {
 		a, _, _ := src.Setting(ctx, WalkthroughSetting(p))

@@ -25,7 +25,9 @@ type ImportOptions struct {
 type Imported struct {
 	Name, Path                                     string
 	Requests, Users, Groups, Memberships, Settings int
-	Manifest                                       bundle.Manifest
+	// Tombstones, AppActions and Independent count the app-side state.
+	Tombstones, AppActions, Independent int
+	Manifest                            bundle.Manifest
 }
 
 // importBatch is how many records go into the new lab per transaction.
@@ -130,19 +132,20 @@ func build(ctx context.Context, b *bundle.Reader, path string, progress Progress
 		}
 	}
 
-	members, n := map[string][]store.Member{}, 0
+	var members []store.Membership
 	flushMembers := func() error {
 		if err := db.Restore(ctx, store.Snapshot{Memberships: members}); err != nil {
 			return err
 		}
-		step(n)
-		out.Memberships += n
-		members, n = map[string][]store.Member{}, 0
+		step(len(members))
+		out.Memberships += len(members)
+		members = members[:0]
 		return nil
 	}
 	err = b.EachMembership(func(m bundle.Membership) error {
-		members[m.Group] = append(members[m.Group], store.Member{UserID: m.User, Display: m.Display, Type: m.Type})
-		if n++; n == importBatch {
+		members = append(members, store.Membership{GroupID: m.Group, Member: store.Member{UserID: m.User, Display: m.Display, Type: m.Type},
+			AppSide: m.AppSide})
+		if len(members) == importBatch {
 			return flushMembers()
 		}
 		return nil
@@ -153,6 +156,15 @@ func build(ctx context.Context, b *bundle.Reader, path string, progress Progress
 	if err != nil {
 		return Imported{}, fmt.Errorf("%s: %w", bundle.MembershipsFile, err)
 	}
+
+	appSide, err := readAppSide(b)
+	if err != nil {
+		return Imported{}, err
+	}
+	if err := db.Restore(ctx, appSide); err != nil {
+		return Imported{}, fmt.Errorf("the app-side state: %w", err)
+	}
+	out.Tombstones, out.AppActions, out.Independent = len(appSide.Tombstones), len(appSide.AppActions), len(appSide.Independent)
 
 	settings, err := b.Settings()
 	if err != nil {
@@ -195,6 +207,31 @@ func build(ctx context.Context, b *bundle.Reader, path string, progress Progress
 		return Imported{}, fmt.Errorf("%s: %w", bundle.RequestsFile, err)
 	}
 	return out, nil
+}
+
+// readAppSide reads the bundle's tombstones, app actions and independent accounts.
+func readAppSide(b *bundle.Reader) (store.Snapshot, error) {
+	var s store.Snapshot
+	err := bundle.EachLine(b, bundle.TombstonesFile, func(t bundle.Tombstone) error {
+		s.Tombstones = append(s.Tombstones, store.Tombstone{Kind: store.Kind(t.Kind), ID: t.ID, Name: t.Name, ExternalID: t.ExternalID,
+			Doc: t.Doc, Created: t.Created, Deleted: t.Deleted, Memberships: t.Memberships})
+		return nil
+	})
+	if err == nil {
+		err = bundle.EachLine(b, bundle.AppActionsFile, func(a bundle.AppAction) error {
+			s.AppActions = append(s.AppActions, store.AppAction{Seq: a.Seq, Time: a.Time, Action: a.Action,
+				ResourceType: a.ResourceType, ResourceID: a.ResourceID, Name: a.Name, Detail: a.Detail})
+			return nil
+		})
+	}
+	if err == nil {
+		err = bundle.EachLine(b, bundle.IndependentFile, func(ia bundle.IndependentAccount) error {
+			s.Independent = append(s.Independent, store.IndependentAccount{UserName: ia.UserName, DisplayName: ia.DisplayName,
+				Doc: ia.Doc, Created: ia.Created})
+			return nil
+		})
+	}
+	return s, err
 }
 
 // place moves the lab built at built to target, under target's server lock. A lab

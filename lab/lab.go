@@ -59,7 +59,8 @@ func Errorf(kind error, format string, args ...any) error {
 const (
 	// WalkthroughSettingPrefix starts the keys of the walkthroughs' saved progress.
 	WalkthroughSettingPrefix = "walkthrough."
-	// ProfileSetting holds the name of the server profile the lab plays.
+	// ProfileSetting holds the server profile the lab plays, {"name": …} (package app
+	// writes it).
 	ProfileSetting = "profile"
 )
 

@@ -82,7 +82,7 @@ func makeLab(t *testing.T, d Dir, name string, n int, profile string) string {
 		}
 	}
 	if profile != "" {
-		if err := db.SetSetting(ctx, ProfileSetting, profile); err != nil {
+		if err := db.SetSetting(ctx, ProfileSetting, `{"name":"`+profile+`"}`); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -210,7 +210,7 @@ func TestReset(t *testing.T) {
 	db.SetSetting(ctx, WalkthroughSetting(exchange.Okta), "{}")
 	db.Close()
 
-	if err := d.Reset(ctx, "class"); err != nil {
+	if err := d.Reset(ctx, "class", nil); err != nil {
 		t.Fatal(err)
 	}
 	info, err := Inspect(ctx, "class", path)
@@ -231,7 +231,7 @@ func TestReset(t *testing.T) {
 	if _, ok, _ := db.Setting(ctx, WalkthroughSetting(exchange.Okta)); ok {
 		t.Error("the walkthrough survived the reset")
 	}
-	if err := d.Reset(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if err := d.Reset(ctx, "nope", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("reset of an unknown lab: %v", err)
 	}
 }

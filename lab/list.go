@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,9 +67,21 @@ func Inspect(ctx context.Context, name, path string) (Info, error) {
 	}
 	info.Users, info.Groups, info.Requests = c.Users, c.Groups, c.Requests
 	if p, ok, err := db.Setting(ctx, ProfileSetting); err == nil && ok {
-		info.Profile = p
+		info.Profile = profileName(p)
 	}
 	return info, nil
+}
+
+// profileName is the name in a stored profile setting ({"name": …}, as package app
+// stores it), or the value itself when it is a bare name.
+func profileName(stored string) string {
+	var p struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal([]byte(stored), &p) == nil && p.Name != "" {
+		return p.Name
+	}
+	return strings.TrimSpace(stored)
 }
 
 // List inspects every lab, Default first.

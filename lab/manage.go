@@ -61,11 +61,10 @@ func (d Dir) Delete(name string) error {
 	return nil
 }
 
-// Reset empties the lab called name for a new rehearsal: users, groups, memberships,
-// the request log and the walkthroughs' progress go; its token, profile and other
-// settings stay, so an IdP configured for it keeps working. A lab a server is serving
-// is refused (the console resets its own lab through the running server).
-func (d Dir) Reset(ctx context.Context, name string) error {
+// Reset empties the lab called name for a new rehearsal (ResetStore), then calls after
+// (when set) on it, to note the reset. A lab a server is serving is refused (the
+// console resets its own lab through the running server).
+func (d Dir) Reset(ctx context.Context, name string, after func(context.Context, *store.DB) error) error {
 	path, err := d.Existing(name)
 	if err != nil {
 		return err
@@ -80,12 +79,21 @@ func (d Dir) Reset(ctx context.Context, name string) error {
 		return fmt.Errorf("opening the lab %q: %w", name, err)
 	}
 	err = ResetStore(ctx, db)
+	if err == nil && after != nil {
+		err = after(ctx, db)
+	}
 	return errors.Join(err, db.Close())
 }
 
-// ResetStore empties an open lab the way Reset does.
+// ResetStore empties an open lab: users, groups, memberships, tombstones, independent
+// accounts, app actions, the request log and the walkthroughs' progress go; its token,
+// profile, fault rules and other settings stay, so an IdP configured for it keeps
+// working. Request numbers go on from where they were.
 func ResetStore(ctx context.Context, db *store.DB) error {
-	if err := db.Reset(ctx, WalkthroughSettingPrefix); err != nil {
+	if err := db.ResetLab(ctx, WalkthroughSettingPrefix); err != nil {
+		return fmt.Errorf("resetting the lab: %w", err)
+	}
+	if err := db.ClearRequests(ctx); err != nil {
 		return fmt.Errorf("resetting the lab: %w", err)
 	}
 	return nil

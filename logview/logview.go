@@ -60,6 +60,9 @@ type Options struct {
 	Color bool
 	// Secrets are removed from every line printed, besides the token stored in DB.
 	Secrets []string
+	// AppActions prints what the app's own admin did in the console instead of the
+	// requests (Limit and Since apply; the other filters are about requests).
+	AppActions bool
 }
 
 // match applies the filters that do not depend on position in the log.
@@ -119,6 +122,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("opening the database %s: %w", o.DB, err)
 	}
 	defer db.Close()
+	if o.AppActions {
+		return printAppActions(ctx, db, o, stdout, stderr)
+	}
 
 	p := &printer{
 		w:      bufio.NewWriter(stdout),
@@ -349,6 +355,10 @@ func (p *printer) scrubRequest(r *exchange.Record) *exchange.Record {
 	for i := range c.Hints {
 		c.Hints[i].Text = p.scrub.Replace(c.Hints[i].Text)
 	}
+	c.Effects = slices.Clone(c.Effects)
+	for i := range c.Effects {
+		c.Effects[i].Detail = p.scrub.Replace(c.Effects[i].Detail)
+	}
 	c.ReqHeaders = p.scrubHeader(c.ReqHeaders)
 	c.RespHeaders = p.scrubHeader(c.RespHeaders)
 	if c.ReqBody != nil {
@@ -425,16 +435,30 @@ func (p *printer) text(r *exchange.Record) string {
 		b.WriteString("  ")
 		b.WriteString(s)
 	}
+	for _, e := range r.Effects {
+		b.WriteString("  ")
+		b.WriteString(p.paint(sgrCyan, "["+e.Badge()+"]"))
+	}
 	for _, q := range r.Quirks {
 		b.WriteString("  ")
 		b.WriteString(p.paint(sgrMagenta, "["+quirk.Describe(q).Badge+"]"))
 	}
+	if r.Fault != nil {
+		b.WriteString("  " + p.paint(sgrMagenta, faultBadge))
+	}
 	b.WriteString("\n")
 
 	const indent = "    "
+	if r.Fault != nil {
+		b.WriteString(indent + p.paint(sgrMagenta, faultLine(r.Fault)) + "\n")
+	}
 	failed := r.HTTPFailed()
 	if failed && r.ErrorDetail != "" {
 		b.WriteString(indent + p.paint(sgrRed, "detail: "+r.ErrorDetail) + "\n")
+	}
+	// What the app profile did is part of what happened, failure or not.
+	for _, e := range r.Effects {
+		b.WriteString(indent + p.paint(sgrCyan, r.Profile+": "+e.Sentence()) + "\n")
 	}
 	for _, h := range r.Hints {
 		// Informational hints ("recognised the Okta app flavour") would drown a

@@ -12,6 +12,7 @@
 // recording keeps no credential (it was redacted), and sending them with a valid token
 // would change the target in ways the recorded server never was (a create refused
 // then would succeed now), making every later answer differ. They are reported apart.
+// Nor are requests a fault rule answered when recorded: the server never handled them.
 // Every other request is sent as the IdP sent it, with the target's token.
 package replay
 
@@ -38,8 +39,11 @@ const recordedBase = "/scim/v2"
 type Target struct {
 	// BaseURL is the target's SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2.
 	BaseURL string
-	// Token is the bearer token the target accepts.
-	Token string
+	// Token is the bearer token the target accepts; TokenHeader the header it reads
+	// it from: "" or "Authorization" sends "Authorization: Bearer <token>", any other
+	// header carries the token alone (a scimlab profile's token header).
+	Token       string
+	TokenHeader string
 	// Client sends the requests; a client with a 30-second timeout when nil.
 	Client *http.Client
 }
@@ -216,6 +220,12 @@ func unsendable(rec *exchange.Record) (why string, auth bool) {
 	default:
 		return fmt.Sprintf("refused for authentication when recorded (%s); the recording keeps no credential to send again", rec.Auth), true
 	}
+	if f := rec.Fault; f != nil && (f.Status != 0 || f.Drop) {
+		// The fault rule answered (or dropped the connection) instead of the server,
+		// whose handler never ran: there is no server answer to compare, and the IdP's
+		// retry, if any, is recorded after it.
+		return fmt.Sprintf("answered by the fault rule %q when recorded, not by the server", f.Rule), false
+	}
 	if rec.Path != recordedBase && !strings.HasPrefix(rec.Path, recordedBase+"/") {
 		return "not a SCIM request (its path is outside " + recordedBase + ")", false
 	}
@@ -253,6 +263,20 @@ func scimDetail(body []byte) string {
 	return e.Detail
 }
 
+// redacted tells header values the request log replaced: "[redacted]", or a scheme
+// before it ("Bearer [redacted]").
+func redacted(vs []string) bool {
+	if len(vs) == 0 {
+		return false
+	}
+	for _, v := range vs {
+		if v != exchange.Redacted && !strings.HasSuffix(v, " "+exchange.Redacted) {
+			return false
+		}
+	}
+	return true
+}
+
 // Answer is a target's answer to one request.
 type Answer struct {
 	Status   int
@@ -287,7 +311,9 @@ func Send(ctx context.Context, t Target, rec *exchange.Record) (*Answer, error) 
 	}
 	creds := exchange.Credentials{}
 	for name, vs := range rec.ReqHeaders {
-		if creds.Header(name) {
+		// Credentials, by name or because the log redacted them, are the target's to
+		// give, not the recording's.
+		if creds.Header(name) || redacted(vs) {
 			continue
 		}
 		req.Header[http.CanonicalHeaderKey(name)] = append([]string(nil), vs...)
@@ -300,7 +326,11 @@ func Send(ctx context.Context, t Target, rec *exchange.Record) (*Answer, error) 
 		// missing one (Entra sends none).
 		req.Header["User-Agent"] = []string{""}
 	}
-	req.Header.Set("Authorization", "Bearer "+t.Token)
+	if h := http.CanonicalHeaderKey(strings.TrimSpace(t.TokenHeader)); h != "" && h != "Authorization" {
+		req.Header.Set(h, t.Token)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+t.Token)
+	}
 	start := time.Now()
 	resp, err := t.client().Do(req)
 	if err != nil {

@@ -268,6 +268,9 @@ func TestUnsendable(t *testing.T) {
 		{"basic auth", exchange.Record{Auth: exchange.AuthBasic, Path: "/scim/v2/Users"}, "refused for authentication when recorded (basic)"},
 		{"fine", exchange.Record{Auth: exchange.AuthOK, Path: "/scim/v2/Users", ReqBody: []byte("{}"), ReqHeaders: http.Header{"Content-Length": {"2"}}}, ""},
 		{"older log without a verdict", exchange.Record{Path: "/scim/v2"}, ""},
+		{"injected failure", exchange.Record{Auth: exchange.AuthOK, Path: "/scim/v2/Users", Fault: &exchange.Injected{Rule: "POST /Users 503", Status: 503}},
+			`answered by the fault rule "POST /Users 503" when recorded`},
+		{"injected delay only", exchange.Record{Auth: exchange.AuthOK, Path: "/scim/v2/Users", Fault: &exchange.Injected{Rule: "GET /Users delay=2s", Delay: 2e9}}, ""},
 	} {
 		why, _ := unsendable(&tc.rec)
 		if tc.want == "" && why != "" || tc.want != "" && !strings.Contains(why, tc.want) {
@@ -298,5 +301,14 @@ func TestSendHeaders(t *testing.T) {
 	if got.Get("Authorization") != "Bearer T0KEN-abcdefgh" || got.Get("X-Api-Key") != "" || got.Get("Content-Type") != "application/scim+json" ||
 		got.Get("X-Ms-Client-Request-Id") != "abc" || got.Get("User-Agent") != "" {
 		t.Errorf("headers sent: %v", got)
+	}
+	// A profile's token header carries the token alone; the header the log redacted
+	// under another name is not sent as "[redacted]".
+	rec.ReqHeaders["X-Tenant-Key"] = []string{"[redacted]"}
+	if _, err := Send(context.Background(), Target{BaseURL: hs.URL, Token: "T0KEN-abcdefgh", TokenHeader: "x-scim-token"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Scim-Token") != "T0KEN-abcdefgh" || got.Get("Authorization") != "" || got.Get("X-Tenant-Key") != "" {
+		t.Errorf("headers sent with a token header: %v", got)
 	}
 }

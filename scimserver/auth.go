@@ -51,7 +51,7 @@ func isProtected(p string) bool {
 // admin that the token pasted into the IdP is wrong until the first real request.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		verdict, detail := s.checkAuth(r.Header.Values("Authorization"))
+		verdict, detail := s.checkCredential(r)
 		if verdict == exchange.AuthMissing && !isProtected(r.URL.Path) {
 			verdict = exchange.AuthPublic
 		}

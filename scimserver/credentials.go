@@ -16,6 +16,10 @@ func newCredentials(extraHeaders []string) credentials {
 	return credentials{rules: exchange.NewCredentials(extraHeaders)}
 }
 
+// with returns c that also redacts the header called name: the header the request's
+// profile reads the token from.
+func (c credentials) with(name string) credentials { return credentials{rules: c.rules.With(name)} }
+
 // header tells whether the header called name carries a credential.
 func (c credentials) header(name string) bool { return c.rules.Header(name) }
 

@@ -59,7 +59,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) e
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",
-			Description: "Authorization: Bearer <token>, with the token scimlab shows",
+			Description: s.tokenDescription(r),
 			SpecURI:     "https://www.rfc-editor.org/info/rfc6750",
 			Primary:     true,
 		}},
@@ -75,7 +75,7 @@ func (s *Server) resourceTypeJSON(r *http.Request, rt *schema.ResourceType) (jso
 
 func (s *Server) listResourceTypes(w http.ResponseWriter, r *http.Request) error {
 	var out []any
-	for _, rt := range schema.ResourceTypes() {
+	for _, rt := range s.viewOf(r.Context()).types {
 		b, err := s.resourceTypeJSON(r, rt)
 		if err != nil {
 			return err
@@ -90,7 +90,8 @@ func (s *Server) listResourceTypes(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	for _, rt := range schema.ResourceTypes() {
+	view := s.viewOf(r.Context())
+	for _, rt := range view.types {
 		if strings.EqualFold(rt.ID, id) {
 			b, err := s.resourceTypeJSON(r, rt)
 			if err != nil {
@@ -100,12 +101,16 @@ func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	return &Error{Status: http.StatusNotFound, Detail: "no resource type " + quote(id) + "; this server has User and Group"}
+	names := make([]string, len(view.types))
+	for i, rt := range view.types {
+		names[i] = rt.ID
+	}
+	return &Error{Status: http.StatusNotFound, Detail: "no resource type " + quote(id) + "; this server has " + strings.Join(names, " and ")}
 }
 
 func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) error {
 	var out []any
-	for _, sc := range schema.Schemas() {
+	for _, sc := range s.viewOf(r.Context()).schemas {
 		b, err := sc.JSON(baseURL(r) + "/Schemas/" + sc.ID)
 		if err != nil {
 			return err
@@ -120,10 +125,14 @@ func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getSchema(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	sc := schema.Lookup(id)
+	view := s.viewOf(r.Context())
+	sc := view.lookupSchema(id)
 	if sc == nil {
-		return &Error{Status: http.StatusNotFound, Detail: "no schema " + quote(id) + "; this server has " +
-			strings.Join([]string{schema.UserURN, schema.EnterpriseUserURN, schema.GroupURN}, ", ")}
+		urns := make([]string, len(view.schemas))
+		for i, sc := range view.schemas {
+			urns[i] = sc.ID
+		}
+		return &Error{Status: http.StatusNotFound, Detail: "no schema " + quote(id) + "; this server has " + strings.Join(urns, ", ")}
 	}
 	b, err := sc.JSON(baseURL(r) + "/Schemas/" + sc.ID)
 	if err != nil {

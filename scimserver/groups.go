@@ -37,8 +37,8 @@ func (s *Server) renderGroup(r *http.Request, res *store.Resource, proj projecti
 			doc["members"] = members
 		}
 	}
-	s.finishDoc(r, s.groups.Name, "/Groups", res, doc, proj)
-	return resourceJSON{rt: s.groups, doc: doc}, nil
+	s.finishDoc(r, kindGroupName, "/Groups", res, doc, proj)
+	return resourceJSON{rt: s.groupType(r), doc: doc}, nil
 }
 
 // takeMembers removes "members" from a Group body and checks it: a list of
@@ -105,7 +105,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.groups).document(body)
+	doc, err := s.normalizer(r, s.groupType(r)).document(body)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteResource(r, "Group", res.ID)
-	rj, err := s.renderGroup(r, res, queryProjection(r, s.groups))
+	rj, err := s.renderGroup(r, res, queryProjection(r, s.groupType(r)))
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) error {
 	if notModified(w, r, res.Version) {
 		return nil
 	}
-	rj, err := s.renderGroup(r, res, queryProjection(r, s.groups))
+	rj, err := s.renderGroup(r, res, queryProjection(r, s.groupType(r)))
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := s.normalizer(r, s.groups)
+	n := s.normalizer(r, s.groupType(r))
 	n.id = id
 	doc, err := n.document(body)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetGroup(r.Context(), id) })
 	}
-	rj, err := s.renderGroup(r, res, queryProjection(r, s.groups))
+	rj, err := s.renderGroup(r, res, queryProjection(r, s.groupType(r)))
 	if err != nil {
 		return err
 	}
@@ -276,11 +276,11 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		opts := patch.Options{Resource: s.groups, Strict: strict, Seen: seen, Members: memberEditor{tx: relatedMembers{MemberTx: tx, r: r}}, ID: id, Sender: senderName(r)}
+		opts := patch.Options{Resource: s.groupType(r), Strict: strict, Seen: seen, Members: memberEditor{tx: relatedMembers{MemberTx: tx, r: r}}, ID: id, Sender: senderName(r)}
 		if err := patch.Apply(doc, req.Operations, opts); err != nil {
 			return nil, err
 		}
-		n := &normalizer{rt: s.groups, strict: strict, seen: seen, patched: true}
+		n := &normalizer{rt: s.groupType(r), strict: strict, seen: seen, patched: true}
 		doc, err = n.document(doc)
 		if err != nil {
 			return nil, err
@@ -300,7 +300,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetGroup(r.Context(), id) })
 	}
-	proj := queryProjection(r, s.groups)
+	proj := queryProjection(r, s.groupType(r))
 	if !proj.active() {
 		w.Header().Set("ETag", etag(res.Version))
 		w.WriteHeader(http.StatusNoContent)

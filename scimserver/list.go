@@ -210,7 +210,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.list(w, r, s.users, kindUser, p)
+	return s.list(w, r, s.userType(r), kindUser, p)
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
@@ -218,15 +218,15 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.list(w, r, s.groups, kindGroup, p)
+	return s.list(w, r, s.groupType(r), kindGroup, p)
 }
 
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
-	return s.search(w, r, s.users, kindUser)
+	return s.search(w, r, s.userType(r), kindUser)
 }
 
 func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request) error {
-	return s.search(w, r, s.groups, kindGroup)
+	return s.search(w, r, s.groupType(r), kindGroup)
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *schema.ResourceType, kind store.Kind) error {
@@ -270,7 +270,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *schema.Resourc
 func (s *Server) renderPage(r *http.Request, rt *schema.ResourceType, page []*store.Resource, proj projection) ([]any, error) {
 	out := make([]any, 0, len(page))
 	var groupsOf map[string][]store.GroupRef
-	if rt == s.users && proj.wants("groups") && len(page) > 0 {
+	if rt.Name == "User" && proj.wants("groups") && len(page) > 0 {
 		ids := make([]string, len(page))
 		for i, res := range page {
 			ids[i] = res.ID
@@ -285,7 +285,7 @@ func (s *Server) renderPage(r *http.Request, rt *schema.ResourceType, page []*st
 			rj  resourceJSON
 			err error
 		)
-		if rt == s.groups {
+		if rt.Name == kindGroupName {
 			rj, err = s.renderGroup(r, res, proj)
 		} else {
 			rj, err = s.userDoc(r, res, proj, groupsOf[res.ID])
@@ -310,7 +310,7 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ut, gt := s.translator(r, s.users, true), s.translator(r, s.groups, true)
+	ut, gt := s.translator(r, s.userType(r), true), s.translator(r, s.groupType(r), true)
 	uq, err := ut.query(kindUser, p)
 	if err != nil {
 		return err
@@ -338,11 +338,11 @@ func (s *Server) searchAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resources, err := s.renderPage(r, s.users, users, parseProjection(s.users, p.attributes, p.excluded, seenQuirks(r)))
+	resources, err := s.renderPage(r, s.userType(r), users, parseProjection(s.userType(r), p.attributes, p.excluded, seenQuirks(r)))
 	if err != nil {
 		return err
 	}
-	more, err := s.renderPage(r, s.groups, groups, parseProjection(s.groups, p.attributes, p.excluded, seenQuirks(r)))
+	more, err := s.renderPage(r, s.groupType(r), groups, parseProjection(s.groupType(r), p.attributes, p.excluded, seenQuirks(r)))
 	if err != nil {
 		return err
 	}

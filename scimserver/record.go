@@ -22,6 +22,11 @@ type inflight struct {
 	rec     *exchange.Record
 	quirks  quirk.Set
 	related map[exchange.ResourceRef]bool
+	// view is the profile the request is answered under: the one when it arrived.
+	view *profileView
+	// sender is Config.SenderIdP's answer, asked at most once (senderOf).
+	sender      exchange.IdP
+	senderKnown bool
 }
 
 type inflightKey struct{}
@@ -93,9 +98,10 @@ func (s *Server) record(next http.Handler) http.Handler {
 			ViaTunnel:  connInfoFrom(r.Context()).viaTunnel,
 			Strict:     s.Strict(),
 		}
-		in := &inflight{rec: rec}
+		in := &inflight{rec: rec, view: s.view.Load()}
+		rec.Profile = in.view.p.Name
 		r = r.WithContext(context.WithValue(r.Context(), inflightKey{}, in))
-		s.creds.redactHeaders(rec.ReqHeaders)
+		s.creds.with(in.view.p.TokenHeader()).redactHeaders(rec.ReqHeaders)
 		if rec.UserAgent == "" {
 			in.quirks.Add(quirk.MissingUserAgent)
 		}
@@ -108,10 +114,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 
 		defer func() {
 			p := recover()
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			if p != nil {
+			if p != nil && p != http.ErrAbortHandler {
 				s.logger.Error("panic in SCIM handler", "panic", fmt.Sprint(p), "method", rec.Method, "path", rec.Path, "stack", string(debug.Stack()))
 				if !cw.wroteHeader {
 					s.writeError(cw, r, errors.New("panic"))
@@ -126,6 +129,11 @@ func (s *Server) record(next http.Handler) http.Handler {
 			rec.Duration = time.Since(start)
 			rec.Quirks = in.quirks.List()
 			s.rec.enqueue(rec)
+			if p == http.ErrAbortHandler {
+				// An abort on purpose (a dropped connection) is logged like any exchange;
+				// net/http then closes the connection.
+				panic(p)
+			}
 		}()
 		next.ServeHTTP(cw, r)
 	})

@@ -1,6 +1,7 @@
 package scimserver
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/scimlab/scimlab/exchange"
@@ -17,7 +18,13 @@ const maxRelated = 1000
 // each one's history lists the request: the users a group write adds or removes, the
 // groups a deleted user leaves, the user a duplicate create collides with.
 func noteRelated(r *http.Request, typ string, ids ...string) {
-	in := inflightOf(r.Context())
+	noteRelatedCtx(r.Context(), typ, ids...)
+}
+
+// noteRelatedCtx is noteRelated for code that holds the request's context only (the
+// profile's store layer).
+func noteRelatedCtx(ctx context.Context, typ string, ids ...string) {
+	in := inflightOf(ctx)
 	if in == nil {
 		return
 	}

@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scim/schema"
 )
 
@@ -53,11 +56,24 @@ type Config struct {
 	// (credentialHeaders), whose values the request log must never keep: a custom
 	// token header a profile configures.
 	CredentialHeaders []string
+	// Profile is the app the server plays (package profile); nil plays the generic
+	// profile. SetProfile switches it while the server runs.
+	Profile *profile.Profile
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
 	// called from one goroutine in Seq order, after the record is numbered and before it
 	// is stored and published, off the handlers' path, so it may keep state across
 	// requests without locking and may take its time. It must not keep rec.
 	Annotate func(rec *exchange.Record) exchange.Annotation
+	// Faults are the fault rules applied to each request after authentication and
+	// before any handler (fault.go); nil injects nothing.
+	Faults *fault.Set
+	// SenderIdP names the IdP that sent a request still being served, for fault rules
+	// limited to one IdP and profile knobs that differ per IdP. It gets the record as
+	// known before the handler runs (method, path, query, headers, the start of the
+	// body), is asked at most once per request and only when needed, on the request's
+	// path: it must be quick and safe for concurrent use. Nil names no IdP: such rules
+	// match nothing and per-IdP knobs use their default.
+	SenderIdP func(rec *exchange.Record) exchange.IdP
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +107,10 @@ type Server struct {
 	creds   credentials
 	users   *schema.ResourceType
 	groups  *schema.ResourceType
+	// stopping is closed by Stopping, which ends the delays fault rules are holding.
+	stopping chan struct{}
+	stopOnce sync.Once
+	view     atomic.Pointer[profileView]
 }
 
 // New returns a Server over st. It starts the goroutine that writes the request log;
@@ -109,12 +129,16 @@ func New(cfg Config, st Store, logger *slog.Logger) *Server {
 		creds:  newCredentials(cfg.CredentialHeaders),
 		users:  schema.UserResourceType(),
 		groups: schema.GroupResourceType(),
+
+		stopping: make(chan struct{}),
 	}
+	s.st = &profiledStore{Store: st, s: s}
+	s.SetProfile(cfg.Profile)
 	s.SetToken(cfg.Token)
 	s.strict.Store(cfg.Strict)
 	s.routes()
 	s.rec = newRecorder(s)
-	s.handler = s.recoverPanics(s.record(s.authenticate(s.limitBody(http.HandlerFunc(s.dispatch)))))
+	s.handler = s.recoverPanics(s.record(s.authenticate(s.injectFaults(s.limitBody(s.profileLayer(http.HandlerFunc(s.dispatch)))))))
 	return s
 }
 
@@ -139,6 +163,7 @@ func (s *Server) Subscribe(buffer int) (events <-chan exchange.Event, cancel fun
 // Close writes the requests still queued to the log, stops the recorder and ends every
 // subscription. Requests served after Close are answered but not recorded.
 func (s *Server) Close() error {
+	s.Stopping()
 	s.rec.close()
 	s.broker.close()
 	return nil

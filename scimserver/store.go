@@ -27,6 +27,11 @@ type Store interface {
 
 	Search(ctx context.Context, q store.Query) (total int, page []*store.Resource, err error)
 
+	// The app-side state profiles read and change (profile_store.go).
+	ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error)
+	AppSideMembers(ctx context.Context, groupID string) ([]store.Member, error)
+	DeleteGroupDeactivating(ctx context.Context, id string, ifVersion int64) ([]string, error)
+
 	NextRequestSeq(ctx context.Context) (int64, error)
 	AppendRequests(ctx context.Context, rs []*exchange.Record) error
 	PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error)

@@ -68,16 +68,13 @@ func (s *Server) userDoc(r *http.Request, res *store.Resource, proj projection, 
 		}
 		doc["groups"] = groups
 	}
-	s.finishDoc(r, s.users.Name, "/Users", res, doc, proj)
-	return resourceJSON{rt: s.users, doc: doc}, nil
+	s.finishDoc(r, "User", "/Users", res, doc, proj)
+	return resourceJSON{rt: s.userType(r), doc: doc}, nil
 }
 
 func (s *Server) finishDoc(r *http.Request, typ, endpoint string, res *store.Resource, doc map[string]any, proj projection) {
 	proj.apply(doc)
-	rt := s.users
-	if typ == s.groups.Name {
-		rt = s.groups
-	}
+	rt := s.typeFor(r, typ)
 	doc["schemas"] = schemasOf(rt, doc)
 	doc["meta"] = meta{
 		ResourceType: typ,
@@ -110,7 +107,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.normalizer(r, s.users).document(body)
+	doc, err := s.normalizer(r, s.userType(r)).document(body)
 	if err != nil {
 		return err
 	}
@@ -126,7 +123,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteResource(r, "User", res.ID)
-	rj, err := s.renderUser(r, res, queryProjection(r, s.users))
+	rj, err := s.renderUser(r, res, queryProjection(r, s.userType(r)))
 	if err != nil {
 		return err
 	}
@@ -164,7 +161,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if notModified(w, r, res.Version) {
 		return nil
 	}
-	rj, err := s.renderUser(r, res, queryProjection(r, s.users))
+	rj, err := s.renderUser(r, res, queryProjection(r, s.userType(r)))
 	if err != nil {
 		return err
 	}
@@ -185,7 +182,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := s.normalizer(r, s.users)
+	n := s.normalizer(r, s.userType(r))
 	n.id = id
 	doc, err := n.document(body)
 	if err != nil {
@@ -206,7 +203,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}
-	rj, err := s.renderUser(r, res, queryProjection(r, s.users))
+	rj, err := s.renderUser(r, res, queryProjection(r, s.userType(r)))
 	if err != nil {
 		return err
 	}
@@ -255,10 +252,10 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		if err := patch.Apply(doc, req.Operations, patch.Options{Resource: s.users, Strict: strict, Seen: seen, ID: id, Sender: senderName(r)}); err != nil {
+		if err := patch.Apply(doc, req.Operations, patch.Options{Resource: s.userType(r), Strict: strict, Seen: seen, ID: id, Sender: senderName(r)}); err != nil {
 			return nil, err
 		}
-		n := &normalizer{rt: s.users, strict: strict, seen: seen, patched: true}
+		n := &normalizer{rt: s.userType(r), strict: strict, seen: seen, patched: true}
 		doc, err = n.document(doc)
 		if err != nil {
 			return nil, err
@@ -278,7 +275,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.preconditionDetail(r, err, func() (*store.Resource, error) { return s.st.GetUser(r.Context(), id) })
 	}
-	rj, err := s.renderUser(r, res, queryProjection(r, s.users))
+	rj, err := s.renderUser(r, res, queryProjection(r, s.userType(r)))
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@
 #
 # It runs "BINARY --listen 127.0.0.1:PORT --token T --db F --no-tunnel" (the console is
 # what a bare scimlab runs) twice, at 80x24 and at 200x50, with a throw-away database and
-# config directory, and resizes the window once to check the layout survives; then once
+# config directory, resizes the window once to check the layout survives, and plays the
+# Okta and Entra demos against its own server until each walkthrough is ticked; then once
 # more with a console log directory that cannot be made. It exits non-zero at the first
 # screen that does not show what it should, printing that capture. Needs tmux and curl.
 #
@@ -20,7 +21,7 @@ set -euo pipefail
 export LC_ALL=C.UTF-8 # ${#line} counts characters, not bytes
 
 if [[ $# -lt 2 ]]; then
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -61,9 +62,12 @@ capture() { # capture NAME: save the visible pane, print its path
 }
 
 # expect NAME TEXT...: capture the pane and require every TEXT in it.
-expect() {
-	local name=$1
-	shift
+expect() { expect_within 30 "$@"; }
+
+# expect_within TRIES NAME TEXT...: expect, trying TRIES times 0.2 s apart.
+expect_within() {
+	local most=$1 name=$2
+	shift 2
 	local f tries=0
 	while :; do
 		f=$(capture "$name")
@@ -73,7 +77,7 @@ expect() {
 		done
 		[[ -z $missing ]] && { echo "ok   $name"; return 0; }
 		tries=$((tries + 1))
-		if ((tries > 30)); then
+		if ((tries > most)); then
 			fail "$name: missing \"$missing\"" "$f"
 		fi
 		sleep 0.2
@@ -217,8 +221,12 @@ run() { # run W H
 	sleep 0.5
 	frame "$w" "$h" "$tag-16-restored"
 
+	log "demo: Okta and Entra played against this server at the fastest pace"
+	demo "$w" "$h" "$tag-18-demo-okta" 0 "Okta walkthrough"
+	demo "$w" "$h" "$tag-19-demo-entra" 2 "Microsoft Entra ID walkthrough"
+
 	log "labs: create one and switch to it in-process; the address and token stay"
-	key 6
+	key 7
 	expect "$tag-16-labs" "Labs" "serving the database" "NAME"
 	key n
 	tmux send-keys -t "$SESSION" -l "smoke-$w"
@@ -246,6 +254,33 @@ run() { # run W H
 		echo "ok   $tag-17-quit (server stopped)"
 	fi
 	tmux kill-session -t "$SESSION" 2>/dev/null || true
+}
+
+# demo W H NAME DOWN TITLE: open the demo panel, pick the IdP DOWN entries below the
+# first at the fastest pace and start it; wait for the simulator's verdict, then check
+# that every step of TITLE's walkthrough is ticked and the report lists the steps.
+demo() {
+	local w=$1 h=$2 name=$3 down=$4 title=$5 f i
+	key M
+	expect "$name-01-panel" "Demo: play an identity provider"
+	key Up Up Up
+	for ((i = 0; i < down; i++)); do key Down; done
+	key Right Right Right Right Right
+	expect "$name-02-fastest" "fastest"
+	key Enter
+	expect_within 150 "$name-03-done" "PASSED: all" "M report" "$title · 10 of 10 done"
+	f=$(capture "$name-04-walkthrough")
+	if grep -qE '^(▌| ) [○▶✘] +[0-9]+ ' "$f"; then
+		fail "$name: a step of the $title is not ticked" "$f"
+	fi
+	if ((h >= 50)) && (($(grep -cE '^(▌| ) ✔ +[0-9]+ ' "$f") != 10)); then
+		fail "$name: the $title does not show ten ticked steps" "$f"
+	fi
+	frame "$w" "$h" "$name-05-frame"
+	key M
+	expect "$name-06-report" "✔  1 test connection"
+	key Escape
+	expect_not "$name-07-report-closed" "M report" "the verdict line goes with the report"
 }
 
 # start_console W H DB STATE_DIR: the console in a fresh tmux session, with the

@@ -85,23 +85,29 @@ func (db *DB) EachResource(ctx context.Context, kind Kind, fn func(*Resource) er
 	}))
 }
 
+// Membership is one user in one group, as a whole-lab read or a restore sees it.
+type Membership struct {
+	GroupID string
+	Member
+	// AppSide tells that the app's own admin added it (it survives the IdP's member
+	// rewrites where the profile says so).
+	AppSide bool
+}
+
 // EachMembership calls fn with every group membership, ordered by group and user id.
-func (db *DB) EachMembership(ctx context.Context, fn func(groupID string, m Member) error) error {
+func (db *DB) EachMembership(ctx context.Context, fn func(Membership) error) error {
 	return walkErr(ctx, db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT group_id, user_id, display, type FROM memberships ORDER BY group_id, user_id`)
+		rows, err := tx.QueryContext(ctx, `SELECT group_id, user_id, display, type, app_side FROM memberships ORDER BY group_id, user_id`)
 		if err != nil {
 			return fmt.Errorf("store: read memberships: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var (
-				g string
-				m Member
-			)
-			if err := rows.Scan(&g, &m.UserID, &m.Display, &m.Type); err != nil {
+			var m Membership
+			if err := rows.Scan(&m.GroupID, &m.UserID, &m.Display, &m.Type, &m.AppSide); err != nil {
 				return fmt.Errorf("store: read memberships: %w", err)
 			}
-			if err := fn(g, m); err != nil {
+			if err := fn(m); err != nil {
 				return err
 			}
 		}

@@ -91,8 +91,8 @@ func TestEachResourceAndMembership(t *testing.T) {
 		t.Errorf("groups %v", groups)
 	}
 	var ms []string
-	if err := db.EachMembership(ctx, func(g string, m Member) error {
-		ms = append(ms, g+"/"+m.UserID)
+	if err := db.EachMembership(ctx, func(m Membership) error {
+		ms = append(ms, m.GroupID+"/"+m.UserID)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -195,15 +195,14 @@ func TestRestoreKeepsIdsVersionsAndTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var snap Snapshot
-	snap.Memberships = map[string][]Member{}
 	if err := src.EachResource(ctx, KindUser, func(r *Resource) error { snap.Users = append(snap.Users, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := src.EachResource(ctx, KindGroup, func(r *Resource) error { snap.Groups = append(snap.Groups, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := src.EachMembership(ctx, func(g string, m Member) error {
-		snap.Memberships[g] = append(snap.Memberships[g], m)
+	if err := src.EachMembership(ctx, func(m Membership) error {
+		snap.Memberships = append(snap.Memberships, m)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -255,34 +254,9 @@ func TestRestoreKeepsIdsVersionsAndTimes(t *testing.T) {
 
 func TestRestoreRefusesMembershipOfUnknownGroup(t *testing.T) {
 	db := openTest(t)
-	err := db.Restore(context.Background(), Snapshot{Memberships: map[string][]Member{"nope": {{UserID: "u"}}}})
+	err := db.Restore(context.Background(), Snapshot{Memberships: []Membership{{GroupID: "nope", Member: Member{UserID: "u"}}}})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("got %v, want ErrNotFound", err)
-	}
-}
-
-func TestResetKeepsTokenAndNumbering(t *testing.T) {
-	db := labForDump(t)
-	ctx := context.Background()
-	if err := db.SetSetting(ctx, "walkthrough.entra", "{}"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Reset(ctx, "walkthrough."); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.Count(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c != (Counts{}) {
-		t.Errorf("after reset: %+v", c)
-	}
-	settings, _ := db.Settings(ctx)
-	if !reflect.DeepEqual(settings, map[string]string{"scim.token": "secret-token"}) {
-		t.Errorf("settings after reset: %v", settings)
-	}
-	if next, _ := db.NextRequestSeq(ctx); next != 4 {
-		t.Errorf("next request number after reset %d, want 4", next)
 	}
 }
 
@@ -347,4 +321,56 @@ func TestServedBy(t *testing.T) {
 		t.Fatalf("the check kept the lock: %v", err)
 	}
 	again.Release()
+}
+
+// TestRestoreAppSideState carries what the app holds besides the IdP's resources: a
+// membership the app's admin added, the tombstone of a deleted user, the admin's
+// actions with their numbers, and an independent account.
+func TestRestoreAppSideState(t *testing.T) {
+	ctx := context.Background()
+	src := openTest(t)
+	createUser(t, src, "u1", `{"userName":"alice@example.com"}`)
+	createUser(t, src, "u2", `{"userName":"bob@example.com"}`)
+	createGroup(t, src, "g1", `{"displayName":"Sales"}`, "u1")
+	if _, err := src.Seed(ctx, nil, [][]byte{[]byte(`{"userName":"carol@partner.example","displayName":"Carol"}`)},
+		[]SeedGroup{{Doc: []byte(`{"displayName":"Sales"}`), Members: []string{"bob@example.com"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.DeleteUser(ctx, "u1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AppendAppAction(ctx, &AppAction{Action: "delete-user", ResourceType: "User", ResourceID: "u1", Name: "alice@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	var snap Snapshot
+	src.EachResource(ctx, KindUser, func(r *Resource) error { snap.Users = append(snap.Users, r); return nil })
+	src.EachResource(ctx, KindGroup, func(r *Resource) error { snap.Groups = append(snap.Groups, r); return nil })
+	src.EachMembership(ctx, func(m Membership) error { snap.Memberships = append(snap.Memberships, m); return nil })
+	var err error
+	if snap.Tombstones, err = src.Tombstones(ctx, KindUser, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if snap.AppActions, err = src.AppActions(ctx, KindUser, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Independent, err = src.IndependentAccounts(ctx, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Tombstones) != 1 || len(snap.AppActions) != 1 || len(snap.Independent) != 1 || len(snap.Memberships) != 1 || !snap.Memberships[0].AppSide {
+		t.Fatalf("the source lab holds %+v", snap)
+	}
+
+	dst := openTest(t)
+	if err := dst.Restore(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	var ms []Membership
+	dst.EachMembership(ctx, func(m Membership) error { ms = append(ms, m); return nil })
+	ts, _ := dst.Tombstones(ctx, KindUser, "", 0)
+	as, _ := dst.AppActions(ctx, KindUser, "", 0)
+	ias, _ := dst.IndependentAccounts(ctx, "", 0)
+	if !reflect.DeepEqual(ms, snap.Memberships) || !reflect.DeepEqual(ts, snap.Tombstones) ||
+		!reflect.DeepEqual(as, snap.AppActions) || !reflect.DeepEqual(ias, snap.Independent) {
+		t.Errorf("restored:\n%+v\n%+v\n%+v\n%+v\nwant %+v", ms, ts, as, ias, snap)
+	}
 }

@@ -125,6 +125,72 @@ CREATE TABLE request_related (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX request_related_seq ON request_related(seq);
 `,
+	// 4: the failure a fault rule injected (exchange.Record.Fault), as JSON; '' when
+	// the answer was the server's own.
+	`
+ALTER TABLE requests ADD COLUMN fault TEXT NOT NULL DEFAULT '';
+`,
+	// 5: the app profile each request was answered under and what it did
+	// (exchange.Record.Profile and .Effects).
+	`
+ALTER TABLE requests ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN effects TEXT NOT NULL DEFAULT '[]';
+`,
+	// 6: app-side state, what the app holds that the IdP did not send. Memberships
+	// added by the app's own admin (app_side) survive the IdP's member rewrites where
+	// a profile says so; deleted users and groups stay as tombstones until the lab is
+	// reset, written by triggers so every delete leaves one in its own transaction;
+	// the app admin's actions are an audit list of their own, apart from the IdP's
+	// requests; independent accounts hold userNames outside the organisation.
+	`
+ALTER TABLE memberships ADD COLUMN app_side INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE tombstones (
+	kind        TEXT NOT NULL,
+	id          TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	external_id TEXT NOT NULL,
+	doc         TEXT NOT NULL,
+	created     TEXT NOT NULL,
+	deleted     TEXT NOT NULL,
+	memberships INTEGER NOT NULL,
+	PRIMARY KEY (kind, id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX tombstones_deleted ON tombstones(kind, deleted);
+
+-- BEFORE: the memberships the delete cascades away are still there to count.
+-- The time has the store's fixed nine-digit layout.
+CREATE TRIGGER users_tombstone BEFORE DELETE ON users BEGIN
+	INSERT OR REPLACE INTO tombstones (kind, id, name, external_id, doc, created, deleted, memberships)
+	VALUES ('User', old.id, old.user_name, coalesce(old.external_id, ''), old.doc, old.created,
+		strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000000Z',
+		(SELECT count(*) FROM memberships WHERE user_id = old.id));
+END;
+CREATE TRIGGER groups_tombstone BEFORE DELETE ON groups BEGIN
+	INSERT OR REPLACE INTO tombstones (kind, id, name, external_id, doc, created, deleted, memberships)
+	VALUES ('Group', old.id, coalesce(old.display_name, ''), coalesce(old.external_id, ''), old.doc, old.created,
+		strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000000Z',
+		(SELECT count(*) FROM memberships WHERE group_id = old.id));
+END;
+
+CREATE TABLE app_actions (
+	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+	time          TEXT NOT NULL,
+	action        TEXT NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_id   TEXT NOT NULL,
+	name          TEXT NOT NULL,
+	detail        TEXT NOT NULL
+) STRICT;
+CREATE INDEX app_actions_resource ON app_actions(resource_type, resource_id, seq);
+
+CREATE TABLE independent_accounts (
+	user_name    TEXT PRIMARY KEY COLLATE NOCASE,
+	display_name TEXT NOT NULL,
+	doc          TEXT NOT NULL,
+	created      TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
 }
 
 // schemaVersion is the user_version this build of scimlab writes.

@@ -17,13 +17,13 @@ import (
 // functions return records without their bodies; GetRequest returns everything.
 const requestMeta = `seq, time, method, path, query, status, duration_ns, remote_addr, via_tunnel, auth,
 	resource_type, resource_id, quirks, error_detail, user_agent, idp, step, subject, summary, hints,
-	req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type`
+	req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type, fault, profile, effects`
 
 const insertRequest = `INSERT INTO requests (seq, time, method, path, query, status, duration_ns,
 	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent, idp, step,
-	subject, summary, hints, req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type,
-	body_bytes, req_body, resp_body)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	subject, summary, hints, req_headers, resp_headers, flavour, failed, strict, refused_by, scim_type, fault,
+	profile, effects, body_bytes, req_body, resp_body)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // encodeRecord returns the insert arguments of r. A zero Seq lets SQLite number the row.
 func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
@@ -43,6 +43,14 @@ func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	fault, err := encodeJSON(r.Fault, "")
+	if err != nil {
+		return nil, err
+	}
+	effects, err := encodeJSON(r.Effects, "[]")
+	if err != nil {
+		return nil, err
+	}
 	var seq any
 	if r.Seq > 0 {
 		seq = r.Seq
@@ -50,8 +58,8 @@ func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
 	return []any{
 		seq, formatTime(t), r.Method, r.Path, r.Query, r.Status, int64(r.Duration), r.RemoteAddr, r.ViaTunnel, string(r.Auth),
 		r.ResourceType, r.ResourceID, quirks, r.ErrorDetail, r.UserAgent, string(r.IdP), string(r.Step), r.Subject, r.Summary, hints,
-		reqH, respH, string(r.Flavour), r.Failed, r.Strict, string(r.RefusedBy), r.ScimType,
-		int64(len(r.ReqBody) + len(r.RespBody)), nullBlob(r.ReqBody), nullBlob(r.RespBody),
+		reqH, respH, string(r.Flavour), r.Failed, r.Strict, string(r.RefusedBy), r.ScimType, fault,
+		r.Profile, effects, int64(len(r.ReqBody) + len(r.RespBody)), nullBlob(r.ReqBody), nullBlob(r.RespBody),
 	}, nil
 }
 
@@ -225,14 +233,15 @@ func scanRequest(s rowScanner, bodies bool) (*exchange.Record, error) {
 		ts                            string
 		dur                           int64
 		auth, idp, step, flavour, ref string
-		quirks, hints                 string
+		quirks, hints, fault, effects string
 		reqH, respH                   string
 		reqBody, respBody             []byte
 		dest                          []any
 	)
 	dest = append(dest, &r.Seq, &ts, &r.Method, &r.Path, &r.Query, &r.Status, &dur, &r.RemoteAddr, &r.ViaTunnel,
 		&auth, &r.ResourceType, &r.ResourceID, &quirks, &r.ErrorDetail, &r.UserAgent, &idp, &step,
-		&r.Subject, &r.Summary, &hints, &reqH, &respH, &flavour, &r.Failed, &r.Strict, &ref, &r.ScimType)
+		&r.Subject, &r.Summary, &hints, &reqH, &respH, &flavour, &r.Failed, &r.Strict, &ref, &r.ScimType, &fault,
+		&r.Profile, &effects)
 	if bodies {
 		dest = append(dest, &reqBody, &respBody)
 	}
@@ -249,6 +258,12 @@ func scanRequest(s rowScanner, bodies bool) (*exchange.Record, error) {
 		return nil, err
 	}
 	if err := decodeJSON(hints, &r.Hints); err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(fault, &r.Fault); err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(effects, &r.Effects); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(reqH, &r.ReqHeaders); err != nil {

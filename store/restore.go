@@ -4,15 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 )
 
-// Snapshot is a lab's SCIM state and settings as an export carries them.
+// Snapshot is a lab's SCIM state, app-side state and settings as an export carries
+// them.
 type Snapshot struct {
 	Users, Groups []*Resource
-	// Memberships are the members of each group, by group id.
-	Memberships map[string][]Member
+	Memberships   []Membership
+	// Tombstones are the deleted users and groups; AppActions the app's own admin's
+	// actions, with their numbers and times; Independent the independent accounts.
+	Tombstones  []Tombstone
+	AppActions  []AppAction
+	Independent []IndependentAccount
 	Settings    map[string]string
 }
 
@@ -33,12 +36,37 @@ func (db *DB) Restore(ctx context.Context, s Snapshot) error {
 				return err
 			}
 		}
-		for groupID, ms := range s.Memberships {
-			if err := exists(ctx, tx, KindGroup, groupID); err != nil {
+		for _, m := range s.Memberships {
+			if err := exists(ctx, tx, KindGroup, m.GroupID); err != nil {
 				return fmt.Errorf("store: restore memberships: %w", err)
 			}
-			if _, err := addMembers(ctx, tx, groupID, ms); err != nil {
-				return err
+			_, err := tx.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id, display, type, app_side) VALUES (?, ?, ?, ?, ?)`,
+				m.GroupID, m.UserID, m.Display, m.Type, m.AppSide)
+			switch {
+			case isForeignKeyViolation(err):
+				return &MemberError{UserID: m.UserID}
+			case isUniqueViolation(err):
+				return fmt.Errorf("%w: user %q is in group %q twice", ErrConflict, m.UserID, m.GroupID)
+			case err != nil:
+				return fmt.Errorf("store: restore memberships: %w", err)
+			}
+		}
+		for _, t := range s.Tombstones {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (`+tombstoneColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				string(t.Kind), t.ID, t.Name, t.ExternalID, string(t.Doc), formatTime(t.Created), formatTime(t.Deleted), t.Memberships); err != nil {
+				return fmt.Errorf("store: restore tombstones: %w", err)
+			}
+		}
+		for _, a := range s.AppActions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO app_actions (seq, time, action, resource_type, resource_id, name, detail)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Seq, formatTime(a.Time), a.Action, a.ResourceType, a.ResourceID, a.Name, a.Detail); err != nil {
+				return fmt.Errorf("store: restore app actions: %w", err)
+			}
+		}
+		for _, ia := range s.Independent {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO independent_accounts (user_name, display_name, doc, created) VALUES (?, ?, ?, ?)`,
+				ia.UserName, ia.DisplayName, string(ia.Doc), formatTime(ia.Created)); err != nil {
+				return fmt.Errorf("store: restore independent accounts: %w", err)
 			}
 		}
 		for k, v := range s.Settings {
@@ -77,25 +105,4 @@ func restoreResource(ctx context.Context, tx *sql.Tx, kind Kind, r *Resource) er
 		return groupWriteErr(err, r.ID, ix.displayName.String)
 	}
 	return nil
-}
-
-// Reset empties the lab for a new rehearsal in one transaction: users, groups,
-// memberships and the request log go, and so do the settings whose key starts with
-// one of dropSettings; the other settings (the bearer token among them) stay. Request
-// numbers continue from where they were, so a number is never given twice.
-func (db *DB) Reset(ctx context.Context, dropSettings ...string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		// Memberships and related rows go with their users, groups and requests.
-		for _, table := range []string{"groups", "users", "requests"} {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-				return fmt.Errorf("store: reset %s: %w", table, err)
-			}
-		}
-		for _, prefix := range dropSettings {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE substr(key, 1, ?) = ?`, utf8.RuneCountInString(prefix), prefix); err != nil {
-				return fmt.Errorf("store: reset settings %s*: %w", strings.TrimSpace(prefix), err)
-			}
-		}
-		return nil
-	})
 }

@@ -14,7 +14,8 @@ import (
 // CreateUser stores a new user. It fills r.ID with a random UUID when empty,
 // sets Version to 1, Created and LastModified to now, replaces r.Doc with the
 // stored form and fills the indexed copies. A userName already taken
-// (compared case-insensitively) or an id in use gives ErrConflict.
+// (compared case-insensitively) or an id in use gives ErrConflict; one an
+// independent account holds gives ErrIndependentAccount.
 func (db *DB) CreateUser(ctx context.Context, r *Resource) error {
 	doc, ix, err := normalize(KindUser, r.Doc)
 	if err != nil {
@@ -27,6 +28,9 @@ func (db *DB) CreateUser(ctx context.Context, r *Resource) error {
 	now := db.now().UTC()
 	ts := formatTime(now)
 	err = db.write(ctx, func(tx *sql.Tx) error {
+		if err := checkIndependent(ctx, tx, ix.userName.String); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO users
 			(id, user_name, external_id, display_name, active, doc, version, created, last_modified)
 			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,

@@ -24,7 +24,13 @@ type connectionTab struct {
 	reveal   bool
 	input    textinput.Model
 	entering bool
-	w, h     int
+	// picker is the list of app profiles while it is open.
+	picker *profilePicker
+	pk     pickerKeys
+	// seedInput takes the path of a seed file while seeding is set.
+	seedInput textinput.Model
+	seeding   bool
+	w, h      int
 }
 
 func newConnectionTab(sh *shared) *connectionTab {
@@ -34,20 +40,31 @@ func newConnectionTab(sh *shared) *connectionTab {
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
 	in.CharLimit = 512
-	return &connectionTab{sh: sh, k: newConnectionKeys(), ik: newInputKeys(), input: in}
+	seed := textinput.New()
+	seed.Prompt = "seed file › "
+	seed.Placeholder = "path of a CSV or JSON file of users and groups"
+	seed.CharLimit = 1024
+	return &connectionTab{sh: sh, k: newConnectionKeys(), ik: newInputKeys(), pk: newPickerKeys(), input: in, seedInput: seed}
 }
 
-func (t *connectionTab) restyle() { t.input.SetStyles(t.sh.st.inputStyles()) }
+func (t *connectionTab) restyle() {
+	t.input.SetStyles(t.sh.st.inputStyles())
+	t.seedInput.SetStyles(t.sh.st.inputStyles())
+}
 
 func (t *connectionTab) setSize(w, h int) {
 	t.w, t.h = w, h
 	t.input.SetWidth(max(10, min(60, w-24)))
+	t.seedInput.SetWidth(max(10, min(80, w-16)))
 }
 
-func (t *connectionTab) typing() bool { return t.entering }
+func (t *connectionTab) typing() bool { return t.entering || t.seeding || t.picker != nil }
 
 func (t *connectionTab) keys() keyMap {
-	if t.entering {
+	switch {
+	case t.picker != nil:
+		return t.pk.keyMap()
+	case t.entering, t.seeding:
 		return t.ik.keyMap()
 	}
 	k := t.k
@@ -56,6 +73,9 @@ func (t *connectionTab) keys() keyMap {
 	k.Ngrok.SetEnabled(t.sh.d.SaveNgrokToken != nil)
 	k.Forget.SetEnabled(t.canForget())
 	k.Retry.SetEnabled(t.canRetry())
+	k.Profile.SetEnabled(t.sh.d.SetProfile != nil && t.sh.d.Profiles != nil)
+	k.Seed.SetEnabled(t.sh.d.Lab != nil)
+	k.Reset.SetEnabled(t.sh.d.Lab != nil)
 	return k.keyMap()
 }
 
@@ -102,10 +122,24 @@ func (t *connectionTab) update(msg tea.Msg) tea.Cmd {
 		}
 		return toast("Trying the tunnel again now")
 	case tea.KeyPressMsg:
-		if t.entering {
+		switch {
+		case t.picker != nil:
+			cmd, done := t.picker.update(msg, t.pk, t.sh)
+			if done {
+				t.picker = nil
+			}
+			return cmd
+		case t.seeding:
+			return t.updateSeed(msg)
+		case t.entering:
 			return t.updateInput(msg)
 		}
 		return t.onKey(msg)
+	}
+	if t.seeding {
+		var cmd tea.Cmd
+		t.seedInput, cmd = t.seedInput.Update(msg)
+		return cmd
 	}
 	if t.entering {
 		var cmd tea.Cmd
@@ -177,6 +211,14 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		t.entering = true
 		t.input.Reset()
 		return t.input.Focus()
+	case key.Matches(msg, t.k.Profile) && d.SetProfile != nil && d.Profiles != nil:
+		t.picker = newProfilePicker(d.Profiles(), t.sh.profile.Name)
+	case key.Matches(msg, t.k.Seed) && d.Lab != nil:
+		t.seeding = true
+		t.seedInput.Reset()
+		return t.seedInput.Focus()
+	case key.Matches(msg, t.k.Reset) && d.Lab != nil:
+		return confirmReset(t.sh)
 	}
 	return nil
 }
@@ -190,6 +232,32 @@ func forgottenToast(f NgrokForgotten) string {
 		return "Saved ngrok token forgotten; the tunnel keeps the one from " + f.StillSet + " (scimlab never stored it)"
 	}
 	return "Saved ngrok token forgotten"
+}
+
+// updateSeed takes the seed file's path; enter seeds at once (seeding only adds, and
+// is all or nothing).
+func (t *connectionTab) updateSeed(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, t.ik.Cancel):
+		t.seeding = false
+		t.seedInput.Blur()
+		return nil
+	case key.Matches(msg, t.ik.Accept):
+		path := strings.TrimSpace(t.seedInput.Value())
+		t.seeding = false
+		t.seedInput.Blur()
+		if path == "" {
+			return nil
+		}
+		lab, ctx := t.sh.d.Lab, t.sh.ctx
+		return func() tea.Msg {
+			text, err := lab.Seed(ctx, path)
+			return labDoneMsg{text: upperFirst(text), err: err}
+		}
+	}
+	var cmd tea.Cmd
+	t.seedInput, cmd = t.seedInput.Update(msg)
+	return cmd
 }
 
 func (t *connectionTab) confirmMode() tea.Cmd {
@@ -307,6 +375,14 @@ func (t *connectionTab) view() string {
 		mode = s.Strict.Render("strict RFC") + s.Muted.Render(" — refuses requests that rely on IdP quirks")
 	}
 	head = append(head, " "+kv(s, "Mode", lw, trunc(mode, valueW)))
+	if t.sh.d.Profile != nil {
+		p := t.sh.profile
+		line := s.Profile.Render(p.Name) + s.Muted.Render(" — "+displayTitle(p))
+		if p.Description != "" {
+			line += s.Muted.Render(": " + p.Description)
+		}
+		head = append(head, " "+kv(s, "Profile", lw, trunc(line, valueW)))
+	}
 
 	var local []string
 	if t.sh.isPublic() && t.sh.d.LocalURL != "" {
@@ -321,11 +397,27 @@ func (t *connectionTab) view() string {
 			" " + s.Muted.Render(trunc("enter saves it to scimlab's config file (mode 0600) · esc cancels", w-2)),
 		}
 	}
+	if t.seeding {
+		input = []string{
+			"",
+			" " + t.seedInput.View(),
+			" " + s.Muted.Render(trunc("enter adds the file's users and groups to the lab (CSV or JSON, see docs/profiles.md) · esc cancels", w-2)),
+		}
+	}
+	if t.picker != nil {
+		room := max(4, t.h-len(head)-1)
+		return strings.Join(append(append(head, ""), t.picker.view(s, w, room)...), "\n")
+	}
 	// Try the full boxes first; a short terminal gets the compact ones, which
 	// keep the fields the IdP needs and lose the advice.
 	warning := t.warningLines(w)
 	layout := func(compact bool) []string {
 		blocks := []block{{lines: warning}, {lines: head}, {lines: local, drop: 5}, {lines: []string{""}, drop: 6}}
+		if t.seeding {
+			// The path being typed must stay on screen however tall the rest is.
+			blocks = append(blocks, block{lines: input})
+			input = nil
+		}
 		blocks = append(blocks, t.idpBlocks(w, compact)...)
 		blocks = append(blocks, block{lines: t.tryIt(w), drop: 4}, block{lines: t.activity(w), drop: 7}, block{lines: input})
 		return fitBlocks(blocks, t.h)
@@ -457,12 +549,20 @@ func (t *connectionTab) idpBlocks(w int, compact bool) []block {
 	s := t.sh.st
 	url := s.URL.Render(t.sh.baseURL())
 	secret := t.secret()
+	uniqueID := "userName"
+	if t.sh.profile.UniqueIdentifier == "email" {
+		// The apps that identify users by e-mail need Okta to send it as userName.
+		uniqueID = "email"
+	}
 	okta := []field{
 		{"SCIM connector base URL", url, 0},
-		{"Unique identifier field", s.Value.Render("userName"), 3},
+		{"Unique identifier field", s.Value.Render(uniqueID), 3},
 		{"Authentication Mode", s.Value.Render("HTTP Header"), 2},
 		{"API Token / OAuth Bearer Token", secret, 0},
 		{"", s.Italic.Render("Paste the token alone: Okta adds “Bearer ” itself."), 3},
+	}
+	if h := t.sh.profile.TokenHeader; h != "" && h != "Authorization" {
+		okta[4] = field{"", s.Italic.Render("This app reads the token from the " + h + " header, not Authorization."), 0}
 	}
 	entra := []field{
 		{"Tenant URL", url, 0},

@@ -50,6 +50,7 @@ const (
 	tabUsers
 	tabGroups
 	tabWalkthrough
+	tabFaults
 	tabLabs
 	tabCount
 )
@@ -75,9 +76,13 @@ type shared struct {
 	now    func() time.Time
 	tunnel tunnel.Status
 	strict bool
+	// profile is the app profile the server plays, as of the last switch.
+	profile ProfileInfo
 
 	seen    int // requests seen since the console started
 	dropped int // events the subscription dropped (reloaded from the log)
+	// faultsOn counts the fault rules switched on, for the tab bar.
+	faultsOn int
 
 	// urlWarning is Deps.URLWarning as of the last tunnel status.
 	urlWarning string
@@ -153,6 +158,8 @@ type Model struct {
 	groups   *resourcesTab
 	walk     *walkthroughTab
 	conn     *connectionTab
+	faults   *faultsTab
+	demo     *demoState
 	dialog   *confirmMsg
 	value    *showValueMsg // a value shown to be copied by hand
 	toast    notice
@@ -186,6 +193,7 @@ func New(d Deps) Model {
 	if d.Strict != nil {
 		sh.strict = d.Strict()
 	}
+	sh.profile = sh.profileNow()
 	sh.readURLWarning()
 	sh.readTokenWarning()
 	m := Model{
@@ -198,6 +206,7 @@ func New(d Deps) Model {
 		frame:  &frame{},
 	}
 	m.buildTabs()
+	m.demo = newDemoState(d.Demo)
 	m.restyle()
 	return m
 }
@@ -210,9 +219,10 @@ func (m *Model) buildTabs() {
 	m.users = newResourcesTab(sh, KindUser)
 	m.groups = newResourcesTab(sh, KindGroup)
 	m.walk = newWalkthroughTab(sh)
+	m.faults = newFaultsTab(sh)
 	m.labs = newLabsTab(sh)
 	m.conn.recent = m.reqs.recent
-	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.labs}
+	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.faults, m.labs}
 }
 
 // Run runs the console full-screen until the user quits or ctx is done. It
@@ -224,8 +234,11 @@ func Run(ctx context.Context, d Deps) error {
 	// need not look for changes at its default 60 Hz.
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(maxRenderFPS))
 	final, err := p.Run()
-	if fm, ok := final.(Model); ok && fm.cancel != nil {
-		fm.cancel()
+	if fm, ok := final.(Model); ok {
+		if fm.cancel != nil {
+			fm.cancel()
+		}
+		fm.demo.stopDemo()
 	}
 	if err != nil && (ctx.Err() != nil || errors.Is(err, tea.ErrInterrupted)) {
 		return nil
@@ -240,6 +253,7 @@ func (m Model) Init() tea.Cmd {
 		m.subscribe(),
 		m.waitTunnel(),
 		m.walk.refresh(),
+		m.faults.refresh(),
 		tickClock(),
 		m.sh.pollPending(m.sh.now()),
 		m.sh.retryCountdown(),
@@ -418,6 +432,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, toast("Tolerant mode: Okta and Entra quirks are accepted and badged")
 
+	case profileSetMsg, labDoneMsg, labResetMsg:
+		return m, m.onLab(msg)
+
 	case jumpToRequestMsg:
 		return m, tea.Batch(m.setActive(tabRequests), m.reqs.jumpTo(msg.seq))
 
@@ -472,8 +489,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 
+	case faultsMsg, faultChangedMsg:
+		return m, m.faults.update(msg)
+
 	case tokenRotatedMsg, ngrokSavedMsg, ngrokForgottenMsg, tunnelRetriedMsg:
 		return m, m.conn.update(msg)
+
+	case demoReadyMsg, demoProgressMsg, demoDoneMsg:
+		return m, m.onDemo(msg)
 
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
@@ -497,7 +520,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
-		if m.dialog != nil || m.showHelp {
+		if m.dialog != nil || m.showHelp || m.demo.panel {
 			return m, nil
 		}
 		return m, m.onMouse(msg.(tea.MouseMsg))
@@ -542,6 +565,7 @@ func (m *Model) onEvents(evs eventsMsg) tea.Cmd {
 		m.users.touched(evs),
 		m.groups.touched(evs),
 		m.walk.addEvents(evs),
+		m.faults.touched(),
 		m.sh.recheckPending(),
 	)
 }
@@ -573,6 +597,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return *m, cmd
 	}
+	if m.demo.panel {
+		return *m, m.demoPanelKey(msg)
+	}
 	active := m.tabs[m.active]
 	if active.typing() {
 		return *m, active.update(msg)
@@ -587,7 +614,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return *m, nil
 		case m.scrollHelp(msg):
 			return *m, nil
-		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Labs, m.gkeys.Quit):
+		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Faults, m.gkeys.Labs, m.gkeys.Quit):
 		default:
 			m.showHelp = false
 		}
@@ -612,8 +639,13 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, m.setActive(tabGroups)
 	case key.Matches(msg, m.gkeys.Guide):
 		return *m, m.setActive(tabWalkthrough)
+	case key.Matches(msg, m.gkeys.Faults):
+		return *m, m.setActive(tabFaults)
 	case key.Matches(msg, m.gkeys.Labs):
 		return *m, m.setActive(tabLabs)
+	}
+	if cmd, ok := m.demoKey(msg); ok {
+		return *m, cmd
 	}
 	return *m, active.update(msg)
 }
@@ -657,6 +689,8 @@ func (m *Model) setActive(t tabID) tea.Cmd {
 		return m.groups.visit()
 	case tabWalkthrough:
 		return m.walk.refresh()
+	case tabFaults:
+		return m.faults.refresh()
 	case tabLabs:
 		return m.labs.refresh()
 	}
@@ -679,6 +713,7 @@ func (m *Model) restyle() {
 	m.reqs.restyle()
 	m.users.restyle()
 	m.groups.restyle()
+	m.faults.restyle()
 	m.labs.restyle()
 	if m.resend != nil {
 		m.resend.restyle()
@@ -721,6 +756,9 @@ func (m Model) render() string {
 	default:
 		body = m.tabs[m.active].view()
 	}
+	if m.demo.panel {
+		body = overlay(canvas(body, w, bodyH), m.demoPanelView(w, bodyH), w, bodyH)
+	}
 	if m.dialog != nil {
 		body = overlay(canvas(body, w, bodyH), m.dialogView(w), w, bodyH)
 	}
@@ -744,6 +782,9 @@ func (m Model) render() string {
 	if m.showsBanner(m.active) {
 		header = append(header, m.urlBanner(w))
 	}
+	if m.demo.lineShown() {
+		body += "\n" + m.demoLine(w)
+	}
 	return canvas(strings.Join(append(header, body, m.footer(w)), "\n"), w, h)
 }
 
@@ -753,6 +794,7 @@ var tabNames = [tabCount][2]string{
 	{"Users", "Users"},
 	{"Groups", "Groups"},
 	{"Walkthrough", "Guide"},
+	{"Faults", "Faults"},
 	{"Labs", "Labs"},
 }
 
@@ -762,9 +804,12 @@ func (m Model) tabLabels(w int) []string {
 		labels := make([]string, tabCount)
 		total := cellWidth(" scimlab ") + 1
 		for i := range tabNames {
-			labels[i] = fmt.Sprintf("%d %s", i+1, tabNames[i][short])
+			labels[i] = fmt.Sprintf("%d %s", i+1, m.tabName(tabID(i), short))
 			if tabID(i) == tabRequests && m.unseen > 0 {
 				labels[i] += fmt.Sprintf(" +%d", m.unseen)
+			}
+			if tabID(i) == tabFaults && m.sh.faultsOn > 0 {
+				labels[i] += fmt.Sprintf(" %s%d", faultMark, m.sh.faultsOn)
 			}
 			total += cellWidth(labels[i]) + 2
 		}
@@ -804,7 +849,18 @@ func (m Model) tabBar(w int) string {
 	if m.sh.strict {
 		mode = s.Strict.Render("strict RFC")
 	}
-	return spread(left, mode+" ", w)
+	right := mode + " "
+	if m.sh.d.Profile != nil {
+		// The profile goes first when the bar is narrow: the mode is on 1 Connection.
+		withProfile := s.Profile.Render(m.sh.profile.Name) + s.Muted.Render(" · ") + right
+		switch {
+		case cellWidth(left)+cellWidth(withProfile)+1 <= w:
+			right = withProfile
+		case cellWidth(left)+cellWidth(m.sh.profile.Name)+2 <= w:
+			right = s.Profile.Render(m.sh.profile.Name) + " "
+		}
+	}
+	return spread(left, right, w)
 }
 
 // spread puts left and right on one w-cell line, dropping right if it does
@@ -875,6 +931,8 @@ func (m Model) footer(w int) string {
 		km = newValueKeys().keyMap()
 	case m.dialog != nil:
 		km = m.dkeys.keyMap()
+	case m.demo.panel:
+		km = m.demo.panelKeys()
 	case m.showHelp:
 		km = m.hkeys.keyMap()
 	case m.resend != nil:

@@ -423,13 +423,13 @@ func TestUsersRefreshLiveAndLinkToRequests(t *testing.T) {
 	td := newTestDeps(sampleEvents())
 	m := newTestModel(t, td, 80, 24)
 	m = press(t, m, "3")
-	mustShow(t, m, "alice@example.com", "bob@example.com", "2 users")
+	mustShow(t, m, "alice@example.com", "bob@example.com", "4 users")
 
 	td.reader.mu.Lock()
-	td.reader.users = append(td.reader.users, ResourceRow{Kind: KindUser, ID: "c0ffee", Name: "carol@example.com", Active: true, Members: 0})
+	td.reader.users = append(td.reader.users, ResourceRow{Kind: KindUser, ID: "c0ffee", Name: "cleo@example.com", Active: true, Members: 0})
 	td.reader.mu.Unlock()
-	m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Users", 201, "Okta created user carol@example.com")})
-	mustShow(t, m, "carol@example.com", "3 users")
+	m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Users", 201, "Okta created user cleo@example.com")})
+	mustShow(t, m, "cleo@example.com", "5 users")
 
 	// A read does not cause a reload.
 	searches := func() int {

@@ -63,7 +63,7 @@ func (f reqFilter) match(r *exchange.Record) bool {
 		hay := strings.ToLower(strings.Join([]string{
 			r.Method, target(r), fmt.Sprint(r.Status), r.Summary, r.Subject, string(r.Step), idpLabel(r.IdP),
 			r.ErrorDetail, r.UserAgent, r.RemoteAddr, r.ResourceID, strings.Join(badges(r.Quirks), " "),
-			r.Auth.Short(),
+			r.Auth.Short(), strings.Join(effectBadges(r.Effects), " "),
 		}, "\x00"))
 		if !strings.Contains(hay, needle) {
 			return false

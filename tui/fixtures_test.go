@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/scimlab/scimlab/scim/quirk"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -36,6 +38,7 @@ var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 const (
 	aliceID = "2819c223-7f76-453a-919d-413861904646"
 	bobID   = "7b1e7a3c-5c2f-4b8e-9a41-0c6f3f1d2e55"
+	carolID = "c4a7d1e2-3b5f-4c6d-8e9f-0a1b2c3d4e5f"
 	salesID = "e9e30dba-f08f-4109-8486-d5c6a331660a"
 	testTok = "s3cr3t-t0ken-abcdef0123456789-wxyz"
 )
@@ -100,8 +103,19 @@ func newFakeReader(evs []exchange.Event) *fakeReader {
 		{Kind: KindUser, ID: aliceID, Name: "alice@example.com", DisplayName: "Alice Example", ExternalID: "00u1a2b3c4", Active: false, Members: 1, Modified: t0.Add(188 * time.Second)},
 		{Kind: KindUser, ID: bobID, Name: "bob@example.com", DisplayName: "Bob Builder", ExternalID: "bob", Active: true, Members: 0, Modified: t0.Add(-3 * time.Hour)},
 	}
+	f.users = append(f.users,
+		ResourceRow{Kind: KindUser, ID: carolID, Name: "carol@example.com", DisplayName: "Carol Gone", Active: true, Members: 1,
+			Modified: t0.Add(-2 * time.Hour), Deleted: t0.Add(150 * time.Second)},
+		ResourceRow{Kind: KindUser, ID: "independent:dana@independent.example", Name: "dana@independent.example", DisplayName: "Dana Own", Independent: true, Members: 0, Modified: t0.Add(-24 * time.Hour)},
+	)
 	f.groups = []ResourceRow{
 		{Kind: KindGroup, ID: salesID, Name: "Sales", ExternalID: "0f4b2c1d-sales", Members: 1, Modified: t0.Add(95 * time.Second)},
+	}
+	f.res[KindUser+carolID] = &ResourceDetail{
+		Row:             f.users[2],
+		JSON:            []byte(`{"userName":"carol@example.com","displayName":"Carol Gone","active":true}`),
+		MembershipTotal: 1,
+		AppActions:      []AppAction{{Time: t0.Add(150 * time.Second), What: "deleted in the app"}},
 	}
 	f.res[KindUser+aliceID] = &ResourceDetail{
 		Row:             f.users[0],
@@ -239,18 +253,87 @@ type testDeps struct {
 	resetIdP []exchange.IdP
 	labs     *fakeLabs
 	resent   []*exchange.Record // what Resend was asked to send
+	// faults are the fault rules the console shows; a real Set, empty unless a
+	// test adds rules.
+	faults *fault.Set
+	demo   Demo
+	// profile is the profile played; profiles those offered; lab records the
+	// app-side changes.
+	profile  string
+	profiles []ProfileInfo
+	lab      *fakeLab
+}
+
+// sampleProfiles are the profiles the console offers in tests.
+var sampleProfiles = []ProfileInfo{
+	{Name: "generic", Title: "Generic SCIM app", Description: "RFC 7644 behaviour with no app quirks", Source: "built-in", GroupOne: "group", GroupMany: "groups", GroupsEnabled: true},
+	{Name: "thinglink", Title: "ThingLink", Description: "unassigning deactivates, new users are Learners, groups matched by name, a seat limit",
+		Guide: "ThingLink — SCIM provisioning with Okta; SCIM provisioning with Microsoft Entra ID", Source: "built-in",
+		Summary:  []string{"DELETE /Users keeps the user, inactive", "seat limit 50 users (then 403)", "new users get role Learner"},
+		GroupOne: "group", GroupMany: "groups", GroupsEnabled: true},
+	{Name: "tiled", Title: "Tiled", Description: "groups are libraries", Source: "built-in", Summary: []string{"groups are libraries"},
+		GroupOne: "library", GroupMany: "libraries", GroupsEnabled: true},
+}
+
+// fakeLab records the app-side changes the console asks for.
+type fakeLab struct {
+	mu     sync.Mutex
+	calls  []string
+	failed error
+}
+
+func (l *fakeLab) record(call string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, call)
+	return l.failed
+}
+
+func (l *fakeLab) SetUserActive(_ context.Context, id string, active bool) error {
+	return l.record(fmt.Sprintf("active %s %t", id, active))
+}
+
+func (l *fakeLab) Delete(_ context.Context, kind, id string) error {
+	return l.record("delete " + kind + " " + id)
+}
+
+func (l *fakeLab) Seed(_ context.Context, path string) (string, error) {
+	return "seeded 2 users, 1 new group, 2 memberships", l.record("seed " + path)
+}
+
+func (l *fakeLab) Reset(context.Context) error { return l.record("reset") }
+
+func (l *fakeLab) done() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.calls...)
 }
 
 func newTestDeps(evs []exchange.Event) *testDeps {
 	return &testDeps{
-		reader: newFakeReader(evs),
-		events: make(chan exchange.Event, 64),
-		tunnel: make(chan tunnel.Status, 4),
-		walks:  sampleWalkthroughs(evs),
-		token:  testTok,
-		public: "https://scimlab-demo.ngrok-free.app/scim/v2",
-		labs:   newFakeLabs(),
+		reader:   newFakeReader(evs),
+		events:   make(chan exchange.Event, 64),
+		tunnel:   make(chan tunnel.Status, 4),
+		walks:    sampleWalkthroughs(evs),
+		token:    testTok,
+		public:   "https://scimlab-demo.ngrok-free.app/scim/v2",
+		faults:   fault.NewSet(fault.DefaultSeed),
+		profile:  "generic",
+		profiles: sampleProfiles,
+		lab:      &fakeLab{},
+		labs:     newFakeLabs(),
 	}
+}
+
+func (td *testDeps) currentProfile() ProfileInfo {
+	td.mu.Lock()
+	defer td.mu.Unlock()
+	for _, p := range td.profiles {
+		if p.Name == td.profile {
+			return p
+		}
+	}
+	return ProfileInfo{Name: td.profile}
 }
 
 func (td *testDeps) deps() Deps {
@@ -312,14 +395,36 @@ func (td *testDeps) deps() Deps {
 			td.askedAt = append(td.askedAt, now)
 			return td.hints
 		},
+		Profile:  td.currentProfile,
+		Profiles: func() []ProfileInfo { return td.profiles },
+		SetProfile: func(name string) error {
+			td.mu.Lock()
+			defer td.mu.Unlock()
+			td.profile = name
+			return nil
+		},
+		Lab: td.lab,
 		ResetWalkthrough: func(p exchange.IdP) {
 			td.mu.Lock()
 			defer td.mu.Unlock()
 			td.resetIdP = append(td.resetIdP, p)
 			td.walks[p].Reset()
 		},
-		Labs:   td.labs,
-		Resend: td.resend,
+		Labs:      td.labs,
+		Resend:    td.resend,
+		Faults:    td.faults.Entries,
+		FaultSeed: td.faults.Seed,
+		AddFault: func(text string) (fault.Entry, error) {
+			r, err := fault.Parse(text)
+			if err != nil {
+				return fault.Entry{}, err
+			}
+			return td.faults.Add(r), nil
+		},
+		SetFaultEnabled: td.faults.SetEnabled,
+		RemoveFault:     td.faults.Remove,
+		ClearFaults:     func() error { td.faults.Clear(); return nil },
+		Demo:            td.demo,
 	}
 }
 
@@ -434,6 +539,7 @@ func newTestModel(t *testing.T, td *testDeps, w, h int) Model {
 	// No channel: tests deliver events with eventsMsg, so no command blocks.
 	m = send(t, m, subscribedMsg{cancel: func() {}})
 	m = drive(t, m, m.walk.refresh())
+	m = drive(t, m, m.faults.refresh())
 	return m
 }
 

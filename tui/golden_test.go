@@ -47,12 +47,43 @@ var screens = []struct {
 	{name: "requests-hints", setup: entraQuiet, keys: []string{"!clock", "2"}},
 	{name: "walkthrough-hints", setup: entraQuiet, keys: []string{"!clock", "5"}},
 	{name: "walkthrough-reset-dialog", keys: []string{"5", "R"}},
-	{name: "labs", keys: []string{"6"}},
-	{name: "labs-create-dialog", keys: []string{"6", "n", "c", "l", "a", "s", "s", "-", "3", "enter"}},
-	{name: "labs-delete-dialog", keys: []string{"6", "down", "D"}},
+	{name: "faults", setup: withFaults, keys: []string{"6"}},
+	{name: "faults-empty", keys: []string{"6"}},
+	{name: "faults-add", setup: withFaults, keys: append([]string{"6", "a"}, typed("PATCH /Groups/* 503 retry-after=120 after=3")...)},
+	{name: "faults-add-invalid", setup: withFaults, keys: append([]string{"6", "a"}, typed("POST /users 4299")...)},
+	{name: "faults-clear-dialog", setup: withFaults, keys: []string{"6", "D"}},
+	{name: "inspector-fault", setup: withInjected, keys: []string{"2", "enter"}},
+	{name: "demo-panel", setup: func(_ *testing.T, td *testDeps) { td.demo = &fakeDemo{} }, keys: []string{"5", "M", "down", "right"}},
+	{name: "connection-thinglink", setup: playing("thinglink")},
+	{name: "profile-picker", keys: []string{"p"}},
+	{name: "profile-dialog", keys: []string{"p", "down", "enter"}},
+	{name: "groups-libraries", setup: playing("tiled"), keys: []string{"4"}},
+	{name: "user-reactivate-dialog", keys: []string{"3", "d"}},
+	{name: "user-delete-dialog", keys: []string{"3", "D"}},
+	{name: "user-tombstone", keys: []string{"3", "down", "down", "enter", "right"}},
+	{name: "reset-dialog", keys: []string{"X"}},
+	{name: "seed-input", keys: []string{"S", "c", "l", "a", "s", "s", ".", "c", "s", "v"}},
+	{name: "inspector-effects", setup: playing("thinglink"), keys: []string{"!effects", "2", "enter"}},
+	{name: "labs", keys: []string{"7"}},
+	{name: "labs-create-dialog", keys: []string{"7", "n", "c", "l", "a", "s", "s", "-", "3", "enter"}},
+	{name: "labs-delete-dialog", keys: []string{"7", "down", "D"}},
 	{name: "resend-same", keys: []string{"2", "up", "up", "up", "up", "up", "enter", "S"}},
 	{name: "resend-differs", keys: []string{"2", "up", "up", "up", "up", "enter", "S", "y"}},
 	{name: "resend-edit", keys: []string{"2", "up", "up", "up", "up", "enter", "E"}},
+}
+
+// playing makes the console's server play the named profile.
+func playing(name string) func(*testing.T, *testDeps) {
+	return func(_ *testing.T, td *testDeps) { td.profile = name }
+}
+
+// effectsEvent is Entra deleting a user the thinglink profile keeps, inactive.
+func effectsEvent() scimEvent {
+	ev := newEvent(8, "DELETE", "/scim/v2/Users/"+aliceID, 204, "Entra deleted user alice@example.com (hard delete)")
+	ev.IdP, ev.UserAgent, ev.Step, ev.Subject = exchange.Entra, "", exchange.StepDeleteUser, "alice@example.com"
+	ev.ResourceType, ev.ResourceID, ev.Profile = "User", aliceID, "thinglink"
+	ev.Effects = []exchange.Effect{{Kind: exchange.EffectKeptInactive}}
+	return ev
 }
 
 // urlChanged is a run whose tunnel came up on another URL than last time.
@@ -90,6 +121,9 @@ func TestGolden(t *testing.T) {
 						m = send(t, m, eventsMsg{newEvent(8, "POST", "/scim/v2/Groups", 201, "Okta pushed group Engineering")})
 					case "!tunnel-failed":
 						m = send(t, m, tunnelMsg(failedTunnel))
+					case "!effects":
+						td.reader.add(effectsEvent())
+						m = send(t, m, eventsMsg{effectsEvent()})
 					case "!clock":
 						m = send(t, m, clockMsg(t0.Add(5*time.Minute)))
 					case "!tunnel-off":

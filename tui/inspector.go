@@ -119,6 +119,7 @@ func (in *inspector) body(r *exchange.Record, d *exchange.Record, loadErr error,
 	if r.Summary != "" {
 		add(s.Bold.Render, r.Summary, 0)
 	}
+	out = append(out, injectedLines(s, r.Fault, r.Status, w)...)
 
 	var why []string
 	if a := authWhy(r.Auth); a != "" {
@@ -134,6 +135,13 @@ func (in *inspector) body(r *exchange.Record, d *exchange.Record, loadErr error,
 		out = append(out, "", " "+s.Why.Render("✘ Why it failed"))
 		for _, l := range why {
 			add(s.Text.Render, l, 2)
+		}
+	}
+	if len(r.Effects) > 0 {
+		out = append(out, "", " "+s.Section.Render("What the app did")+s.Muted.Render(" — profile "+clean(r.Profile)))
+		for _, e := range r.Effects {
+			out = append(out, "  "+s.Effect.Render("▸ "+clean(e.Badge())))
+			add(s.Text.Render, e.Sentence()+".", 4)
 		}
 	}
 	if len(r.Hints) > 0 {

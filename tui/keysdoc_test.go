@@ -16,7 +16,7 @@ func keysMarkdown() string {
 	b.WriteString("# scimlab console keys\n\n")
 	b.WriteString("<!-- Generated from tui/keys.go by `go test ./tui -run TestKeysDoc -update`. Do not edit by hand. -->\n\n")
 	b.WriteString("The console (`scimlab` with no arguments) is keyboard-first. The footer shows the keys of the\n")
-	b.WriteString("screen you are on; `?` shows all of them. While a text field has focus (search, ngrok token),\n")
+	b.WriteString("screen you are on; `?` shows all of them. While a text field has focus (search, ngrok token, fault rule),\n")
 	b.WriteString("keys type into it and only `enter`, `esc` and `ctrl+c` act. The mouse wheel scrolls lists and\n")
 	b.WriteString("panes; a click selects a row or a tab.\n")
 	for _, s := range helpSections() {
@@ -61,7 +61,7 @@ func TestKeysDocCoversEveryBinding(t *testing.T) {
 	doc := keysMarkdown()
 	for _, km := range []keyMap{
 		newConnectionKeys().keyMap(), newRequestKeys().keyMap(), newInspectorKeys().keyMap(),
-		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(),
+		newResourceKeys().keyMap(), newResourceDetailKeys().keyMap(), newWalkthroughKeys().keyMap(), newPickerKeys().keyMap(),
 	} {
 		for _, b := range km.short {
 			if !strings.Contains(doc, "| "+b.Help().Desc+" |") {

@@ -291,8 +291,8 @@ func (t *labsTab) confirmSwitch(name string, create bool) tea.Cmd {
 
 func (t *labsTab) confirmReset(l *LabInfo) tea.Cmd {
 	labs, ctx, name, current := t.sh.d.Labs, t.sh.ctx, l.Name, t.isCurrent(l)
-	body := fmt.Sprintf("Its %s, %s, %s in the request log and walkthrough progress are deleted. Its token, profile and "+
-		"other settings stay, so the IdP keeps its connection.", plural(int(l.Users), "user", "users"),
+	body := fmt.Sprintf("Its %s, %s, %s in the request log, deleted ones, app actions and walkthrough progress are "+
+		"deleted. Its token, profile, fault rules and other settings stay, so the IdP keeps its connection.", plural(int(l.Users), "user", "users"),
 		plural(int(l.Groups), "group", "groups"), plural(int(l.Requests), "request", "requests"))
 	yes := func() tea.Msg {
 		wasCurrent, err := labs.Reset(ctx, name)
@@ -311,7 +311,7 @@ func (t *labsTab) confirmDelete(name string) tea.Cmd {
 	yes := func() tea.Msg { return labChangedMsg{name: name, what: "delete", err: labs.Delete(ctx, name)} }
 	return func() tea.Msg {
 		return confirmMsg{title: "Delete the lab " + name + "?", action: "delete",
-			body: "Its database and every file of it are deleted: users, groups, the request log, walkthroughs and its token. " +
+			body: "Its database and every file of it are deleted: users, groups, the request log, walkthroughs, its profile, fault rules and token. " +
 				"This cannot be undone; export a support bundle first to keep a copy.", yes: yes}
 	}
 }
@@ -513,7 +513,7 @@ func newLabsKeys() labsKeys {
 		Up: n.Up, Down: n.Down, Top: n.Top, Bottom: n.Bottom,
 		Switch:  bind([]string{"enter"}, "enter", "switch to the lab"),
 		New:     bind([]string{"n"}, "n", "new lab"),
-		Reset:   bind([]string{"R"}, "R", "reset the lab"),
+		Reset:   bind([]string{"X"}, "X", "reset the lab"),
 		Delete:  bind([]string{"D"}, "D", "delete the lab"),
 		HAR:     bind([]string{"e"}, "e", "export HAR"),
 		Bundle:  bind([]string{"b"}, "b", "export support bundle"),

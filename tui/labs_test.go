@@ -137,7 +137,7 @@ func (td *testDeps) resend(_ context.Context, recorded, sent *exchange.Record) (
 
 func labsModel(t *testing.T, td *testDeps) Model {
 	t.Helper()
-	return press(t, newTestModel(t, td, 120, 30), "6")
+	return press(t, newTestModel(t, td, 120, 30), "7")
 }
 
 func TestLabsTabListsAndMarksTheLabServed(t *testing.T) {
@@ -173,7 +173,7 @@ func TestSwitchingLabsStartsTheConsoleOver(t *testing.T) {
 	m.sh.now = func() time.Time { return t0.Add(5 * time.Minute) }
 	m = send(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = drive(t, m, m.Init())
-	m = press(t, m, "2", "up", "enter", "6", "down")
+	m = press(t, m, "2", "up", "enter", "7", "down")
 	if m.labs.current().Name != "class-2" {
 		t.Fatalf("selected %q", m.labs.current().Name)
 	}
@@ -256,7 +256,7 @@ func TestDeleteAndResetAskFirst(t *testing.T) {
 	for m.labs.current().Name != "demo" {
 		m = press(t, m, "down")
 	}
-	m = press(t, m, "R")
+	m = press(t, m, "X")
 	if m.dialog == nil || !strings.Contains(m.dialog.body, "2 users, 1 group, 7 requests") || !strings.Contains(m.dialog.body, "token") {
 		t.Fatalf("reset dialog %+v", m.dialog)
 	}
@@ -265,7 +265,7 @@ func TestDeleteAndResetAskFirst(t *testing.T) {
 		t.Errorf("toast %q", m.toast.text)
 	}
 	td.labs.fail = errors.New("disk full")
-	m = press(t, m, "down", "R", "y")
+	m = press(t, m, "down", "X", "y")
 	if !m.toast.bad || !strings.Contains(m.toast.text, "Could not reset the lab class-2: disk full") {
 		t.Errorf("a failed reset: %q", m.toast.text)
 	}

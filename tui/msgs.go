@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp"
 
 	tea "charm.land/bubbletea/v2"
@@ -183,6 +184,49 @@ type retryCountdownMsg struct{ gen int }
 
 // walkthroughResetMsg reports that an IdP's checklist was started afresh.
 type walkthroughResetMsg struct{ idp exchange.IdP }
+
+// faultsMsg carries the fault rules in force with their counters (Deps.Faults).
+type faultsMsg struct{ entries []fault.Entry }
+
+// faultChangedMsg reports adding, switching or removing fault rules: note says what
+// was done, added that a rule was appended (and is to be selected).
+type faultChangedMsg struct {
+	note  string
+	added bool
+	err   error
+}
+
+// demoReadyMsg says the walkthrough of a demo's IdP has started afresh, so run gen
+// may begin.
+type demoReadyMsg struct{ gen int }
+
+// demoProgressMsg is the newest progress of demo run gen.
+type demoProgressMsg struct {
+	gen int
+	p   DemoProgress
+}
+
+// demoDoneMsg carries the report of demo run gen, which has ended.
+type demoDoneMsg struct {
+	gen    int
+	report DemoReport
+}
+
+// profileSetMsg reports the switch to the profile called name.
+type profileSetMsg struct {
+	name string
+	err  error
+}
+
+// labDoneMsg reports an app-side change (Deps.Lab): kind is the table it changed
+// (KindUser, KindGroup, or "" for both, as a seed), text the toast on success.
+type labDoneMsg struct {
+	kind, text string
+	err        error
+}
+
+// labResetMsg reports that the lab was emptied for the next class.
+type labResetMsg struct{ err error }
 
 // labsListedMsg returns the labs (Deps.Labs.List).
 type labsListedMsg struct {

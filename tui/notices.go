@@ -108,7 +108,7 @@ func (m Model) headerHeight(t tabID) int {
 
 // bodyHeight is the height left to tab t's body.
 func (m Model) bodyHeight(t tabID) int {
-	return max(0, m.height-m.headerHeight(t)-footerLines)
+	return max(0, m.height-m.headerHeight(t)-footerLines-m.demoLines())
 }
 
 func (m Model) urlBanner(w int) string {

@@ -90,7 +90,7 @@ func TestLayoutColumnsDropsLeastImportantFirst(t *testing.T) {
 		w    int
 		want string
 	}{
-		{200, "TIME,METHOD,ST,TOOK,IDP,PATH,WHAT HAPPENED,QUIRKS"},
+		{200, "TIME,METHOD,ST,TOOK,IDP,PATH,WHAT HAPPENED,BADGES"},
 		{80, "TIME,METHOD,ST,TOOK,PATH,WHAT HAPPENED"},
 		{60, "METHOD,ST,PATH,WHAT HAPPENED"},
 		{40, "METHOD,ST,PATH"},

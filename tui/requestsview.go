@@ -37,8 +37,9 @@ func (t *requestsTab) edgeLine() bool {
 	return len(t.vis) > 0 && t.top == 0 && t.vis[0] == 0 && t.selIndex() < t.listRows()-1 && (t.loadingOlder || t.noOlder)
 }
 
-// requestColumns are dropped from the right end of importance: quirk badges
-// (a ⚑ in the summary stands in for them), the IdP (the summary names it),
+// requestColumns are dropped from the right end of importance: the badges of the
+// profile's effects and the quirks (a ⚑ in the summary stands in for them), the IdP
+// (the summary names it),
 // the duration, the time, and last what happened.
 var requestColumns = []column{
 	{title: "TIME", min: 8, drop: 3},
@@ -48,7 +49,7 @@ var requestColumns = []column{
 	{title: "IDP", min: 5, drop: 5},
 	{title: "PATH", min: 20, flex: 4},
 	{title: "WHAT HAPPENED", min: 26, flex: 5, drop: 2},
-	{title: "QUIRKS", min: 12, max: 30, flex: 1, drop: 6},
+	{title: "BADGES", min: 12, max: 30, flex: 1, drop: 6},
 }
 
 func (t *requestsTab) listView(w int, focused bool) string {
@@ -113,7 +114,10 @@ func (t *requestsTab) cells(r *exchange.Record, quirksShown bool) []cell {
 	if r.Status == http.StatusUnauthorized || r.Status >= 500 {
 		sumStyle = &s.Why
 	}
-	quirks := strings.Join(badges(r.Quirks), ", ")
+	if r.Fault != nil {
+		summary, sumStyle = faultMark+" "+summary, &s.Fault
+	}
+	quirks := strings.Join(append(effectBadges(r.Effects), badges(r.Quirks)...), ", ")
 	if !quirksShown && quirks != "" {
 		summary = "⚑ " + summary
 	}

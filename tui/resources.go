@@ -86,7 +86,8 @@ func newResourcesTab(sh *shared, kind string) *resourcesTab {
 
 func (t *resourcesTab) noun(n int) string {
 	if t.kind == KindGroup {
-		return plural(n, "group", "groups")
+		one, many := t.sh.groupWords()
+		return plural(n, one, many)
 	}
 	return plural(n, "user", "users")
 }
@@ -118,9 +119,13 @@ func (t *resourcesTab) keys() keyMap {
 	case t.search:
 		return t.fk.keyMap()
 	case t.open:
-		return t.dk.keyMap()
+		dk := t.dk
+		dk.appActionKeys = t.actionKeys(t.detailRow())
+		return dk.keyMap()
 	}
-	return t.k.keyMap()
+	k := t.k
+	k.appActionKeys = t.actionKeys(t.current())
+	return k.keyMap()
 }
 
 // visit loads the table the first time the tab is shown.
@@ -241,7 +246,7 @@ func (t *resourcesTab) update(msg tea.Msg) tea.Cmd {
 		t.rows = msg.rows
 		t.sel = 0
 		for i, r := range t.rows {
-			if r.ID == t.selID {
+			if r.ID == t.selID && r.ID != "" {
 				t.sel = i
 			}
 		}
@@ -265,7 +270,7 @@ func (t *resourcesTab) update(msg tea.Msg) tea.Cmd {
 		t.det.vpKey = ""
 		if msg.detail != nil {
 			t.det.msel = min(t.det.msel, max(0, len(msg.detail.Memberships)-1))
-			t.det.hsel = min(t.det.hsel, max(0, len(msg.detail.History)-1))
+			t.det.hsel = min(t.det.hsel, max(0, len(historyEntries(msg.detail))-1))
 		}
 		return nil
 	case refreshResourcesMsg:
@@ -395,6 +400,8 @@ func (t *resourcesTab) updateTable(msg tea.KeyPressMsg) tea.Cmd {
 			t.query = ""
 			return t.load()
 		}
+	default:
+		return t.appAction(msg, t.current())
 	}
 	return nil
 }
@@ -417,6 +424,8 @@ func (t *resourcesTab) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, t.dk.Open):
 		return t.follow()
+	case key.Matches(msg, t.dk.Active, t.dk.Delete):
+		return t.appAction(msg, t.detailRow())
 	}
 	if d.section == secJSON {
 		scrollViewport(&d.vp, msg, t.dk.navKeys)
@@ -426,7 +435,7 @@ func (t *resourcesTab) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 	if d.d != nil {
 		n = len(d.d.Memberships)
 		if d.section == secHistory {
-			n, cur = len(d.d.History), &d.hsel
+			n, cur = len(historyEntries(d.d)), &d.hsel
 		}
 	}
 	page := max(1, t.h-8)
@@ -469,8 +478,8 @@ func (t *resourcesTab) follow() tea.Cmd {
 			return func() tea.Msg { return openResourceMsg{kind: kind, id: m.ID} }
 		}
 	case secHistory:
-		if d.hsel < len(d.d.History) {
-			seq := d.d.History[d.hsel].Seq
+		if es := historyEntries(d.d); d.hsel < len(es) && es[d.hsel].rec != nil {
+			seq := es[d.hsel].rec.Seq
 			return func() tea.Msg { return jumpToRequestMsg{seq: seq} }
 		}
 	}
@@ -542,12 +551,23 @@ func (t *resourcesTab) cells(r *ResourceRow) []cell {
 		count = thousands(r.Members)
 	}
 	mod := cell{shortTime(r.Modified, t.sh.now()), &s.Muted}
+	if !r.Deleted.IsZero() {
+		// A tombstone: struck through, with when it went in place of its state.
+		gone := cell{shortTime(r.Deleted, t.sh.now()), &s.Faint}
+		if t.kind == KindGroup {
+			return []cell{{clean(r.Name), &s.Deleted}, {clean(r.ExternalID), &s.Faint}, {"✝ gone", &s.Faint}, gone}
+		}
+		return []cell{{clean(r.Name), &s.Deleted}, {clean(r.DisplayName), &s.Faint}, {clean(r.ExternalID), &s.Faint}, {"✝ gone", &s.Faint}, {count, &s.Faint}, gone}
+	}
 	if t.kind == KindGroup {
 		return []cell{{clean(r.Name), &s.Bold}, {clean(r.ExternalID), &s.Muted}, {count, &s.Text}, mod}
 	}
 	active := cell{"○ no", &s.Muted}
 	if r.Active {
 		active = cell{"● yes", &s.Success}
+	}
+	if r.Independent {
+		active = cell{"◇ out", &s.AppSide}
 	}
 	return []cell{{clean(r.Name), &s.Bold}, {clean(r.DisplayName), &s.Text}, {clean(r.ExternalID), &s.Muted}, active, {count, &s.Text}, mod}
 }
@@ -582,7 +602,11 @@ func (t *resourcesTab) tableView(w int, focused bool) string {
 	case len(t.rows) == 0:
 		what := "No users yet. When Okta or Entra provisions one (assign a person to the app), it appears here at once."
 		if t.kind == KindGroup {
-			what = "No groups yet. Push a group from Okta (Push Groups) or assign one in Entra, and it appears here at once."
+			_, many := t.sh.groupWords()
+			what = "No " + many + " yet. Push a group from Okta (Push Groups) or assign one in Entra, and it appears here at once."
+			if !t.sh.profile.GroupsEnabled {
+				what = "This app has no groups (profile " + t.sh.profile.Name + "): the IdP's group requests are refused."
+			}
 		}
 		lines = append(lines, "")
 		for _, l := range wrap(what, w-4) {
@@ -602,6 +626,9 @@ func (t *resourcesTab) tableView(w int, focused bool) string {
 	}
 	if t.query != "" {
 		status += fmt.Sprintf(" matching “%s”", t.query)
+	}
+	if t.kind == KindGroup && !t.sh.profile.GroupsEnabled && len(t.rows) > 0 {
+		status += " · the app has no groups: the IdP cannot see these"
 	}
 	right := ""
 	switch {
@@ -646,6 +673,13 @@ func (t *resourcesTab) detailView(w, h int, focused bool) string {
 		if row.Active {
 			badge = s.Success.Render("● active ")
 		}
+		if row.Independent {
+			badge = s.AppSide.Render("◇ outside the organisation ")
+		}
+	}
+	if !row.Deleted.IsZero() {
+		badge = s.Faint.Render("✝ deleted " + shortTime(row.Deleted, t.sh.now()) + " ")
+		title = " " + s.Deleted.Render(trunc(clean(name), w-24))
 	}
 	lines = append(lines, spread(title, badge, w))
 	var facts []string
@@ -710,9 +744,10 @@ func (t *resourcesTab) sectionBar(w int) string {
 			total = len(d.d.Memberships)
 		}
 		nm = " " + thousands(total)
-		nh = " " + thousands(len(d.d.History))
+		nh = " " + thousands(len(historyEntries(d.d)))
 	}
-	members := "Groups"
+	_, many := t.sh.groupWords()
+	members := upperFirst(many)
 	if t.kind == KindGroup {
 		members = "Members"
 	}
@@ -734,9 +769,13 @@ func (t *resourcesTab) membersBody(w, h int, focused bool) []string {
 	d := t.det
 	ms := d.d.Memberships
 	if len(ms) == 0 {
-		what := "Not a member of any group."
+		one, _ := t.sh.groupWords()
+		what := "Not a member of any " + one + "."
 		if t.kind == KindGroup {
 			what = "No members."
+		}
+		if !d.d.Row.Deleted.IsZero() {
+			what = fmt.Sprintf("Deleted with %s; they went with it.", plural(d.d.MembershipTotal, "membership", "memberships"))
 		}
 		return []string{"", " " + s.Muted.Render(what)}
 	}
@@ -766,7 +805,7 @@ func (t *resourcesTab) membersBody(w, h int, focused bool) []string {
 func (t *resourcesTab) historyBody(w, h int, focused bool) []string {
 	s := t.sh.st
 	d := t.det
-	hs := d.d.History
+	hs := historyEntries(d.d)
 	if len(hs) == 0 {
 		return []string{"", " " + s.Muted.Render("No recorded request touched it.")}
 	}
@@ -780,7 +819,16 @@ func (t *resourcesTab) historyBody(w, h int, focused bool) []string {
 	out := []string{tableHeader(s, cols, widths, w)}
 	top := scrollWindow(0, d.hsel, len(hs), h-1)
 	for i := top; i < len(hs) && i < top+h-1; i++ {
-		r := &hs[i]
+		if a := hs[i].act; a != nil {
+			out = append(out, tableRow(s, cols, widths, []cell{
+				{clock(a.Time), &s.Muted},
+				{"APP", &s.AppSide},
+				{"", &s.Muted},
+				{clean(a.What), &s.AppSide},
+			}, i == d.hsel, focused, w))
+			continue
+		}
+		r := hs[i].rec
 		what := rowSummary(r)
 		if what == "" {
 			what = shortPath(target(r))

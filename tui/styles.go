@@ -40,6 +40,11 @@ type Styles struct {
 	Quirk, QuirkText, Hint, Why lipgloss.Style
 	Live, Paused                lipgloss.Style
 	Tolerant, Strict            lipgloss.Style
+	// Fault marks what a fault rule injected, and rules that are on.
+	Fault lipgloss.Style
+	// Profile names the app profile; Effect badges what it did to a request;
+	// Deleted is a tombstone row; AppSide marks what the app's own admin did.
+	Profile, Effect, Deleted, AppSide lipgloss.Style
 
 	StepDone, StepCurrent, StepPending, StepFailed lipgloss.Style
 
@@ -175,6 +180,11 @@ func NewStyles(dark bool) *Styles {
 	s.Paused = st().Foreground(yellow).Bold(true)
 	s.Tolerant = st().Foreground(green).Bold(true)
 	s.Strict = st().Foreground(orange).Bold(true)
+	s.Fault = st().Foreground(orange).Bold(true)
+	s.Profile = st().Foreground(violet).Bold(true)
+	s.Effect = st().Foreground(violet)
+	s.Deleted = st().Foreground(faint).Strikethrough(true)
+	s.AppSide = st().Foreground(cyan)
 
 	s.StepDone = st().Foreground(green)
 	s.StepCurrent = st().Foreground(accent).Bold(true)

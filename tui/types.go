@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -76,9 +77,31 @@ type Deps struct {
 	// fine but provisioning nobody) as of now. The console asks on its clock
 	// tick, and after traffic while hints are shown.
 	Pending func(now time.Time) []exchange.Hint
+	// Demo plays a simulated Okta or Entra against this server for a class; nil
+	// hides the Demo action.
+	Demo Demo
 	// Clipboard copies values (URL, token, curl commands). Nil sends them to the
 	// terminal as OSC 52.
 	Clipboard Clipboard
+	// Faults lists the fault rules in force with their counters, and FaultSeed the seed
+	// of their percent draws. AddFault puts a rule (in the syntax of --fault) in force,
+	// SetFaultEnabled switches one on or off, RemoveFault and ClearFaults remove one or
+	// all; each saves the change, so a restart keeps it.
+	Faults          func() []fault.Entry
+	FaultSeed       func() uint64
+	AddFault        func(rule string) (fault.Entry, error)
+	SetFaultEnabled func(id int, on bool) error
+	RemoveFault     func(id int) error
+	ClearFaults     func() error
+	// Profile describes the app profile the server plays now; Profiles lists the
+	// ones the console can switch to; SetProfile switches to one by name for the
+	// requests that start after it returns, and keeps it for the next start.
+	Profile    func() ProfileInfo
+	Profiles   func() []ProfileInfo
+	SetProfile func(name string) error
+	// Lab changes the lab as the app's own admin would (see Lab); nil hides the
+	// console's app-side actions.
+	Lab Lab
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
@@ -140,6 +163,11 @@ type ResourceRow struct {
 	// Members is a group's member count, or a user's group count; -1 when unknown.
 	Members  int
 	Modified time.Time
+	// Deleted is when the user or group was deleted; a row with it set is a
+	// tombstone, shown until the lab is reset. Zero for live rows.
+	Deleted time.Time
+	// Independent marks an account outside the organisation, which SCIM never sees.
+	Independent bool
 }
 
 // MemberRef names the other side of a membership: a group of a user, or a
@@ -161,6 +189,8 @@ type ResourceDetail struct {
 	MembershipTotal int
 	// History lists the requests that touched the resource, newest first.
 	History []exchange.Record
+	// AppActions lists what the app's own admin did to it, newest first.
+	AppActions []AppAction
 }
 
 // isKind reports whether a resource type or path names kind ("User" matches

@@ -16,7 +16,7 @@ import (
 // draws itself.
 var symbolWidths = func() map[rune]int {
 	m := map[rune]int{}
-	for _, r := range "…•·“”‘’→←↑↓⇡─━│╭╮╰╯▌█●○◌✔✘▶⏸⚑›✱≤≥µ×" {
+	for _, r := range "…•·“”‘’→←↑↓⇡─━│╭╮╰╯▌█●○◌✔✘▶⏸⚑›✱≤≥µ×↯" {
 		m[r] = ansi.StringWidth(string(r))
 	}
 	return m

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // listResponse is what a lookup or import page returned.
@@ -120,23 +122,25 @@ func errorDetail(body []byte) string {
 // quirkUse names something an IdP really sends that a strict server may refuse, and
 // the words a server's error detail uses when it refuses it.
 type quirkUse struct {
-	name  string
+	// id is the quirk as scimlab names it (quirk.Quirk, the request log's refusedBy);
+	// empty for what scimlab accepts in strict mode too.
+	id    quirk.Quirk
 	what  string
 	words []string
 }
 
 var (
-	quirkCapitalisedOp = quirkUse{"capitalised-op", `capitalised PATCH ops ("Add", "Replace", "Remove")`, []string{`op "add"`, `op "replace"`, `op "remove"`, "spelled"}}
-	quirkStringBool    = quirkUse{"string-boolean", `active as the string "True"/"False"`, []string{"boolean", "string \"true\"", "string \"false\""}}
-	quirkBareManager   = quirkUse{"bare-manager", "the manager as a bare id string instead of {\"value\": id}", []string{"manager", "complex attribute"}}
-	quirkGroupURN      = quirkUse{"unknown-schema-urn", "Microsoft's ADSCIM group schema URN in schemas", []string{"schemas", "schema"}}
-	quirkNulls         = quirkUse{"json-null", "JSON null attribute values", []string{"null"}}
-	quirkDottedKeys    = quirkUse{"dotted-patch-keys", `a path-less replace whose keys are attribute paths ("name.givenName")`, []string{"name.givenname", "dotted", "invalidpath"}}
-	quirkRemoveByValue = quirkUse{"member-remove-by-value", `member removal by a value list on path "members"`, []string{"members", "value list"}}
-	quirkFilterCreates = quirkUse{"filter-no-match-creates", `a value-filter path (emails[type eq "work"].value) that matches nothing yet`, []string{"notarget", "matches nothing", "emails"}}
-	quirkRoleJSON      = quirkUse{"role-json-string", "a role whose value is a JSON document in a string", []string{"roles", "role"}}
-	quirkReadOnlyEcho  = quirkUse{"read-only-echo", "id, meta and groups echoed back from the GET", []string{"read-only", "mutability", "readonly"}}
-	quirkPassword      = quirkUse{"placeholder-password", "Okta's random placeholder password", []string{"password"}}
+	quirkCapitalisedOp = quirkUse{quirk.CapitalisedOp, `capitalised PATCH ops ("Add", "Replace", "Remove")`, []string{`op "add"`, `op "replace"`, `op "remove"`, "spelled"}}
+	quirkStringBool    = quirkUse{quirk.StringBoolean, `active as the string "True"/"False"`, []string{"boolean", "string \"true\"", "string \"false\""}}
+	quirkBareManager   = quirkUse{quirk.BareManager, "the manager as a bare id string instead of {\"value\": id}", []string{"manager", "complex attribute"}}
+	quirkGroupURN      = quirkUse{quirk.UnknownSchemaURN, "Microsoft's ADSCIM group schema URN in schemas", []string{"schemas", "schema"}}
+	quirkNulls         = quirkUse{"", "JSON null attribute values", []string{"null"}}
+	quirkDottedKeys    = quirkUse{quirk.DottedPatchKeys, `a path-less replace whose keys are attribute paths ("name.givenName")`, []string{"name.givenname", "dotted", "invalidpath"}}
+	quirkRemoveByValue = quirkUse{quirk.MemberRemoveByValue, `member removal by a value list on path "members"`, []string{"members", "value list"}}
+	quirkFilterCreates = quirkUse{quirk.FilterNoMatchCreates, `a value-filter path (emails[type eq "work"].value) that matches nothing yet`, []string{"notarget", "matches nothing", "emails"}}
+	quirkRoleJSON      = quirkUse{"", "a role whose value is a JSON document in a string", []string{"roles", "role"}}
+	quirkReadOnlyEcho  = quirkUse{quirk.ReadOnlyEcho, "id, meta and groups echoed back from the GET", []string{"read-only", "mutability", "readonly"}}
+	quirkPassword      = quirkUse{"", "Okta's random placeholder password", []string{"password"}}
 )
 
 // refusedQuirks picks, among the quirks a request carried, those the server's error
@@ -157,10 +161,26 @@ func refusedQuirks(carried []quirkUse, detail string) (named []quirkUse, sure bo
 	return carried, false
 }
 
+// quirkList says what the quirks are, each followed by the name scimlab's request log
+// gives it (refusedBy), so a report and the log speak of one quirk alike.
 func quirkList(qs []quirkUse) string {
 	parts := make([]string, len(qs))
 	for i, q := range qs {
 		parts[i] = q.what
+		if q.id != "" {
+			parts[i] += " (quirk " + string(q.id) + ")"
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// quirkIDs lists the scimlab names of qs, leaving out those scimlab has none for.
+func quirkIDs(qs []quirkUse) []quirk.Quirk {
+	var out []quirk.Quirk
+	for _, q := range qs {
+		if q.id != "" {
+			out = append(out, q.id)
+		}
+	}
+	return out
 }

@@ -8,38 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// IdP names the identity provider a run imitates.
-type IdP string
-
-// The identity providers scimlab can imitate.
-const (
-	Okta  IdP = "okta"
-	Entra IdP = "entra"
-)
-
-// Title is the provider's product name as an admin reads it.
-func (p IdP) Title() string {
-	switch p {
-	case Okta:
-		return "Okta"
-	case Entra:
-		return "Entra"
-	}
-	return string(p)
-}
-
-// Flavour is the kind of Okta app, which decides Okta's verbs (reference §2.0).
-type Flavour string
-
-// Okta app flavours.
-const (
-	// AIW is an app made with the App Integration Wizard: read-modify-write PUT for
-	// profiles, (de)activation and group membership.
-	AIW Flavour = "aiw"
-	// OIN is a catalog or template app: PUT for profiles, PATCH for activation and groups.
-	OIN Flavour = "oin"
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // Defaults for the zero values of Config.
@@ -53,10 +23,10 @@ const (
 
 // Config says what to imitate, against which server, and how hard.
 type Config struct {
-	// IdP is Okta or Entra.
-	IdP IdP
+	// IdP is exchange.Okta or exchange.Entra.
+	IdP exchange.IdP
 	// OktaFlavour picks Okta's app flavour; empty means the scenario's, else AIW.
-	OktaFlavour Flavour
+	OktaFlavour exchange.Flavour
 	// EntraCompliant sends the RFC-style shapes Entra sends when the Tenant URL carries
 	// ?aadOptscim062020 (lowercase ops, boolean active, members[value eq ...] removal).
 	EntraCompliant bool
@@ -67,6 +37,11 @@ type Config struct {
 	// Scenario is the name of an embedded scenario (see Scenarios) or the path of a
 	// scenario file; empty picks the lifecycle matching IdP, flavour and compliance.
 	Scenario string
+	// Label, when not empty, is worked into every userName, Entra externalId and group
+	// name the run sends (alice@example.com becomes alice.2@example.com, Engineering
+	// becomes "Engineering 2"), so a scenario can be played again against a server that
+	// still holds the users and groups of an earlier run. Letters, digits and "-" only.
+	Label string
 	// Users, Groups and Members grow the scenario's population: at least Users users,
 	// Groups groups, and Members members in each group. Zero keeps the scenario's own.
 	Users, Groups, Members int
@@ -110,27 +85,27 @@ func (c Config) Validate() error {
 type resolved struct {
 	Config
 	scenario *Scenario
-	flavour  Flavour
+	flavour  exchange.Flavour
 	base     *url.URL
 }
 
 func (c Config) resolve() (*resolved, error) {
 	switch c.IdP {
-	case Okta, Entra:
+	case exchange.Okta, exchange.Entra:
 	case "":
 		return nil, usagef("name the identity provider to imitate: okta or entra")
 	default:
 		return nil, usagef("unknown identity provider %q: use okta or entra", string(c.IdP))
 	}
 	switch c.OktaFlavour {
-	case "", AIW, OIN:
+	case "", exchange.FlavourAIW, exchange.FlavourOIN:
 	default:
 		return nil, usagef("unknown Okta flavour %q: use aiw (App Integration Wizard) or oin (catalog / template app)", string(c.OktaFlavour))
 	}
-	if c.OktaFlavour != "" && c.IdP != Okta {
+	if c.OktaFlavour != "" && c.IdP != exchange.Okta {
 		return nil, usagef("--okta-flavour applies to okta only")
 	}
-	if c.EntraCompliant && c.IdP != Entra {
+	if c.EntraCompliant && c.IdP != exchange.Entra {
 		return nil, usagef("--entra-compliant applies to entra only")
 	}
 	base, err := parseTarget(c.Target)
@@ -154,6 +129,9 @@ func (c Config) resolve() (*resolved, error) {
 	if c.Members > 0 && c.Users > 0 && c.Members > c.Users {
 		return nil, usagef("--members %d is more than --users %d: a group cannot hold more users than exist", c.Members, c.Users)
 	}
+	if !validLabel(c.Label) {
+		return nil, usagef("label %q may hold only letters, digits and \"-\"", c.Label)
+	}
 	if c.Rate < 0 {
 		return nil, usagef("--rate must not be negative (got %g)", c.Rate)
 	}
@@ -168,8 +146,8 @@ func (c Config) resolve() (*resolved, error) {
 		return nil, usagef("scenario %s is written for %s, not %s", sc.Name, sc.IdP, c.IdP)
 	}
 	r := &resolved{Config: c, scenario: sc, base: base}
-	if c.IdP == Okta {
-		r.flavour = AIW
+	if c.IdP == exchange.Okta {
+		r.flavour = exchange.FlavourAIW
 		switch {
 		case c.OktaFlavour != "" && sc.Flavour != "" && c.OktaFlavour != sc.Flavour:
 			return nil, usagef("scenario %s is written for the %s flavour, not %s: drop --okta-flavour or pick scenario okta-%s", sc.Name, sc.Flavour, c.OktaFlavour, c.OktaFlavour)
@@ -200,9 +178,9 @@ func (c Config) loadScenario() (*Scenario, error) {
 	if name == "" {
 		name = string(c.IdP)
 		switch {
-		case c.IdP == Okta && c.OktaFlavour == OIN:
+		case c.IdP == exchange.Okta && c.OktaFlavour == exchange.FlavourOIN:
 			name = "okta-oin"
-		case c.IdP == Okta:
+		case c.IdP == exchange.Okta:
 			name = "okta-aiw"
 		case c.EntraCompliant:
 			name = "entra-compliant"
@@ -248,4 +226,13 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func validLabel(l string) bool {
+	for _, r := range l {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // entra plays the Microsoft Entra provisioning service for a non-gallery app
@@ -122,7 +124,7 @@ func newGUID() string {
 }
 
 func (e *entra) probe(ctx context.Context, a *action, what string) bool {
-	req := request{what: what, kind: kindUsersFilter, method: http.MethodGet, path: "/Users", query: filterQuery(Entra, e.matchOn, newGUID()), filter: true}
+	req := request{what: what, kind: kindUsersFilter, method: http.MethodGet, path: "/Users", query: filterQuery(exchange.Entra, e.matchOn, newGUID()), filter: true}
 	return e.expectEmpty(ctx, a, req)
 }
 
@@ -149,7 +151,7 @@ func (e *entra) testConnection(ctx context.Context, a *action) {
 		return
 	}
 	req := request{what: "Entra's Test Connection looks up a random group", kind: kindGroupsFilter, method: http.MethodGet, path: "/Groups",
-		query: "excludedAttributes=members&" + filterQuery(Entra, "displayName", newGUID()), filter: true}
+		query: "excludedAttributes=members&" + filterQuery(exchange.Entra, "displayName", newGUID()), filter: true}
 	e.expectEmpty(ctx, a, req)
 }
 
@@ -180,7 +182,7 @@ func (e *entra) assign(ctx context.Context, a *action, u *user) {
 	}
 	value := e.matchValue(u)
 	req := request{what: "Entra looks " + u.UserName + " up by " + e.matchOn, kind: kindUsersFilter, method: http.MethodGet,
-		path: "/Users", query: filterQuery(Entra, e.matchOn, value), filter: true}
+		path: "/Users", query: filterQuery(exchange.Entra, e.matchOn, value), filter: true}
 	f := a.lookup(ctx, req, e.matchOn, value, u.held)
 	switch {
 	case !f.ok:
@@ -403,7 +405,7 @@ func (e *entra) addRole(ctx context.Context, a *action, u *user, role string) {
 // one PATCH adding them (§3.6).
 func (e *entra) pushGroup(ctx context.Context, a *action, g *group) {
 	req := request{what: "Entra looks group " + g.name + " up by displayName", kind: kindGroupsFilter, method: http.MethodGet, path: "/Groups",
-		query: "excludedAttributes=members&" + filterQuery(Entra, "displayName", g.name), filter: true}
+		query: "excludedAttributes=members&" + filterQuery(exchange.Entra, "displayName", g.name), filter: true}
 	ex, body := a.send(ctx, req)
 	if !a.expect(ex, req, body, http.StatusOK) {
 		return

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // TestEntraFailsWhereAServerRefusesWhatEntraReallySends: a server that refuses a JSON
@@ -42,7 +44,7 @@ func TestEntraFailsWhereAServerRefusesWhatEntraReallySends(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			target := newServer(t, false, intercept(tt.refuse, scimError(http.StatusBadRequest, tt.detail)))
-			rep := play(t, Config{IdP: Entra, Target: target})
+			rep := play(t, Config{IdP: exchange.Entra, Target: target})
 			if rep.Passed() || rep.ExitCode() != ExitFailed {
 				t.Fatalf("the run passed against a server refusing %s:\n%s", tt.name, text(t, rep))
 			}
@@ -112,7 +114,7 @@ steps:
 			}
 		},
 	}
-	rep, err := Run(context.Background(), Config{IdP: Entra, Target: target, Token: testToken, Scenario: file}, obs)
+	rep, err := Run(context.Background(), Config{IdP: exchange.Entra, Target: target, Token: testToken, Scenario: file}, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +159,7 @@ steps:
   - do: assign
     user: alice
 `)
-	rep := play(t, Config{IdP: Entra, Target: target, Scenario: file})
+	rep := play(t, Config{IdP: exchange.Entra, Target: target, Scenario: file})
 	first, again := outcome(t, rep.Steps[0], "alice"), outcome(t, rep.Steps[2], "alice")
 	if hasCode(first, NoteLinked) {
 		t.Errorf("the first assign created alice; it must not claim a match:\n%s", notesOf(first))
@@ -219,7 +221,7 @@ steps:
 `)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := play(t, Config{IdP: Entra, Target: newServer(t, false, tt.wrap), Scenario: file})
+			rep := play(t, Config{IdP: exchange.Entra, Target: newServer(t, false, tt.wrap), Scenario: file})
 			out := text(t, rep)
 			var hit *StepResult
 			for _, s := range rep.Steps {
@@ -284,7 +286,7 @@ steps:
 		})
 	}
 	for _, wipe := range []bool{false, true} {
-		rep := play(t, Config{IdP: Entra, Target: newServer(t, false, answerWithGroup(wipe)), Scenario: file})
+		rep := play(t, Config{IdP: exchange.Entra, Target: newServer(t, false, answerWithGroup(wipe)), Scenario: file})
 		o := outcome(t, rep.Steps[2], "Sales")
 		if got := hasCode(o, NoteMembersWiped); got != wipe {
 			t.Errorf("wipe=%v: members-wiped noted = %v:\n%s", wipe, got, text(t, rep))

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // Exchange is one request the simulated IdP sent and the answer it got.
@@ -109,9 +111,9 @@ type headers struct {
 	wire, wireBody, shown, shownBody http.Header
 }
 
-func idpHeaders(idp IdP, token string) headers {
+func idpHeaders(idp exchange.IdP, token string) headers {
 	mask := "Bearer " + maskToken(token)
-	if idp == Okta {
+	if idp == exchange.Okta {
 		// Okta's 2018 captures: every request, DELETE included, carries Content-Type.
 		h := http.Header{
 			"Accept":          {"application/scim+json"},

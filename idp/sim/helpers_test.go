@@ -22,6 +22,14 @@ const testToken = "sim-test-token-0123456789"
 // server that refuses or answers something scimlab would not.
 func newServer(t testing.TB, strict bool, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
+	url, _ := newServerDB(t, strict, wrap)
+	return url
+}
+
+// newServerDB is newServer that also returns the server's store, whose request log
+// tells what the server made of each request.
+func newServerDB(t testing.TB, strict bool, wrap func(http.Handler) http.Handler) (string, *store.DB) {
+	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "scimlab.db"))
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
@@ -39,7 +47,7 @@ func newServer(t testing.TB, strict bool, wrap func(http.Handler) http.Handler) 
 		srv.Close()
 		db.Close()
 	})
-	return hs.URL + scimserver.BasePath
+	return hs.URL + scimserver.BasePath, db
 }
 
 // sleeps records the waits a run asks for instead of waiting.

@@ -3,6 +3,8 @@ package sim
 import (
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // benign are the notes a tolerant server may earn: they describe the IdP's normal
@@ -16,10 +18,10 @@ func TestLifecyclesPassAgainstTolerantScimlab(t *testing.T) {
 		// wantNotes are notes the lifecycle must earn against a correct server.
 		wantNotes []string
 	}{
-		{"okta aiw", Config{IdP: Okta}, []string{NoteReactivateMatch}},
-		{"okta oin", Config{IdP: Okta, OktaFlavour: OIN}, []string{NoteReactivateMatch}},
-		{"entra", Config{IdP: Entra}, nil},
-		{"entra compliant", Config{IdP: Entra, EntraCompliant: true}, nil},
+		{"okta aiw", Config{IdP: exchange.Okta}, []string{NoteReactivateMatch}},
+		{"okta oin", Config{IdP: exchange.Okta, OktaFlavour: exchange.FlavourOIN}, []string{NoteReactivateMatch}},
+		{"entra", Config{IdP: exchange.Entra}, nil},
+		{"entra compliant", Config{IdP: exchange.Entra, EntraCompliant: true}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,9 +63,9 @@ func TestStrictScimlabRefusesWhatEntraSends(t *testing.T) {
 		// refused maps a failing step's title to the quirk its note must name.
 		refused map[string]string
 	}{
-		{"okta aiw", Config{IdP: Okta}, nil},
-		{"okta oin", Config{IdP: Okta, OktaFlavour: OIN}, nil},
-		{"entra", Config{IdP: Entra}, map[string]string{
+		{"okta aiw", Config{IdP: exchange.Okta}, nil},
+		{"okta oin", Config{IdP: exchange.Okta, OktaFlavour: exchange.FlavourOIN}, nil},
+		{"entra", Config{IdP: exchange.Entra}, map[string]string{
 			"push group Sales":           "ADSCIM group schema URN",
 			"update alice":               "capitalised PATCH ops",
 			"set alice's manager to bob": "capitalised PATCH ops",
@@ -71,7 +73,7 @@ func TestStrictScimlabRefusesWhatEntraSends(t *testing.T) {
 			"deactivate bob":             "capitalised PATCH ops",
 			"reactivate bob":             "capitalised PATCH ops",
 		}},
-		{"entra compliant", Config{IdP: Entra, EntraCompliant: true}, map[string]string{
+		{"entra compliant", Config{IdP: exchange.Entra, EntraCompliant: true}, map[string]string{
 			"push group Sales":           "ADSCIM group schema URN",
 			"update alice":               "path-less replace whose keys are attribute paths",
 			"set alice's manager to bob": "manager as a bare id string",

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // TestLoadRunCountsAndPercentiles sizes the load scenarios up and checks the counts
@@ -22,11 +24,11 @@ func TestLoadRunCountsAndPercentiles(t *testing.T) {
 		cfg   Config
 		kinds map[string]int // request kind → exact count
 	}{
-		{"entra", Config{IdP: Entra, Scenario: "entra-load", Users: 40, Groups: 4, Members: 5, Concurrency: 4}, map[string]int{
+		{"entra", Config{IdP: exchange.Entra, Scenario: "entra-load", Users: 40, Groups: 4, Members: 5, Concurrency: 4}, map[string]int{
 			kindUsersCreate: 40, kindUsersFilter: 2 + 40, kindUserGet: 40, kindUserPatch: 40 * 3,
 			kindGroupsCreate: 4, kindGroupPatch: 4, kindGroupDelete: 4, kindUserDelete: 40,
 		}},
-		{"okta oin", Config{IdP: Okta, OktaFlavour: OIN, Scenario: "okta-load", Users: 30, Groups: 3, Members: 4, Concurrency: 3}, map[string]int{
+		{"okta oin", Config{IdP: exchange.Okta, OktaFlavour: exchange.FlavourOIN, Scenario: "okta-load", Users: 30, Groups: 3, Members: 4, Concurrency: 3}, map[string]int{
 			kindUsersCreate: 30, kindUsersFilter: 30 * 2, kindUserGet: 30, kindUserPut: 30, kindUserPatch: 30 * 2,
 			kindGroupsCreate: 3, kindGroupPatch: 3 * 2, kindGroupDelete: 3,
 		}},
@@ -91,7 +93,7 @@ func TestPercentile(t *testing.T) {
 // requests at 1/rate; the fake sleep records them without waiting.
 func TestRateSpacesRequests(t *testing.T) {
 	var s sleeps
-	rep := play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Rate: 100, Concurrency: 2, Sleep: s.sleep})
+	rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Rate: 100, Concurrency: 2, Sleep: s.sleep})
 	waits := s.all()
 	if len(waits) == 0 {
 		t.Fatalf("a rate of 100/s over %d requests asked for no wait", rep.Requests)
@@ -102,7 +104,7 @@ func TestRateSpacesRequests(t *testing.T) {
 			t.Errorf("wait %v outside (0, %v]", w, limit)
 		}
 	}
-	play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Sleep: s.sleep})
+	play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Sleep: s.sleep})
 	if n := len(s.all()); n != len(waits) {
 		t.Errorf("without a rate the run waited %d more times", n-len(waits))
 	}
@@ -119,7 +121,7 @@ func TestObserverSeesEveryRequestAndCanStop(t *testing.T) {
 		OnAnswered:     func(ex *Exchange) { events = append(events, fmt.Sprint(ex.Status)) },
 		OnStepFinished: func(s *StepResult) { events = append(events, "end") },
 	}
-	rep, err := Run(context.Background(), Config{IdP: Entra, Target: target, Token: testToken}, obs)
+	rep, err := Run(context.Background(), Config{IdP: exchange.Entra, Target: target, Token: testToken}, obs)
 	if err != nil || !rep.Passed() {
 		t.Fatalf("Run: %v", err)
 	}
@@ -144,7 +146,7 @@ func TestObserverSeesEveryRequestAndCanStop(t *testing.T) {
 		}
 		return nil
 	}}
-	rep, err = Run(context.Background(), Config{IdP: Entra, Target: newServer(t, false, nil), Token: testToken}, stop)
+	rep, err = Run(context.Background(), Config{IdP: exchange.Entra, Target: newServer(t, false, nil), Token: testToken}, stop)
 	if !errors.Is(err, quit) || rep == nil || rep.Requests != 3 || len(rep.Steps) == 0 || len(rep.Steps) == 14 {
 		t.Errorf("want the quit error with a partial report of 3 requests, got %v, %+v", err, rep)
 	}
@@ -179,7 +181,7 @@ func TestExitStatus(t *testing.T) {
 // TestJSONReport: --json output is one document with bodies embedded as JSON and the
 // credential masked everywhere.
 func TestJSONReport(t *testing.T) {
-	rep := play(t, Config{IdP: Okta, Target: newServer(t, false, nil)})
+	rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil)})
 	var buf bytes.Buffer
 	if err := rep.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
@@ -221,7 +223,7 @@ func TestProgress(t *testing.T) {
 	for _, live := range []bool{false, true} {
 		var buf bytes.Buffer
 		p := NewProgress(&buf, live, 12, time.Hour)
-		rep, err := Run(context.Background(), Config{IdP: Okta, Target: newServer(t, false, nil), Token: testToken, Users: 12}, p)
+		rep, err := Run(context.Background(), Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Token: testToken, Users: 12}, p)
 		if err != nil || !rep.Passed() {
 			t.Fatalf("Run: %v", err)
 		}
@@ -273,7 +275,7 @@ func BenchmarkClientLoop(b *testing.B) {
 	file := writeScenario(b, "bench.yaml", "idp: entra\nsteps:\n  - do: assign\n    users: all\n")
 	b.ReportAllocs()
 	b.ResetTimer()
-	rep, err := Run(context.Background(), Config{IdP: Entra, Target: hs.URL + "/scim/v2", Token: testToken, Scenario: file, Users: b.N, Concurrency: 4}, nil)
+	rep, err := Run(context.Background(), Config{IdP: exchange.Entra, Target: hs.URL + "/scim/v2", Token: testToken, Scenario: file, Users: b.N, Concurrency: 4}, nil)
 	if err != nil || !rep.Passed() {
 		b.Fatalf("Run: %v", err)
 	}

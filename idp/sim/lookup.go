@@ -6,13 +6,16 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp"
 )
 
 // filterQuery writes `attr eq "value"` as each IdP encodes it: Okta with %20 for
 // spaces (its documentation's form), Entra with + (form encoding, as captured).
-func filterQuery(idp IdP, attr, value string) string {
+func filterQuery(idp exchange.IdP, attr, value string) string {
 	q := url.QueryEscape(attr + ` eq "` + value + `"`)
-	if idp == Okta {
+	if idp == exchange.Okta {
 		q = strings.ReplaceAll(q, "+", "%20")
 	}
 	return "filter=" + q
@@ -39,9 +42,9 @@ type found struct {
 // server holds for it, "" if none, so a miss can be called a duplicate in the making.
 func (a *action) lookup(ctx context.Context, req request, attr, value, known string) found {
 	r := a.r
-	who := r.cfg.IdP.Title()
+	who := r.cfg.IdP.Short()
 	ex, body := a.send(ctx, req)
-	if r.cfg.IdP == Okta && ex.Err == "" && ex.Status == http.StatusNotFound {
+	if r.cfg.IdP == exchange.Okta && ex.Err == "" && ex.Status == http.StatusNotFound {
 		// Okta reads a 404 to its lookup as "not found", like an empty list (reference §2.3).
 		return a.judgeMiss(attr, value, known, found{ok: true})
 	}
@@ -53,7 +56,7 @@ func (a *action) lookup(ctx context.Context, req request, attr, value, known str
 		a.unreadable(err)
 		return found{}
 	}
-	if len(list.badNumbers) > 0 && r.cfg.IdP == Okta {
+	if len(list.badNumbers) > 0 && r.cfg.IdP == exchange.Okta {
 		a.fail(NoteListTypes, fmt.Sprintf("The ListResponse numbers must be JSON integers, but %s. Okta then fails the assignment silently (\"Sync user in external application\" FAILURE in the Okta log) and sends no create.", strings.Join(list.badNumbers, ", ")))
 		return found{}
 	}
@@ -67,9 +70,9 @@ func (a *action) lookup(ctx context.Context, req request, attr, value, known str
 	}
 	if len(strangers) > 0 {
 		text := fmt.Sprintf("The lookup %s eq %q returned %d resource(s) that do not match, e.g. %s %q: the server ignores or misreads the filter.", attr, value, len(strangers), attr, str(strangers[0], attr))
-		if len(hits) == 0 && r.cfg.IdP == Okta {
+		if len(hits) == 0 && r.cfg.IdP == exchange.Okta {
 			text += " Okta would link the first one it got, the wrong user."
-		} else if r.cfg.IdP == Entra && len(list.resources) > 1 {
+		} else if r.cfg.IdP == exchange.Entra && len(list.resources) > 1 {
 			text += " Entra logs DuplicateTargetEntries and skips the object."
 		} else {
 			text += " " + who + " would link the wrong object."
@@ -87,15 +90,15 @@ func (a *action) lookup(ctx context.Context, req request, attr, value, known str
 // duplicate next. The IdP goes on regardless, so f stays ok.
 func (a *action) judgeMiss(attr, value, known string, f found) found {
 	if known != "" {
-		a.fail(NoteDuplicateCreate, fmt.Sprintf("%s would create a duplicate: the %s lookup for %q returned 0 results, yet the server holds it as id %s (made earlier in this run). A SCIM server must find every resource by its matching attribute, inactive users included.", a.r.cfg.IdP.Title(), attr, value, known))
+		a.fail(NoteDuplicateCreate, fmt.Sprintf("%s would create a duplicate: the %s lookup for %q returned 0 results, yet the server holds it as id %s (made earlier in this run). A SCIM server must find every resource by its matching attribute, inactive users included.", a.r.cfg.IdP.Short(), attr, value, known))
 	}
 	return f
 }
 
 // unreadable fails a target whose answer the IdP cannot parse.
 func (a *action) unreadable(err error) {
-	if a.r.cfg.IdP == Entra {
-		a.fail(NoteFailed, "Entra cannot read the answer ("+err.Error()+") and logs SystemForCrossDomainIdentityManagementServiceIncompatible; it retries the object in the next cycle.")
+	if a.r.cfg.IdP == exchange.Entra {
+		a.fail(NoteFailed, "Entra cannot read the answer ("+err.Error()+"). "+idp.Consequence(exchange.Entra, http.StatusBadRequest))
 		return
 	}
 	a.fail(NoteFailed, "Okta cannot read the answer ("+err.Error()+"). "+oktaConsequence)
@@ -112,7 +115,7 @@ func (a *action) created(body []byte) (string, map[string]any, bool) {
 	if id != "" {
 		return id, doc, true
 	}
-	if a.r.cfg.IdP == Okta {
+	if a.r.cfg.IdP == exchange.Okta {
 		a.fail(NoteNoID, "The create was answered without a resource id. Okta reports \"Create new user returned empty user\" and the assignment fails; a SCIM server must answer 201 with the full resource, id included.")
 	} else {
 		a.fail(NoteNoID, "The create was answered without a resource id, so Entra cannot link the object: it logs SystemForCrossDomainIdentityManagementServiceIncompatible and retries in the next cycle. A SCIM server must answer 201 with the full resource, id included.")

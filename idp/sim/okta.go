@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // okta plays Okta's provisioning agent (reference §2).
@@ -171,7 +173,7 @@ func (o *okta) listPage(ctx context.Context, a *action, what, kind, path, query 
 func (o *okta) lookupReq(u *user) request {
 	return request{
 		what: "Okta checks whether " + u.UserName + " exists", kind: kindUsersFilter, method: http.MethodGet,
-		path: "/Users", query: filterQuery(Okta, "userName", u.UserName) + "&startIndex=1&count=100", filter: true,
+		path: "/Users", query: filterQuery(exchange.Okta, "userName", u.UserName) + "&startIndex=1&count=100", filter: true,
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // rateLimited answers 429 to the first n requests m matches, with Retry-After h
@@ -42,7 +44,7 @@ func TestOktaHonoursRetryAfter(t *testing.T) {
 	minute := time.Minute
 	tests := []struct {
 		name      string
-		idp       IdP
+		idp       exchange.IdP
 		limited   int
 		header    string
 		waits     []time.Duration
@@ -51,12 +53,12 @@ func TestOktaHonoursRetryAfter(t *testing.T) {
 		attempts  int
 		wantInLog string
 	}{
-		{"Retry-After twice", Okta, 2, "2", []time.Duration{2 * time.Second, 4 * time.Second}, StatusPassed, NoteOktaRetried, 3, "waited 2s, then 4s"},
-		{"Retry-After grows past the doubling", Okta, 2, "30", []time.Duration{30 * time.Second, 60 * time.Second}, StatusPassed, NoteOktaRetried, 3, "Attempt 3 was answered 201"},
-		{"no Retry-After", Okta, 1, "", []time.Duration{5 * minute}, StatusPassed, NoteOktaRetried, 2, "waited 5m0s"},
-		{"an HTTP date is not understood", Okta, 1, "Wed, 21 Oct 2026 07:28:00 GMT", []time.Duration{5 * minute}, StatusPassed, NoteOktaRetried, 2, "5m0s"},
-		{"ten 429s", Okta, 100, "1", []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256}, StatusFailed, NoteOktaGaveUp, 10, "gave up after the 10th attempt"},
-		{"Entra does not retry", Entra, 1, "1", nil, StatusFailed, NoteFailed, 1, "TooManyRequests"},
+		{"Retry-After twice", exchange.Okta, 2, "2", []time.Duration{2 * time.Second, 4 * time.Second}, StatusPassed, NoteOktaRetried, 3, "waited 2s, then 4s"},
+		{"Retry-After grows past the doubling", exchange.Okta, 2, "30", []time.Duration{30 * time.Second, 60 * time.Second}, StatusPassed, NoteOktaRetried, 3, "Attempt 3 was answered 201"},
+		{"no Retry-After", exchange.Okta, 1, "", []time.Duration{5 * minute}, StatusPassed, NoteOktaRetried, 2, "waited 5m0s"},
+		{"an HTTP date is not understood", exchange.Okta, 1, "Wed, 21 Oct 2026 07:28:00 GMT", []time.Duration{5 * minute}, StatusPassed, NoteOktaRetried, 2, "5m0s"},
+		{"ten 429s", exchange.Okta, 100, "1", []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256}, StatusFailed, NoteOktaGaveUp, 10, "gave up after the 10th attempt"},
+		{"Entra does not retry", exchange.Entra, 1, "1", nil, StatusFailed, NoteFailed, 1, "TooManyRequests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,7 +94,7 @@ func TestOktaHonoursRetryAfter(t *testing.T) {
 // TestOktaWithoutRateLimitNotesNoRetry is the other side of the retry note.
 func TestOktaWithoutRateLimitNotesNoRetry(t *testing.T) {
 	var s sleeps
-	rep := play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Scenario: writeScenario(t, "one.yaml", strings.Replace(oneUser, "%s", "okta", 1)), Sleep: s.sleep})
+	rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Scenario: writeScenario(t, "one.yaml", strings.Replace(oneUser, "%s", "okta", 1)), Sleep: s.sleep})
 	if o := outcome(t, rep.Steps[0], "alice"); hasCode(o, NoteOktaRetried) || len(s.all()) != 0 || len(o.Exchanges) != 2 {
 		t.Errorf("a plain create must not retry or wait: %v\n%s", s.all(), notesOf(o))
 	}
@@ -101,7 +103,7 @@ func TestOktaWithoutRateLimitNotesNoRetry(t *testing.T) {
 // TestOktaStopsAUserOn409: a 409 to bob's create stops Okta for bob only.
 func TestOktaStopsAUserOn409(t *testing.T) {
 	target := newServer(t, false, intercept(bodyHas(http.MethodPost, "/Users", "bob@example.com"), scimError(http.StatusConflict, "userName is taken")))
-	rep := play(t, Config{IdP: Okta, Target: target})
+	rep := play(t, Config{IdP: exchange.Okta, Target: target})
 	out := text(t, rep)
 	assign := stepNamed(t, rep, StepAssign, "2 users")
 	bob, alice := outcome(t, assign, "bob"), outcome(t, assign, "alice")
@@ -159,7 +161,7 @@ func TestOktaLookupAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := play(t, Config{IdP: Okta, Target: newServer(t, false, tt.wrap)})
+			rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, tt.wrap)})
 			out := text(t, rep)
 			s := stepNamed(t, rep, "", tt.step)
 			o := outcome(t, s, tt.user)
@@ -183,17 +185,17 @@ func TestNoAnswer(t *testing.T) {
 	})
 	tests := []struct {
 		name   string
-		idp    IdP
+		idp    exchange.IdP
 		target string
 		token  string
 		code   string
 		want   string
 	}{
-		{"slow Okta", Okta, newServer(t, false, slow), testToken, NoteTimeout, "No answer (no answer within 200ms): Okta closes the socket"},
-		{"slow Entra", Entra, newServer(t, false, slow), testToken, NoteTimeout, "Entra logs Timeout"},
-		{"nobody listening", Okta, "http://127.0.0.1:1/scim/v2", testToken, NoteTimeout, "cannot connect"},
-		{"wrong token, Okta", Okta, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Test Connector Configuration fails"},
-		{"wrong token, Entra", Entra, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Entra logs Unauthorized"},
+		{"slow Okta", exchange.Okta, newServer(t, false, slow), testToken, NoteTimeout, "No answer (no answer within 200ms): Okta closes the socket"},
+		{"slow Entra", exchange.Entra, newServer(t, false, slow), testToken, NoteTimeout, "as Timeout and retries the object in the next cycle, about 40 minutes later"},
+		{"nobody listening", exchange.Okta, "http://127.0.0.1:1/scim/v2", testToken, NoteTimeout, "cannot connect"},
+		{"wrong token, Okta", exchange.Okta, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Test Connector Configuration fails"},
+		{"wrong token, Entra", exchange.Entra, newServer(t, false, nil), "not-the-token-at-all", NoteUnauthorized, "Entra logs Unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +221,7 @@ func TestNoAnswer(t *testing.T) {
 // TestOktaLinksAUserItFinds: assigning a user the server already holds links it.
 func TestOktaLinksAUserItFinds(t *testing.T) {
 	file := writeScenario(t, "twice.yaml", strings.Replace(oneUser, "%s", "okta", 1)+"  - do: assign\n    user: alice\n")
-	rep := play(t, Config{IdP: Okta, Target: newServer(t, false, nil), Scenario: file})
+	rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Scenario: file})
 	first, again := outcome(t, rep.Steps[0], "alice"), outcome(t, rep.Steps[1], "alice")
 	if hasCode(first, NoteLinked) || len(first.Exchanges) != 2 {
 		t.Errorf("the first assignment creates alice:\n%s", notesOf(first))
@@ -239,7 +241,7 @@ func TestOktaPushFailsWhenItsIDIsGone(t *testing.T) {
 		if deleted {
 			wrap = gone
 		}
-		rep := play(t, Config{IdP: Okta, Target: newServer(t, false, wrap), Scenario: file})
+		rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, wrap), Scenario: file})
 		o := outcome(t, rep.Steps[1], "alice")
 		if got := hasCode(o, NoteNotFound); got != deleted {
 			t.Fatalf("deleted=%v: not-found noted = %v:\n%s", deleted, got, text(t, rep))
@@ -247,7 +249,7 @@ func TestOktaPushFailsWhenItsIDIsGone(t *testing.T) {
 		if !deleted {
 			continue
 		}
-		if o.Status != StatusFailed || len(o.Exchanges) != 1 || !strings.Contains(notesOf(o), "neither searches again nor re-creates") {
+		if o.Status != StatusFailed || len(o.Exchanges) != 1 || !strings.Contains(notesOf(o), "does not search again or re-create") {
 			t.Errorf("want one failed GET and no lookup or create after it:\n%s", text(t, rep))
 		}
 	}

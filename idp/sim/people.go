@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // enterpriseURN is RFC 7643 §4.3's extension, where both IdPs put department,
@@ -70,7 +73,7 @@ func (p Person) with(set *Person) Person {
 
 // completed fills what the IdP derives when the scenario leaves it out: Okta's
 // user id as externalId (00u…), Entra's mailNickname, a display name, the work e-mail.
-func (p Person) completed(idp IdP) Person {
+func (p Person) completed(idp exchange.IdP) Person {
 	if p.DisplayName == "" && (p.GivenName != "" || p.FamilyName != "") {
 		p.DisplayName = joinName(p.GivenName, p.FamilyName)
 	}
@@ -78,13 +81,53 @@ func (p Person) completed(idp IdP) Person {
 		p.Email = p.UserName
 	}
 	if p.ExternalID == "" {
-		if idp == Okta {
+		if idp == exchange.Okta {
 			p.ExternalID = "00u" + digest(p.UserName)[:17]
 		} else {
 			p.ExternalID = p.Ref
 		}
 	}
 	return p
+}
+
+// labelled works label into what must be unique on the server: the userName (and an
+// e-mail or externalId the scenario gives), and Entra's externalId, which it would
+// otherwise derive from the ref alone.
+func (p Person) labelled(label string, idp exchange.IdP) Person {
+	if label == "" {
+		return p
+	}
+	p.UserName = withLabel(p.UserName, label)
+	if p.Email != "" {
+		p.Email = withLabel(p.Email, label)
+	}
+	switch {
+	case p.ExternalID != "":
+		p.ExternalID += "." + label
+	case idp == exchange.Entra:
+		p.ExternalID = p.Ref + "." + label
+	}
+	return p
+}
+
+// withLabel puts label before the @ of an address, or after a name without one; an
+// empty s stays empty.
+func withLabel(s, label string) string {
+	if label == "" || s == "" {
+		return s
+	}
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		return s[:at] + "." + label + s[at:]
+	}
+	return s + "." + label
+}
+
+// groupLabelled is a group name with label after it.
+func groupLabelled(name, label string) string {
+	if label == "" {
+		return name
+	}
+	return name + " " + label
 }
 
 func joinName(given, family string) string {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp"
 )
 
 // expect reports whether ex was answered with one of want. Otherwise it marks the
@@ -20,7 +23,7 @@ func (a *action) expect(ex *Exchange, req request, body []byte, want ...int) boo
 		a.outcome.Status = StatusFailed
 		return false
 	}
-	if a.r.cfg.IdP == Okta {
+	if a.r.cfg.IdP == exchange.Okta {
 		a.oktaReaction(ex, req, body)
 	} else {
 		a.entraReaction(ex, req, body)
@@ -45,8 +48,9 @@ func said(body []byte) string {
 	return ""
 }
 
-// oktaConsequence is what diagnose.go tells an admin Okta does after a failure.
-const oktaConsequence = "Okta marks the task failed and lists it under Dashboard → Tasks (and the app's provisioning errors); fix the cause, then choose Retry there."
+// oktaConsequence is what Okta does after a failed request: the words package idp
+// tells an admin when it sees the same failure from a real tenant.
+var oktaConsequence = idp.Consequence(exchange.Okta, http.StatusBadRequest)
 
 func (a *action) oktaReaction(ex *Exchange, req request, body []byte) {
 	who := a.outcome.Target
@@ -72,24 +76,23 @@ func (a *action) oktaReaction(ex *Exchange, req request, body []byte) {
 		if u := a.r.userByRef[who]; u != nil && strings.Contains(req.kind, "/Users/") {
 			u.held = ""
 		}
-		a.fail(NoteNotFound, "The id Okta stored is gone (404): the push fails and shows under Dashboard → Tasks. Okta neither searches again nor re-creates on its own."+said(body))
+		a.fail(NoteNotFound, "The id Okta stored is gone (404): the push fails and shows under Dashboard → Tasks. Okta does not search again or re-create it on its own; unassigning and re-assigning the person in Okta provisions a new account."+said(body))
 	case ex.Status == http.StatusTooManyRequests:
 		// The retry loop has already noted the waits and the final give-up.
 		a.outcome.Status = StatusFailed
 	case ex.Status == http.StatusBadRequest && len(req.quirks) > 0:
 		a.refusedQuirk(ex, req, body, oktaConsequence)
 	default:
-		a.fail(NoteFailed, fmt.Sprintf("Answered %d where Okta expects %s. %s%s", ex.Status, expectedFor(req), oktaConsequence, said(body)))
+		a.fail(NoteFailed, fmt.Sprintf("Answered %d where Okta expects %s. %s%s", ex.Status, expectedFor(req), idp.Consequence(exchange.Okta, ex.Status), said(body)))
 	}
 }
 
-// entraConsequence is what diagnose.go tells an admin Entra does after a failure.
-const entraConsequence = "Entra records the failure in Provisioning logs (Monitor → Provisioning logs) and retries the object in the next cycle."
-
+// entraReaction is what Entra logs and does after an answer it did not expect
+// (reference §3.7); the consequences and log codes are those package idp tells an admin.
 func (a *action) entraReaction(ex *Exchange, req request, body []byte) {
 	switch {
 	case ex.Err != "":
-		a.fail(NoteTimeout, "No answer ("+ex.Err+"): Entra logs Timeout and retries the object in about 40 minutes.")
+		a.fail(NoteTimeout, "No answer ("+ex.Err+"): "+idp.Consequence(exchange.Entra, 0))
 	case ex.Status == http.StatusUnauthorized:
 		a.fail(NoteUnauthorized, "Entra logs Unauthorized; Test Connection fails with the same answer, and when most requests fail like this Entra quarantines the job."+said(body))
 	case ex.Status == http.StatusForbidden:
@@ -100,24 +103,25 @@ func (a *action) entraReaction(ex *Exchange, req request, body []byte) {
 			text += " Entra's Test Connection fails on exactly this, and a job that keeps getting it is quarantined."
 		}
 		a.fail(NoteFilter404, text)
-	case ex.Status == http.StatusNotFound && strings.HasSuffix(req.kind, "{id}"):
+	case ex.Status == http.StatusNotFound && strings.HasSuffix(req.kind, "{id}") && req.method != http.MethodDelete:
+		// InvalidAnchor is what a read or update by id earns (reference §3.7); a DELETE
+		// that finds nothing is an ordinary failure, as package idp reads it too.
 		a.invalidAnchor(req)
 	case ex.Status == http.StatusConflict:
-		a.fail(NoteConflict, "Entra logs Conflict (EntryConflict) and retries the object every cycle. Entra matches on the matching attribute before creating: check Mappings → Matching attributes, or delete the existing object on the server, then Provision on demand."+said(body))
+		noun := "user"
+		if strings.Contains(req.kind, "/Groups") {
+			noun = "group"
+		}
+		a.fail(NoteConflict, "Entra logs "+idp.EntraLogCode(ex.Status)+" in Provisioning logs and retries the "+noun+" every cycle. "+idp.EntraMatches(noun)+
+			": check Mappings → Matching attributes, or delete the existing "+noun+" on the server, then Provision on demand."+said(body))
 	case ex.Status == http.StatusBadRequest:
-		a.refusedQuirk(ex, req, body, "Entra logs SystemForCrossDomainIdentityManagementServiceIncompatible (BadRequest) in Provisioning logs, leaves the object as it was and retries it in the next cycle.")
+		a.refusedQuirk(ex, req, body, idp.Consequence(exchange.Entra, ex.Status)+" The object stays as it was until then.")
 	case ex.Status == http.StatusMethodNotAllowed:
 		a.fail(NoteFailed, "Entra logs MethodNotAllowed, and when most requests fail like this it quarantines the job."+said(body))
-	case ex.Status == http.StatusUnprocessableEntity:
-		a.fail(NoteFailed, "Entra logs UnprocessableEntity. "+entraConsequence+said(body))
-	case ex.Status == http.StatusNotImplemented:
-		a.fail(NoteFailed, "Entra logs NotImplemented. "+entraConsequence+said(body))
 	case ex.Status == http.StatusTooManyRequests:
-		a.fail(NoteFailed, "Entra logs TooManyRequests and retries the request automatically later; non-gallery apps have no rate limiter of their own, and a burst of 429s can quarantine the job.")
-	case ex.Status >= 500:
-		a.fail(NoteFailed, fmt.Sprintf("Entra logs InternalServerError (%d) and retries the object in about 40 minutes, then less and less often, and quarantines the job if most requests fail.%s", ex.Status, said(body)))
+		a.fail(NoteFailed, idp.Consequence(exchange.Entra, ex.Status))
 	default:
-		a.fail(NoteFailed, fmt.Sprintf("Answered %d where Entra expects %s. %s%s", ex.Status, expectedFor(req), entraConsequence, said(body)))
+		a.fail(NoteFailed, fmt.Sprintf("Answered %d where Entra expects %s. %s%s", ex.Status, expectedFor(req), idp.Consequence(exchange.Entra, ex.Status), said(body)))
 	}
 }
 
@@ -140,7 +144,7 @@ func (a *action) invalidAnchor(req request) {
 
 // refusedQuirk explains a 400 to a request that carries what the IdP really sends.
 func (a *action) refusedQuirk(ex *Exchange, req request, body []byte, consequence string) {
-	who := a.r.cfg.IdP.Title()
+	who := a.r.cfg.IdP.Short()
 	detail := errorDetail(body)
 	if len(req.quirks) == 0 {
 		a.fail(NoteFailed, fmt.Sprintf("Answered 400. %s%s", consequence, said(body)))
@@ -156,7 +160,9 @@ func (a *action) refusedQuirk(ex *Exchange, req request, body []byte, consequenc
 	if detail != "" {
 		text += fmt.Sprintf(" The server said: %q.", detail)
 	}
-	a.fail(NoteRefusedQuirk, text+" "+consequence+" A production SCIM app must accept what "+who+" sends.")
+	a.outcome.Status = StatusFailed
+	a.outcome.Notes = append(a.outcome.Notes, Note{Code: NoteRefusedQuirk, Quirks: quirkIDs(named),
+		Text: text + " " + consequence + " A production SCIM app must accept what " + who + " sends."})
 }
 
 // expectedFor says which answer the IdP waits for, for messages.

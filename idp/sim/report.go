@@ -5,6 +5,9 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/scim/quirk"
 )
 
 // Statuses of a step and of one target within it.
@@ -48,6 +51,9 @@ const (
 type Note struct {
 	Code string `json:"code"`
 	Text string `json:"text"`
+	// Quirks are, for a refused-quirk note, the refused quirks by the names scimlab's
+	// request log gives them (its refusedBy), where scimlab has a name for them.
+	Quirks []quirk.Quirk `json:"quirks,omitempty"`
 }
 
 // Outcome is what one step did for one user or group.
@@ -125,11 +131,11 @@ func (s *StepResult) finish() {
 
 // Report is the result of a run.
 type Report struct {
-	IdP         IdP     `json:"idp"`
-	Flavour     Flavour `json:"flavour,omitempty"`
-	Compliant   bool    `json:"compliant,omitempty"`
-	Scenario    string  `json:"scenario"`
-	Description string  `json:"description,omitempty"`
+	IdP         exchange.IdP     `json:"idp"`
+	Flavour     exchange.Flavour `json:"flavour,omitempty"`
+	Compliant   bool             `json:"compliant,omitempty"`
+	Scenario    string           `json:"scenario"`
+	Description string           `json:"description,omitempty"`
 	// Target is the base URL requests went to.
 	Target      string        `json:"target"`
 	Users       int           `json:"users"`
@@ -170,10 +176,10 @@ func (r *run) newReport() *Report {
 		Load: rc.Users > 0 || rc.Groups > 0 || rc.Members > 0 || rc.Concurrency > 1 || rc.Rate > 0 ||
 			rc.scenario.Generate != (Counts{}),
 	}
-	if rc.IdP == Okta {
+	if rc.IdP == exchange.Okta {
 		rep.Flavour = rc.flavour
 	}
-	rep.Compliant = rc.IdP == Entra && rc.EntraCompliant
+	rep.Compliant = rc.IdP == exchange.Entra && rc.EntraCompliant
 	return rep
 }
 

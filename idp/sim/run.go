@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/idp"
 )
 
 // user is a person as the simulated IdP knows them: its view of the attributes, and
@@ -115,7 +119,7 @@ func newRun(rc *resolved, obs Observer) *run {
 		stats:     newStats(),
 		pace:      newPacer(rc.Rate, rc.Sleep),
 	}
-	if rc.IdP == Entra && rc.EntraCompliant {
+	if rc.IdP == exchange.Entra && rc.EntraCompliant {
 		r.flagQuery = "aadOptscim062020"
 	}
 	want := rc.scenario.Generate
@@ -130,20 +134,22 @@ func newRun(rc *resolved, obs Observer) *run {
 	}
 	people, teams := population(rc.scenario, want)
 	for _, p := range people {
-		u := &user{Person: p.completed(rc.IdP)}
+		u := &user{Person: p.labelled(rc.Label, rc.IdP).completed(rc.IdP)}
 		r.users = append(r.users, u)
 		r.userByRef[u.Ref] = u
 	}
 	for _, t := range teams {
-		g := &group{name: t.Name, externalID: guidFor("group:" + t.Name)}
+		name := groupLabelled(t.Name, rc.Label)
+		g := &group{name: name, externalID: guidFor("group:" + name)}
 		for _, m := range t.Members {
 			g.members = append(g.members, r.userByRef[m])
 		}
 		r.groups = append(r.groups, g)
-		r.groupBy[g.name] = g
+		// Steps name a group as the scenario does, whatever it is called later.
+		r.groupBy[t.Name] = g
 	}
-	if rc.IdP == Okta {
-		r.player = &okta{r: r, aiw: rc.flavour == AIW}
+	if rc.IdP == exchange.Okta {
+		r.player = &okta{r: r, aiw: rc.flavour == exchange.FlavourAIW}
 	} else {
 		r.player = &entra{r: r, compliant: rc.EntraCompliant, matchOn: rc.scenario.MatchOn}
 	}
@@ -230,13 +236,13 @@ func (a *action) send(ctx context.Context, req request) (*Exchange, []byte) {
 	var wait time.Duration
 	for attempt := 1; ; attempt++ {
 		ex, body := a.transmit(ctx, req, attempt, wait)
-		if r.cfg.IdP != Okta || ex.Status != 429 || r.aborted(ctx) != nil {
+		if r.cfg.IdP != exchange.Okta || ex.Status != 429 || r.aborted(ctx) != nil {
 			a.reportWaits(ex)
 			return ex, body
 		}
 		if attempt == oktaMaxAttempts {
 			a.reportWaits(ex)
-			a.fail(NoteOktaGaveUp, fmt.Sprintf("Okta gave up after the %dth attempt: every answer was 429. The task fails permanently and shows under Dashboard → Tasks; an admin must choose Retry there.", attempt))
+			a.fail(NoteOktaGaveUp, fmt.Sprintf("Okta gave up after the %dth attempt: every answer was 429. %s", attempt, idp.Consequence(exchange.Okta, http.StatusTooManyRequests)))
 			return ex, body
 		}
 		wait = oktaRetryWait(ex.RetryAfter, wait)
@@ -353,8 +359,8 @@ func (r *run) playStep(ctx context.Context, i int, st Step) *StepResult {
 	return res
 }
 
-func haltText(p IdP, kind StepKind) string {
-	if p == Okta {
+func haltText(p exchange.IdP, kind StepKind) string {
+	if p == exchange.Okta {
 		return "Not run: Okta's Test Connector Configuration failed, so the admin cannot save the provisioning settings and Okta sends nothing more."
 	}
 	if kind == StepSaveSettings {
@@ -480,7 +486,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		switch st.Do {
 		case StepPushGroup:
 			if g.id != "" {
-				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); %s sends nothing to push it again.", g.name, g.id, r.cfg.IdP.Title()))
+				a.skip(fmt.Sprintf("Group %s is already pushed (id %s); %s sends nothing to push it again.", g.name, g.id, r.cfg.IdP.Short()))
 				return
 			}
 			p.pushGroup(ctx, a, g)
@@ -495,11 +501,11 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 				us = append(us, u)
 			}
 			if len(us) == 0 {
-				a.skip(fmt.Sprintf("%s not provisioned: %s sends no membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
+				a.skip(fmt.Sprintf("%s not provisioned: %s sends no membership change.", strings.Join(left, ", "), r.cfg.IdP.Short()))
 				return
 			}
 			if len(left) > 0 {
-				a.note(NoteSkipped, fmt.Sprintf("%s not provisioned, so %s leaves them out of the membership change.", strings.Join(left, ", "), r.cfg.IdP.Title()))
+				a.note(NoteSkipped, fmt.Sprintf("%s not provisioned, so %s leaves them out of the membership change.", strings.Join(left, ", "), r.cfg.IdP.Short()))
 			}
 			if st.Do == StepAddMembers {
 				p.addMembers(ctx, a, g, us)
@@ -507,7 +513,7 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 				p.removeMembers(ctx, a, g, us)
 			}
 		case StepRenameGroup:
-			p.renameGroup(ctx, a, g, st.To)
+			p.renameGroup(ctx, a, g, groupLabelled(st.To, r.cfg.Label))
 		case StepDeleteGroup:
 			p.deleteGroup(ctx, a, g)
 		}
@@ -519,14 +525,16 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		return
 	}
 	if st.Do != StepAssign && st.Do != StepReactivate && u.id == "" {
-		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Title()))
+		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Short()))
 		return
 	}
 	switch st.Do {
 	case StepAssign:
 		p.assign(ctx, a, u)
 	case StepUpdateUser:
-		p.updateUser(ctx, a, u, st.Set)
+		set := *st.Set
+		set.UserName = withLabel(set.UserName, r.cfg.Label)
+		p.updateUser(ctx, a, u, &set)
 	case StepDeactivate:
 		p.deactivate(ctx, a, u)
 	case StepReactivate:
@@ -550,7 +558,7 @@ func (r *run) groupReady(a *action, g *group) bool {
 	case g.stopped != "":
 		a.skip(g.stopped)
 	case g.id == "":
-		a.skip(fmt.Sprintf("Group %s was never pushed, so %s has no id to send this to.", g.name, r.cfg.IdP.Title()))
+		a.skip(fmt.Sprintf("Group %s was never pushed, so %s has no id to send this to.", g.name, r.cfg.IdP.Short()))
 	default:
 		return true
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scimlab/scimlab/exchange"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -24,9 +25,9 @@ type Scenario struct {
 	// Name is the embedded scenario's name or the file's path.
 	Name        string
 	Description string
-	IdP         IdP
+	IdP         exchange.IdP
 	// Flavour is the Okta app flavour the scenario is written for; empty fits both.
-	Flavour Flavour
+	Flavour exchange.Flavour
 	// Compliant makes Entra send its aadOptscim062020 shapes.
 	Compliant bool
 	// MatchOn is Entra's first matching attribute: userName (default) or externalId.
@@ -97,7 +98,7 @@ const (
 
 // kindRule says what a step kind needs and which IdP sends it.
 type kindRule struct {
-	only   IdP // empty: both
+	only   exchange.IdP // empty: both
 	users  bool
 	groups bool
 	// why is told when the other IdP is asked for the step.
@@ -107,21 +108,21 @@ type kindRule struct {
 var kindRules = map[StepKind]kindRule{
 	StepTestConnection:      {},
 	StepSaveSettings:        {},
-	StepImport:              {only: Okta, why: "Entra does not import from the app"},
-	StepStartCycle:          {only: Entra, why: "Okta has no provisioning cycles"},
+	StepImport:              {only: exchange.Okta, why: "Entra does not import from the app"},
+	StepStartCycle:          {only: exchange.Entra, why: "Okta has no provisioning cycles"},
 	StepAssign:              {users: true},
 	StepUpdateUser:          {users: true},
 	StepDeactivate:          {users: true},
 	StepReactivate:          {users: true},
-	StepDeleteUser:          {only: Entra, users: true, why: "Okta never sends DELETE /Users; use deactivate"},
-	StepSetManager:          {only: Entra, users: true, why: "Okta does not provision the manager reference"},
-	StepAddRole:             {only: Entra, users: true, why: "Okta does not send app roles"},
+	StepDeleteUser:          {only: exchange.Entra, users: true, why: "Okta never sends DELETE /Users; use deactivate"},
+	StepSetManager:          {only: exchange.Entra, users: true, why: "Okta does not provision the manager reference"},
+	StepAddRole:             {only: exchange.Entra, users: true, why: "Okta does not send app roles"},
 	StepPushGroup:           {groups: true},
 	StepAddMembers:          {groups: true, users: true},
 	StepRemoveMembers:       {groups: true, users: true},
 	StepRenameGroup:         {groups: true},
 	StepDeleteGroup:         {groups: true},
-	StepRestartProvisioning: {only: Entra, why: "Okta has no provisioning restart"},
+	StepRestartProvisioning: {only: exchange.Entra, why: "Okta has no provisioning restart"},
 }
 
 // Step is one admin action of a scenario.
@@ -252,7 +253,7 @@ func ParseScenario(name string, r io.Reader) (*Scenario, error) {
 		return nil, usagef("scenario %s: %s", name, yamlMessage(err))
 	}
 	sc := &Scenario{
-		Name: name, Description: sf.Description, IdP: IdP(sf.IdP), Flavour: Flavour(sf.Flavour),
+		Name: name, Description: sf.Description, IdP: exchange.IdP(sf.IdP), Flavour: exchange.Flavour(sf.Flavour),
 		Compliant: sf.Compliant, MatchOn: sf.Match, Users: sf.Users, Groups: sf.Groups, Generate: sf.Generate,
 	}
 	lines := itemLines(&doc)
@@ -317,20 +318,20 @@ func (sc *Scenario) check(lines map[string][]int, steps []stepFile) error {
 	}
 	top := at("", 0)
 	switch sc.IdP {
-	case Okta, Entra:
+	case exchange.Okta, exchange.Entra:
 	case "":
 		return fmt.Errorf("line %d: idp is required: okta or entra", top)
 	default:
 		return fmt.Errorf("line %d: unknown idp %q: okta or entra", top, sc.IdP)
 	}
 	switch {
-	case sc.Flavour != "" && sc.IdP != Okta:
+	case sc.Flavour != "" && sc.IdP != exchange.Okta:
 		return fmt.Errorf("line %d: flavour applies to okta only", top)
-	case sc.Flavour != "" && sc.Flavour != AIW && sc.Flavour != OIN:
+	case sc.Flavour != "" && sc.Flavour != exchange.FlavourAIW && sc.Flavour != exchange.FlavourOIN:
 		return fmt.Errorf("line %d: unknown flavour %q: aiw or oin", top, sc.Flavour)
-	case sc.Compliant && sc.IdP != Entra:
+	case sc.Compliant && sc.IdP != exchange.Entra:
 		return fmt.Errorf("line %d: compliant applies to entra only", top)
-	case sc.MatchOn != "" && sc.IdP != Entra:
+	case sc.MatchOn != "" && sc.IdP != exchange.Entra:
 		return fmt.Errorf("line %d: match applies to entra only (Okta always matches on userName)", top)
 	case sc.MatchOn != "" && sc.MatchOn != "userName" && sc.MatchOn != "externalId":
 		return fmt.Errorf("line %d: match must be userName or externalId, not %q", top, sc.MatchOn)
@@ -403,7 +404,7 @@ func (sc *Scenario) step(sf stepFile, users, groups map[string]bool) (Step, erro
 		return Step{}, fmt.Errorf("unknown step kind %q: use one of %s", sf.Do, strings.Join(known, ", "))
 	}
 	if rule.only != "" && rule.only != sc.IdP {
-		return Step{}, fmt.Errorf("%s is an %s step: %s", kind, rule.only.Title(), rule.why)
+		return Step{}, fmt.Errorf("%s is an %s step: %s", kind, rule.only.Short(), rule.why)
 	}
 	st := Step{Do: kind, Title: sf.Title, Set: sf.Set, To: sf.To, Manager: sf.Manager, Role: sf.Role}
 	var err error

@@ -3,6 +3,8 @@ package sim
 import (
 	"strings"
 	"testing"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // TestBadScenariosAreRefusedWithFileAndLine: a scenario mistake is a usage error that
@@ -79,7 +81,7 @@ func TestEmbeddedScenariosLoad(t *testing.T) {
 
 // TestConfigValidate: usage mistakes come back as one clear line each.
 func TestConfigValidate(t *testing.T) {
-	good := Config{IdP: Okta, Target: "http://127.0.0.1:8080/scim/v2", Token: "t"}
+	good := Config{IdP: exchange.Okta, Target: "http://127.0.0.1:8080/scim/v2", Token: "t"}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -93,14 +95,14 @@ func TestConfigValidate(t *testing.T) {
 		{"query in the target", func(c *Config) { c.Target += "?aadOptscim062020" }, "--entra-compliant"},
 		{"no token", func(c *Config) { c.Token = " " }, "a token is required"},
 		{"bad flavour", func(c *Config) { c.OktaFlavour = "saml" }, `unknown Okta flavour "saml"`},
-		{"flavour for Entra", func(c *Config) { c.IdP = Entra; c.OktaFlavour = OIN }, "applies to okta only"},
+		{"flavour for Entra", func(c *Config) { c.IdP = exchange.Entra; c.OktaFlavour = exchange.FlavourOIN }, "applies to okta only"},
 		{"compliant for Okta", func(c *Config) { c.EntraCompliant = true }, "applies to entra only"},
 		{"negative users", func(c *Config) { c.Users = -1 }, "--users must not be negative"},
 		{"members above users", func(c *Config) { c.Users = 3; c.Members = 5 }, "more than --users"},
 		{"too much concurrency", func(c *Config) { c.Concurrency = 10000 }, "--concurrency 10000"},
 		{"negative rate", func(c *Config) { c.Rate = -2 }, "--rate"},
 		{"scenario of the other IdP", func(c *Config) { c.Scenario = "entra" }, "written for entra, not okta"},
-		{"flavour against the scenario", func(c *Config) { c.Scenario = "okta-aiw"; c.OktaFlavour = OIN }, "written for the aiw flavour"},
+		{"flavour against the scenario", func(c *Config) { c.Scenario = "okta-aiw"; c.OktaFlavour = exchange.FlavourOIN }, "written for the aiw flavour"},
 		{"no such scenario", func(c *Config) { c.Scenario = "okta-xyz" }, "embedded scenarios are"},
 		{"no such file", func(c *Config) { c.Scenario = "/nonexistent/okta.yaml" }, "/nonexistent/okta.yaml"},
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scimlab/scimlab/exchange"
 )
 
 // palette colours the text report; the zero value writes plain text.
@@ -66,9 +68,9 @@ func (rep *Report) WriteText(w io.Writer, color bool) error {
 
 func (rep *Report) who() string {
 	switch {
-	case rep.IdP == Okta && rep.Flavour == OIN:
+	case rep.IdP == exchange.Okta && rep.Flavour == exchange.FlavourOIN:
 		return "Okta (catalog / template app)"
-	case rep.IdP == Okta:
+	case rep.IdP == exchange.Okta:
 		return "Okta (App Integration Wizard app)"
 	case rep.Compliant:
 		return "Entra (aadOptscim062020)"
@@ -184,6 +186,10 @@ func (rep *Report) writeLatency(w io.Writer) {
 			roundDuration(k.P50), roundDuration(k.P90), roundDuration(k.P99), roundDuration(k.Max))
 	}
 }
+
+// Summary is the report's last line without colour: passed or failed (and which
+// steps), how many requests in how long, and how many errors.
+func (rep *Report) Summary() string { return rep.summary(palette{}) }
 
 func (rep *Report) summary(p palette) string {
 	failed := rep.FailedSteps()
