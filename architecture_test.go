@@ -39,7 +39,9 @@ var packageGraph = map[string][]string{
 	"progress":    {},
 	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
+	"doctor": {"app", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",
+		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+	"": {"app", "doctor", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
 		"lab", "bundle", "har", "replay", "progress", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/doctor"
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/idp/sim"
@@ -49,7 +50,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errSimulationFailed) && !errors.Is(err, errReplayDiffers) {
+		if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errSimulationFailed) && !errors.Is(err, errDoctorFound) &&
+			!errors.Is(err, errReplayDiffers) {
 			fmt.Fprintln(os.Stderr, "scimlab:", err)
 		}
 		if errors.Is(err, errUsage) {
@@ -72,6 +74,7 @@ Usage:
   scimlab log [flags]     print the recorded requests (JSON lines with --json)
   scimlab simulate okta|entra [flags]
                           play Okta or Entra against a SCIM server (a throw-away scimlab by default)
+  scimlab doctor [flags]  check what scimlab needs here: paths, database, labs, tunnel, terminal, port
   scimlab labs            list the labs (one database per rehearsal; --lab NAME picks one)
   scimlab export [flags]  write a lab's requests as HAR, or the lab as a support bundle
   scimlab import BUNDLE --lab NAME
@@ -96,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLog(ctx, args[1:], getenv, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args[1:], getenv, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], getenv, stdout, stderr)
 	case "labs":
 		return runLabs(ctx, args[1:], stdout, stderr)
 	case "export":
@@ -810,3 +815,84 @@ func startThrowAwayServer(ctx context.Context, cfg *sim.Config, strict bool, std
 	fmt.Fprintf(stderr, "Playing against a throw-away scimlab (%s mode) at %s; it is deleted afterwards.\n", mode, cfg.Target)
 	return stop, nil
 }
+
+// doctorOptions is the parsed "scimlab doctor" command line.
+type doctorOptions struct {
+	doctor.Options
+	json bool
+}
+
+// doctorServeFlags are serve's flags doctor reads, so "scimlab doctor" with a start's
+// flags checks that start.
+var doctorServeFlags = []string{"db", "listen", "ngrok-token", "domain", "public-url", "no-tunnel", "tunnel"}
+
+func parseDoctorFlags(args []string, stderr io.Writer) (doctorOptions, error) {
+	var o doctorOptions
+	serve := flag.NewFlagSet("scimlab serve", flag.ContinueOnError)
+	addAppFlags(serve, &o.App)
+	fs := flag.NewFlagSet("scimlab doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, name := range doctorServeFlags {
+		f := serve.Lookup(name)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
+	fs.BoolVar(&o.json, "json", false, "print the report as one JSON document")
+	fs.BoolVar(&o.NoNetwork, "no-network", false, "do not check that ngrok's service can be reached (the only check that leaves this machine)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), doctorUsage)
+		fs.PrintDefaults()
+	}
+	return o, parseCommandFlags(fs, args, stderr)
+}
+
+const doctorUsage = `Usage: scimlab doctor [flags]
+
+Checks what scimlab needs on this machine and says what to do about each problem:
+where the data, database, config file and console log live and whether scimlab can use
+them; the database (schema, integrity, what it holds, whether a token is stored); which
+tunnel a start brings up and why, and whether ngrok's service can be reached; whether
+the terminal gives the console colours, a clipboard and the mouse; and whether the
+port is free. It creates, changes and locks nothing, so it runs beside a scimlab that
+is serving. Give it the flags you start scimlab with to check that start.
+
+Exit status:
+  0  nothing failed (warnings do not fail)
+  1  a check failed: its line says what to do
+  2  usage error
+
+Environment:
+  NGROK_AUTHTOKEN, SCIMLAB_TOKEN   as for serve
+  XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_STATE_HOME   where scimlab keeps its files
+  TERM, COLORTERM, NO_COLOR, TMUX, SSH_TTY, SSH_CONNECTION   what the console finds
+
+Flags:
+`
+
+func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseDoctorFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	o.Version, o.Getenv, o.Stdout = versionString(), getenv, stdout
+	rep := doctor.Run(ctx, o.Options)
+	if o.json {
+		err = rep.WriteJSON(stdout)
+	} else {
+		width := 0
+		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+			width, _, _ = term.GetSize(f.Fd())
+		}
+		err = rep.WriteText(stdout, isTerminal(stdout) && getenv("NO_COLOR") == "", width)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errDoctorFound
+	}
+	return nil
+}
+
+// errDoctorFound is a doctor report with a failed check; the report said which, so
+// main prints nothing more and exits 1.
+var errDoctorFound = errors.New("a check failed")

@@ -20,7 +20,7 @@ func TestConsoleInRealTerminal(t *testing.T) {
 	}
 	for _, tool := range []string{"tmux", "curl", "bash"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs it): %v", tool, err)
+			t.Skipf("%s is not installed (scripts/test.sh installs it): %v", tool, err)
 		}
 	}
 	dir := t.TempDir()

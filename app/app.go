@@ -357,11 +357,16 @@ func (e *explained) Unwrap() error { return e.err }
 // damagedDatabase says which file is damaged and how to get a working lab back. The
 // -wal file goes aside too: SQLite would replay it into the new database.
 func damagedDatabase(d *store.DamagedError) error {
-	name := filepath.Base(d.Path)
-	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). "+
-		"Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedDatabaseFix(d.Path))}
+}
+
+// DamagedDatabaseFix says how to get a working lab back when the database file at
+// path is damaged.
+func DamagedDatabaseFix(path string) string {
+	name := filepath.Base(path)
+	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
 		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
-		d.Path, d.Found, name, name, d.Path, d.Path)}
+		name, name, path, path)
 }
 
 // lockError explains a refused server lock: two servers on one database would each
@@ -414,21 +419,31 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 // tunnelOptions is the one place the options become tunnel options, so the tunnel
 // started with the app and one restarted with a saved token are configured alike.
 func (a *App) tunnelOptions(token, source string) tunnel.Options {
+	return tunnelOptions(a.opts, a.domain, token, source, a.logger)
+}
+
+// tunnelOptions is tunnelOptions for the options o, also used by PlanTunnel.
+func tunnelOptions(o Options, domain, token, source string, logger *slog.Logger) tunnel.Options {
 	publicURL := ""
-	if a.opts.PublicURL != "" {
-		publicURL, _ = tunnel.NormalizePublicURL(a.opts.PublicURL)
+	if o.PublicURL != "" {
+		// An unusable URL stays as given, so the tunnel's status says what is wrong
+		// with it; Validate refuses it before a start gets here.
+		var err error
+		if publicURL, err = tunnel.NormalizePublicURL(o.PublicURL); err != nil {
+			publicURL = o.PublicURL
+		}
 	}
 	return tunnel.Options{
-		NoTunnel:    a.opts.NoTunnel,
-		Loopback:    a.opts.TunnelMode == "loopback",
+		NoTunnel:    o.NoTunnel,
+		Loopback:    o.TunnelMode == "loopback",
 		PublicURL:   publicURL,
 		Token:       token,
 		TokenSource: source,
-		Domain:      a.domain,
+		Domain:      domain,
 		ConnContext: scimserver.ConnContext,
-		Logger:      a.logger,
-		ConnectURL:  a.opts.NgrokConnectURL,
-		Dialer:      a.opts.NgrokDialer,
+		Logger:      logger,
+		ConnectURL:  o.NgrokConnectURL,
+		Dialer:      o.NgrokDialer,
 	}
 }
 

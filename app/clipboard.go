@@ -28,13 +28,59 @@ type systemClipboard struct {
 // newClipboard reads the session from the environment once, when the console
 // starts.
 func newClipboard(getenv func(string) string, logger *slog.Logger) *systemClipboard {
+	plan := PlanCopy(getenv)
 	return &systemClipboard{
-		remote:    getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != "",
-		available: hasSystemClipboard(runtime.GOOS, getenv, exec.LookPath),
-		osc52:     terminalTakesOSC52(getenv("TERM")),
+		remote:    plan.SSHVar != "",
+		available: plan.SystemTool != "",
+		osc52:     plan.OSC52,
 		write:     clipboard.WriteAll,
 		logger:    logger,
 	}
+}
+
+// CopyPlan is the way the console's copies will go in this session, and the facts
+// of the session that decide it, read as the console reads them when it starts.
+type CopyPlan struct {
+	// Route is where a copy goes: tui.CopiedSystem, tui.CopyTerminal or tui.CopyNone.
+	// A system clipboard that fails when written falls back to the terminal.
+	Route tui.CopyRoute
+	// SSHVar names the variable that shows an SSH session, SSH_TTY or
+	// SSH_CONNECTION; "" in a local one.
+	SSHVar string
+	// SystemTool names what writes this machine's clipboard (pbcopy, the Windows
+	// clipboard, wl-copy, xclip, xsel, termux-clipboard-set, clip.exe), "" when
+	// there is none.
+	SystemTool string
+	// OSC52 reports whether the terminal type (TERM) may take OSC 52.
+	OSC52 bool
+}
+
+// PlanCopy tells where the console's copies will go in the session getenv
+// describes on this machine.
+func PlanCopy(getenv func(string) string) CopyPlan {
+	return planCopy(runtime.GOOS, getenv, exec.LookPath)
+}
+
+func planCopy(goos string, getenv func(string) string, lookPath func(string) (string, error)) CopyPlan {
+	p := CopyPlan{
+		SystemTool: systemClipboardTool(goos, getenv, lookPath),
+		OSC52:      terminalTakesOSC52(getenv("TERM")),
+	}
+	for _, v := range []string{"SSH_TTY", "SSH_CONNECTION"} {
+		if getenv(v) != "" {
+			p.SSHVar = v
+			break
+		}
+	}
+	switch {
+	case p.SSHVar == "" && p.SystemTool != "":
+		p.Route = tui.CopiedSystem
+	case p.OSC52:
+		p.Route = tui.CopyTerminal
+	default:
+		p.Route = tui.CopyNone
+	}
+	return p
 }
 
 // Copy implements tui.Clipboard.
@@ -54,14 +100,17 @@ func (c *systemClipboard) Copy(text string) tui.CopyRoute {
 	return tui.CopyNone
 }
 
-// hasSystemClipboard reports whether the clipboard library has a clipboard to
-// write on goos: macOS (pbcopy) and Windows always do; elsewhere it runs wl-copy,
-// xclip or xsel, which need to be installed and to have a Wayland or X display to
-// talk to, or the Termux or WSL tools.
-func hasSystemClipboard(goos string, getenv func(string) string, lookPath func(string) (string, error)) bool {
+// systemClipboardTool names what the clipboard library writes this machine's
+// clipboard with on goos, "" when it has nothing to write with: macOS (pbcopy)
+// and Windows always have a clipboard; elsewhere it runs wl-copy, xclip or xsel,
+// which need to be installed and to have a Wayland or X display to talk to, or
+// the Termux or WSL tools. The order is the library's.
+func systemClipboardTool(goos string, getenv func(string) string, lookPath func(string) (string, error)) string {
 	switch goos {
-	case "darwin", "windows":
-		return true
+	case "darwin":
+		return "pbcopy"
+	case "windows":
+		return "the Windows clipboard"
 	}
 	has := func(names ...string) bool {
 		for _, n := range names {
@@ -73,17 +122,19 @@ func hasSystemClipboard(goos string, getenv func(string) string, lookPath func(s
 	}
 	switch {
 	case getenv("WAYLAND_DISPLAY") != "" && has("wl-copy", "wl-paste"):
-		return true
-	case getenv("DISPLAY") != "" && (has("xclip") || has("xsel")):
-		return true
+		return "wl-copy"
+	case getenv("DISPLAY") != "" && has("xclip"):
+		return "xclip"
+	case getenv("DISPLAY") != "" && has("xsel"):
+		return "xsel"
 	case has("termux-clipboard-set", "termux-clipboard-get"):
-		return true
+		return "termux-clipboard-set"
 	case !has("xclip") && !has("xsel") && has("clip.exe", "powershell.exe"):
 		// WSL: the library falls back to Windows' clip.exe only when neither X tool
 		// is installed.
-		return true
+		return "clip.exe"
 	}
-	return false
+	return ""
 }
 
 // terminalTakesOSC52 reports whether a terminal of type term may honour OSC 52;

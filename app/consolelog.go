@@ -18,6 +18,13 @@ func ConsoleLogPath() string {
 	return filepath.Join(xdg.StateHome, "scimlab", "console.log")
 }
 
+// ConsoleLogFallbackPath is where the console writes its diagnostics when
+// ConsoleLogPath cannot be used: a directory private to the user under the system's
+// temporary directory.
+func ConsoleLogFallbackPath() string {
+	return filepath.Join(os.TempDir(), privateDirName(), "console.log")
+}
+
 // ConsoleLog is where the console's diagnostics go while it owns the terminal.
 type ConsoleLog struct {
 	// File is the open log; nil when no log could be opened anywhere.
@@ -39,7 +46,7 @@ func OpenConsoleLog(path string) ConsoleLog {
 	if err == nil {
 		return ConsoleLog{File: f, Path: path}
 	}
-	fallback := filepath.Join(os.TempDir(), privateDirName(), "console.log")
+	fallback := ConsoleLogFallbackPath()
 	if f, ferr := openLog(fallback, true); ferr == nil {
 		return ConsoleLog{File: f, Path: fallback,
 			Warning: fmt.Sprintf("cannot write the console log at %s (%v); writing it to %s instead", path, err, fallback)}

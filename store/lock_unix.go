@@ -33,3 +33,16 @@ func tryLock(f *os.File) (held bool, err error) {
 func unlock(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }
+
+// processRuns reports whether a process with this pid exists, by sending it no
+// signal: EPERM means it exists but belongs to another user.
+func processRuns(pid int) (runs, known bool) {
+	err := unix.Kill(pid, 0)
+	switch {
+	case err == nil, errors.Is(err, unix.EPERM):
+		return true, true
+	case errors.Is(err, unix.ESRCH):
+		return false, true
+	}
+	return false, false
+}

@@ -32,3 +32,23 @@ func tryLock(f *os.File) (held bool, err error) {
 func unlock(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &windows.Overlapped{Offset: lockOffset})
 }
+
+// processRuns reports whether a process with this pid is running: one that cannot
+// be opened for lack of rights exists; one that has exited signals its handle.
+func processRuns(pid int) (runs, known bool) {
+	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	switch {
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		return true, true
+	case errors.Is(err, windows.ERROR_INVALID_PARAMETER):
+		return false, true
+	case err != nil:
+		return false, false
+	}
+	defer windows.CloseHandle(h)
+	event, err := windows.WaitForSingleObject(h, 0)
+	if err != nil {
+		return false, false
+	}
+	return event == uint32(windows.WAIT_TIMEOUT), true
+}

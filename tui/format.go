@@ -168,6 +168,10 @@ func badges(qs []quirk.Quirk) []string {
 	return out
 }
 
+// MaskToken is a token as the console shows it until asked: all but its last four
+// characters hidden, all of a short one.
+func MaskToken(tok string) string { return maskToken(tok) }
+
 // maskToken hides a token but its last four characters, so an admin can
 // compare it with what the IdP shows without exposing it on screen.
 func maskToken(tok string) string {

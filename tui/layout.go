@@ -15,6 +15,15 @@ const (
 	minHeight = 10
 )
 
+// MinWidth and MinHeight are the smallest terminal, in cells, the console draws
+// in; below it, it says how large it needs to be. From WideWidth columns the
+// request list and the opened request sit side by side.
+const (
+	MinWidth  = minWidth
+	MinHeight = minHeight
+	WideWidth = wideWidth
+)
+
 // fit truncates s to w cells (with an ellipsis) and pads it with spaces to
 // exactly w cells. Styled text keeps its escape sequences.
 func fit(s string, w int) string {
