@@ -59,3 +59,13 @@ func (b *backend) drain(timeout time.Duration) bool {
 		return false
 	}
 }
+
+// unavailable answers while the lab served is being reset: 503 with Retry-After, which
+// Okta and Entra retry, and a SCIM error saying why.
+var unavailable = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("Retry-After", "2")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"503",` +
+		`"detail":"scimlab is resetting this lab; retry in a moment"}` + "\n"))
+})

@@ -76,11 +76,28 @@ func (a *App) DeleteResource(ctx context.Context, kind store.Kind, id string) er
 	return db.AppendAppAction(ctx, &store.AppAction{Action: action, ResourceType: string(kind), ResourceID: id, Name: name})
 }
 
-// ResetLab empties the lab for the next class: users, groups, memberships, tombstones,
-// independent accounts, the request log, the app actions and the walkthroughs'
-// progress. The token and the profile stay.
+// ResetLab empties the lab served for the next class: users, groups, memberships,
+// tombstones, independent accounts, the request log, the app actions and the
+// walkthroughs' progress. The token, the profile and the fault rules stay.
 func (a *App) ResetLab(ctx context.Context) error {
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
+	return a.resetServed(ctx)
+}
+
+// resetServed resets the lab served; switchMu is held. For the moment it takes, new
+// requests are answered 503 with Retry-After, which Okta and Entra retry, and those
+// under way finish and are written to the log first: no request of the rehearsal
+// before the reset lands in the log after it, nor writes into the emptied lab.
+func (a *App) resetServed(ctx context.Context) error {
 	cur := a.current()
+	if !a.front.set(unavailable).drain(drainTimeout) {
+		a.logger.Warn("requests to the lab were still running when it was reset")
+	}
+	defer a.front.set(cur.srv.Handler())
+	if err := cur.srv.Flush(ctx); err != nil {
+		return fmt.Errorf("writing out the request log before the reset: %w", err)
+	}
 	if err := cur.db.ResetLab(ctx, walkthroughPrefix); err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func (a *App) ResetLabNamed(ctx context.Context, name string) (current bool, err
 		return false, err
 	}
 	if samePath(path, a.DBPath()) {
-		return true, a.ResetLab(ctx)
+		return true, a.resetServed(ctx)
 	}
 	return false, a.labs().Reset(ctx, name, func(ctx context.Context, db *store.DB) error {
 		return db.AppendAppAction(ctx, &store.AppAction{Action: ActionResetLab, Detail: "reset from the console of another lab"})
