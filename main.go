@@ -824,7 +824,7 @@ type doctorOptions struct {
 
 // doctorServeFlags are serve's flags doctor reads, so "scimlab doctor" with a start's
 // flags checks that start.
-var doctorServeFlags = []string{"db", "listen", "ngrok-token", "domain", "public-url", "no-tunnel", "tunnel"}
+var doctorServeFlags = []string{"db", "lab", "listen", "ngrok-token", "domain", "public-url", "no-tunnel", "tunnel"}
 
 func parseDoctorFlags(args []string, stderr io.Writer) (doctorOptions, error) {
 	var o doctorOptions
@@ -842,18 +842,23 @@ func parseDoctorFlags(args []string, stderr io.Writer) (doctorOptions, error) {
 		fmt.Fprint(fs.Output(), doctorUsage)
 		fs.PrintDefaults()
 	}
-	return o, parseCommandFlags(fs, args, stderr)
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return o, err
+	}
+	return o, resolveDB(fs, &o.App.Lab, &o.App.DB, stderr)
 }
 
 const doctorUsage = `Usage: scimlab doctor [flags]
 
 Checks what scimlab needs on this machine and says what to do about each problem:
-where the data, database, config file and console log live and whether scimlab can use
-them; the database (schema, integrity, what it holds, whether a token is stored); which
-tunnel a start brings up and why, and whether ngrok's service can be reached; whether
-the terminal gives the console colours, a clipboard and the mouse; and whether the
-port is free. It creates, changes and locks nothing, so it runs beside a scimlab that
-is serving. Give it the flags you start scimlab with to check that start.
+where the data, database, labs, config file and console log live and whether scimlab
+can use them; the database (schema, integrity, what it holds, whether a token is
+stored); every lab, with what it holds, the profile it plays and the scimlab serving
+it; which tunnel a start brings up and why, and whether ngrok's service can be reached;
+whether the terminal gives the console colours, a clipboard and the mouse; and whether
+the port is free. It creates, changes and locks nothing, so it runs beside a scimlab
+that is serving. Give it the flags you start scimlab with (--lab or --db among them)
+to check that start.
 
 Exit status:
   0  nothing failed (warnings do not fail)

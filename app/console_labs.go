@@ -56,7 +56,7 @@ func (c consoleLabs) List(ctx context.Context) ([]tui.LabInfo, error) {
 	out := make([]tui.LabInfo, len(infos))
 	for i, in := range infos {
 		out[i] = tui.LabInfo{Name: in.Name, Path: in.Path, Profile: in.Profile, Users: in.Users, Groups: in.Groups,
-			Requests: in.Requests, Bytes: in.Bytes, LastUsed: in.LastUsed, ServedBy: in.ServedBy, Error: in.Error}
+			Requests: in.Requests, Bytes: in.Bytes, LastUsed: in.LastUsed, Served: in.Served, ServedBy: in.ServedBy, Error: in.Error}
 	}
 	return out, nil
 }

@@ -101,8 +101,8 @@ type Dir struct {
 // DefaultDir is scimlab's data directory, where store.DefaultPath lives.
 func DefaultDir() Dir { return Dir{Root: filepath.Dir(store.DefaultPath())} }
 
-// labsDir holds the named labs other than Default.
-func (d Dir) labsDir() string { return filepath.Join(d.Root, "labs") }
+// LabsDir holds the named labs other than Default.
+func (d Dir) LabsDir() string { return filepath.Join(d.Root, "labs") }
 
 // Path is the database file of the lab called name, whether it exists or not.
 func (d Dir) Path(name string) (string, error) {
@@ -112,7 +112,7 @@ func (d Dir) Path(name string) (string, error) {
 	if name == Default {
 		return filepath.Join(d.Root, "scimlab.db"), nil
 	}
-	return filepath.Join(d.labsDir(), name+".db"), nil
+	return filepath.Join(d.LabsDir(), name+".db"), nil
 }
 
 // Exists tells whether the lab called name has a database file.
@@ -149,7 +149,7 @@ func (d Dir) Names() ([]string, error) {
 	} else if ok {
 		names = append(names, Default)
 	}
-	entries, err := os.ReadDir(d.labsDir())
+	entries, err := os.ReadDir(d.LabsDir())
 	if errors.Is(err, fs.ErrNotExist) {
 		return names, nil
 	}
@@ -183,7 +183,7 @@ func (d Dir) NameOf(path string) string {
 	}
 	dir, file := filepath.Split(abs)
 	name, isDB := strings.CutSuffix(file, ".db")
-	if !isDB || filepath.Clean(dir) != d.labsDir() || name == Default || ValidName(name) != nil {
+	if !isDB || filepath.Clean(dir) != d.LabsDir() || name == Default || ValidName(name) != nil {
 		return ""
 	}
 	return name

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,9 +145,69 @@ func TestListAndInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(infos) != 5 || infos[3].Name != "broken" || !strings.Contains(infos[3].Error, "damaged") {
+	var damaged *store.DamagedError
+	if len(infos) != 5 || infos[3].Name != "broken" || !strings.Contains(infos[3].Error, "damaged") || !errors.As(infos[3].Err, &damaged) {
 		t.Errorf("with a damaged lab: %+v", infos)
 	}
+}
+
+// Listing reads each lab without changing anything: no -wal or -shm is left, an older
+// lab is not upgraded, a lab of a newer scimlab is named as such.
+func TestListChangesNothing(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	ctx := context.Background()
+	makeLab(t, d, "acme", 2, "tiled")
+	newer, _ := d.Path("future")
+	raw, err := sql.Open("sqlite", newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("CREATE TABLE future (x); PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	older, _ := d.Path("older")
+	raw, err = sql.Open("sqlite", older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("PRAGMA user_version = 0"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	before := listing(t, filepath.Join(d.Root, "labs"))
+
+	infos, err := d.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := listing(t, filepath.Join(d.Root, "labs")); !slices.Equal(before, after) {
+		t.Errorf("listing changed the files:\nbefore %q\nafter  %q", before, after)
+	}
+	var newerErr *NewerError
+	if len(infos) != 3 || infos[0].Users != 2 || infos[0].Profile != "tiled" ||
+		infos[1].Name != "future" || !errors.As(infos[1].Err, &newerErr) || newerErr.Schema != 999 || !strings.Contains(infos[1].Error, "newer scimlab") ||
+		infos[2].Name != "older" || infos[2].Schema != 0 || infos[2].Err != nil {
+		t.Errorf("labs %+v", infos)
+	}
+}
+
+// listing is every file of dir with its size and modification time.
+func listing(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(e.Name(), fi.Size(), fi.ModTime()))
+	}
+	return out
 }
 
 func TestExisting(t *testing.T) {

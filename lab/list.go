@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -26,50 +25,62 @@ type Info struct {
 	Bytes int64 `json:"bytes"`
 	// LastUsed is when the lab's files last changed.
 	LastUsed time.Time `json:"lastUsed"`
-	// ServedBy is the address of the scimlab serving the lab now, "" when none does;
-	// ServedByPID is its process id when known.
+	// Served tells that a scimlab serves the lab now; ServedBy is its address and
+	// ServedByPID its process id, when its lock file says them.
+	Served      bool   `json:"served"`
 	ServedBy    string `json:"servedBy"`
 	ServedByPID int    `json:"servedByPid"`
-	// Error says why the lab's contents could not be read (a damaged file, a lab of a
-	// newer scimlab); the counts are then zero.
+	// Schema is the lab's schema version (store.SchemaVersion is this build's).
+	Schema int `json:"schema"`
+	// Error says why the lab's contents could not be read, and Err is that error: a
+	// *store.DamagedError, a *NewerError, or another; the counts are then zero.
 	Error string `json:"error"`
+	Err   error  `json:"-"`
 }
 
-// Inspect reads what the lab at path holds. Reading works beside a server serving the
-// lab; a lab that cannot be opened is reported in Info.Error, not as an error.
+// Inspect reads what the lab at path holds, without changing, creating or locking
+// anything (store.Peek, store.InspectLock): listing labs beside the scimlabs serving
+// them neither upgrades an older lab nor refuses a server starting at that moment. A
+// lab that cannot be read is reported in Info.Error and Info.Err, not as an error.
 func Inspect(ctx context.Context, name, path string) (Info, error) {
 	info := Info{Name: name, Path: path}
-	// Files' times first: opening the database may touch them.
 	u, err := store.Usage(path)
 	if err != nil {
 		return info, err
 	}
 	info.Bytes, info.LastUsed = u.Bytes, u.Modified
-	if h, held, err := store.ServedBy(path); err == nil && held {
-		info.ServedBy, info.ServedByPID = h.Address, h.PID
-		if info.ServedBy == "" {
-			info.ServedBy = "another scimlab"
-		}
+	if st, err := store.InspectLock(path); err == nil && st.Held == store.LockHeldByServer {
+		info.Served, info.ServedBy, info.ServedByPID = true, st.Holder.Address, st.Holder.PID
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	in, err := store.Peek(ctx, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return info, fmt.Errorf("%w: %s", ErrNotFound, path)
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		info.Error = strings.TrimPrefix(err.Error(), "store: ")
+	case err != nil:
+		info.Err, info.Error = err, strings.TrimPrefix(err.Error(), "store: ")
 		return info, nil
 	}
-	defer db.Close()
-	c, err := db.Count(ctx)
-	if err != nil {
-		info.Error = strings.TrimPrefix(err.Error(), "store: ")
+	info.Schema = in.SchemaVersion
+	if in.SchemaVersion > store.SchemaVersion() {
+		info.Err = &NewerError{Schema: in.SchemaVersion}
+		info.Error = info.Err.Error()
 		return info, nil
 	}
-	info.Users, info.Groups, info.Requests = c.Users, c.Groups, c.Requests
-	if p, ok, err := db.Setting(ctx, ProfileSetting); err == nil && ok {
+	info.Users, info.Groups, info.Requests = in.Users, in.Groups, in.Requests
+	if p, ok := in.Settings[ProfileSetting]; ok {
 		info.Profile = profileName(p)
 	}
 	return info, nil
+}
+
+// NewerError reports a lab written by a newer scimlab, which this one cannot open.
+type NewerError struct {
+	// Schema is the lab's schema version.
+	Schema int
+}
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("written by a newer scimlab (schema version %d; this one reads up to %d)", e.Schema, store.SchemaVersion())
 }
 
 // profileName is the name in a stored profile setting ({"name": …}, as package app

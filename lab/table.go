@@ -28,6 +28,8 @@ func WriteTable(w io.Writer, infos []Info, now time.Time) error {
 			status = "cannot be read: " + in.Error
 		case in.ServedBy != "":
 			status = "served at " + in.ServedBy
+		case in.Served:
+			status = "served by another scimlab"
 		}
 		rows = append(rows, []string{in.Name, profile, fmt.Sprint(in.Users), fmt.Sprint(in.Groups), fmt.Sprint(in.Requests),
 			Size(in.Bytes), Ago(in.LastUsed, now), status})

@@ -295,34 +295,6 @@ func TestFilesAndUsage(t *testing.T) {
 	db.Close()
 }
 
-func TestServedBy(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lab.db")
-	if _, held, err := ServedBy(path); held || err != nil {
-		t.Fatalf("no lock file: held %v, %v", held, err)
-	}
-	l, err := AcquireLock(path, Holder{PID: 4242, Address: "http://127.0.0.1:1/scim/v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, held, err := ServedBy(path)
-	if !held || err != nil || h.PID != 4242 || h.Address != "http://127.0.0.1:1/scim/v2" {
-		t.Errorf("while held: %+v %v %v", h, held, err)
-	}
-	// Looking did not take the lock from its holder, nor leave it taken.
-	if _, err := AcquireLock(path, Holder{}); !errors.Is(err, ErrLocked) {
-		t.Errorf("a second server after the check: %v", err)
-	}
-	l.Release()
-	if _, held, _ := ServedBy(path); held {
-		t.Error("held after release")
-	}
-	again, err := AcquireLock(path, Holder{})
-	if err != nil {
-		t.Fatalf("the check kept the lock: %v", err)
-	}
-	again.Release()
-}
-
 // TestRestoreAppSideState carries what the app holds besides the IdP's resources: a
 // membership the app's admin added, the tombstone of a deleted user, the admin's
 // actions with their numbers, and an independent account.

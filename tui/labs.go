@@ -414,6 +414,8 @@ func (t *labsTab) view() string {
 				state, stateStyle = l.Error, &s.Error
 			case l.ServedBy != "":
 				state = "served at " + l.ServedBy
+			case l.Served:
+				state = "served by another scimlab"
 			}
 			profile := l.Profile
 			if profile == "" {

@@ -38,7 +38,9 @@ type LabInfo struct {
 	Users, Groups, Requests int64
 	Bytes                   int64
 	LastUsed                time.Time
-	// ServedBy is the address of the scimlab serving the lab, "" when none does.
+	// Served tells that another scimlab serves the lab; ServedBy is its address, when
+	// known.
+	Served   bool
 	ServedBy string
 	// Error says why the lab could not be read.
 	Error string
