@@ -34,7 +34,7 @@ var packageGraph = map[string][]string{
 	"har":         {"exchange", "scim/quirk"},
 	"har/hartest": {},
 	"bundle":      {"exchange", "scim/quirk"},
-	"lab":         {"store", "bundle", "har", "idp", "exchange", "scim/filter", "scim/quirk"},
+	"lab":         {"store", "bundle", "har", "idp", "exchange", "fault", "profile", "scim/schema", "scim/filter", "scim/quirk"},
 	"replay":      {"exchange", "scim/quirk"},
 	"progress":    {},
 	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",

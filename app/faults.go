@@ -8,12 +8,12 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 )
 
-// faultsSetting is the settings key of the fault rules in force, kept so that a restart
-// keeps them and a copy of the database carries them.
-const faultsSetting = "faults"
+// The fault rules in force are kept in the lab's settings (lab.FaultsSetting), so a
+// restart keeps them and an exported lab carries them.
 
 // commandLineFaults reads the rules of --faults FILE, then of each --fault, and reports
 // whether the command line says anything about faults (a rule, a file, or --no-faults).
@@ -65,7 +65,7 @@ func (a *App) loadFaults(ctx context.Context, db *store.DB, commandLine bool) (*
 			return set, saveFaults(ctx, db, set)
 		}
 	}
-	saved, _, err := db.Setting(ctx, faultsSetting)
+	saved, _, err := db.Setting(ctx, lab.FaultsSetting)
 	if err != nil {
 		return nil, fmt.Errorf("reading the saved fault rules: %w", err)
 	}
@@ -90,7 +90,7 @@ func saveFaults(ctx context.Context, db *store.DB, set *fault.Set) error {
 	if err != nil {
 		return err
 	}
-	if err := db.SetSetting(ctx, faultsSetting, data); err != nil {
+	if err := db.SetSetting(ctx, lab.FaultsSetting, data); err != nil {
 		return fmt.Errorf("saving the fault rules: %w", err)
 	}
 	return nil

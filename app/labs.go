@@ -169,7 +169,11 @@ const (
 func (a *App) ExportLab(ctx context.Context, name string, kind ExportKind, dest string, f store.RequestFilter, creator string,
 	progress lab.Progress) (lab.Exported, error) {
 	cur := a.current()
-	// The walkthroughs' latest progress goes with the lab served.
+	// What was answered just before goes with the lab served, and the walkthroughs'
+	// latest progress.
+	if err := cur.srv.Flush(ctx); err != nil {
+		return lab.Exported{}, err
+	}
 	cur.annotator.save(ctx)
 	db, label := cur.db, a.Lab()
 	if label == "" {

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"sort"
@@ -26,6 +27,14 @@ type Summary struct {
 	Users, Groups, Memberships int
 	// Walkthroughs are one line per IdP walkthrough, e.g. "Okta: 7 of 9 steps done".
 	Walkthroughs []string
+	// Profile says which app profile the lab plays, e.g. "thinglink (built in)".
+	Profile string
+	// FaultRules are the lab's fault rules, one per line.
+	FaultRules []string
+	// Tombstones, AppActions and Independent count the app-side state: deleted users
+	// and groups kept, the app's own admin's actions, accounts outside the
+	// organisation.
+	Tombstones, AppActions, Independent int
 
 	requests    int
 	first, last time.Time
@@ -34,6 +43,9 @@ type Summary struct {
 	failures    []string
 	hints       map[exchange.Cause]*hintSeen
 	quirks      map[quirk.Quirk]int
+	// injected counts the answers a fault rule gave; changed the requests the
+	// profile did something to.
+	injected, changed int
 }
 
 type hintSeen struct {
@@ -56,6 +68,12 @@ func (s *Summary) Observe(r *exchange.Record) {
 		s.last = r.Time
 	}
 	s.byIdP[r.IdP]++
+	if r.Fault != nil {
+		s.injected++
+	}
+	if len(r.Effects) > 0 {
+		s.changed++
+	}
 	if r.HTTPFailed() {
 		s.failed++
 		if len(s.failures) < maxFailuresListed {
@@ -123,8 +141,30 @@ func (s *Summary) Text() string {
 		}
 	}
 	p("  The lab holds %s, %s and %s.", count(s.Users, "user"), count(s.Groups, "group"), count(s.Memberships, "group membership"))
+	if s.Tombstones+s.AppActions+s.Independent > 0 {
+		p("  Besides, the app holds %s kept after deletion and %s, and its own admin took %s.",
+			count(s.Tombstones, "deleted user or group", "deleted users and groups"), count(s.Independent, "independent account"),
+			count(s.AppActions, "action"))
+	}
 	for _, w := range s.Walkthroughs {
 		p("  Walkthrough %s", w)
+	}
+	p("")
+	p("The app scimlab played")
+	p("  Profile: %s", cmp.Or(s.Profile, "generic"))
+	if s.changed > 0 {
+		p("  The profile changed what %s did (the effects of each are in requests.jsonl).", count(s.changed, "request"))
+	}
+	if len(s.FaultRules) == 0 {
+		p("  Fault rules: none.")
+	} else {
+		p("  Fault rules:")
+		for _, r := range s.FaultRules {
+			p("    %s", r)
+		}
+	}
+	if s.injected > 0 {
+		p("  %s answered by a fault rule instead of the app.", count(s.injected, "request was", "requests were"))
 	}
 	p("")
 	p("What failed")
@@ -166,16 +206,21 @@ func (s *Summary) Text() string {
 	}
 	p("")
 	p("Files: requests.har opens in a browser's developer tools (Network, import HAR);")
-	p("requests.jsonl, users.jsonl, groups.jsonl, memberships.jsonl and settings.json")
-	p("are what `scimlab import` loads. Secrets (the bearer token, passwords, ngrok")
-	p("credentials, credential headers) were redacted before writing.")
+	p("requests.jsonl, users.jsonl, groups.jsonl, memberships.jsonl, tombstones.jsonl,")
+	p("app-actions.jsonl, independent-accounts.jsonl and settings.json (the profile, the")
+	p("fault rules, the walkthroughs' progress) are what `scimlab import` loads. Secrets")
+	p("(the bearer token, passwords, ngrok credentials, credential headers) were redacted")
+	p("before writing.")
 	return b.String()
 }
 
-// count is n with its noun, singular or plural.
-func count(n int, noun string) string {
+// count is n with its noun, singular or plural (the noun with an s, unless given).
+func count(n int, noun string, plural ...string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if len(plural) > 0 {
+		return fmt.Sprintf("%d %s", n, plural[0])
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

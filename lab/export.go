@@ -14,8 +14,10 @@ import (
 
 	"github.com/scimlab/scimlab/bundle"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 	"github.com/scimlab/scimlab/har"
 	"github.com/scimlab/scimlab/idp"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -75,7 +77,26 @@ func (o *ExportOptions) prepare(ctx context.Context, db *store.DB) (n int64, s *
 	if err != nil {
 		return 0, nil, err
 	}
-	return n, newScrubber(append([]string{token}, o.Secrets...)), nil
+	s = newScrubber(append([]string{token}, o.Secrets...))
+	// The header the lab's profile reads the token from is a credential by name, as
+	// the recorder treats it, however it is called.
+	if p, err := labProfile(ctx, db); err == nil {
+		s.creds = s.creds.With(p.TokenHeader())
+	}
+	return n, s, nil
+}
+
+// labProfile is the profile the lab keeps (ProfileSetting), generic when none.
+func labProfile(ctx context.Context, db *store.DB) (*profile.Profile, error) {
+	raw, ok, err := db.Setting(ctx, ProfileSetting)
+	if err != nil || !ok {
+		return profile.Default(), err
+	}
+	sp, err := profile.DecodeStored(raw)
+	if err != nil {
+		return nil, err
+	}
+	return sp.Profile()
 }
 
 // eachRequest walks the n requests f selected when prepare counted them, cleaned. With
@@ -307,7 +328,9 @@ func ExportBundle(ctx context.Context, db *store.DB, dest string, o ExportOption
 	}
 	if err == nil {
 		sum.Users, sum.Groups, sum.Memberships = out.Users, out.Groups, out.Memberships
+		sum.Tombstones, sum.AppActions, sum.Independent = out.Tombstones, out.AppActions, out.Independent
 		sum.Walkthroughs = walkthroughLines(settings)
+		sum.Profile, sum.FaultRules = profileLine(settings), faultLines(settings)
 		err = w.Add(bundle.SummaryFile, func(wr io.Writer) error {
 			_, err := io.WriteString(wr, s.string(sum.Text()))
 			return err
@@ -400,6 +423,40 @@ func exportedSettings(ctx context.Context, db *store.DB, s *scrubber) (map[strin
 		}
 	}
 	return out, nil
+}
+
+// profileLine describes the lab's profile for the summary.
+func profileLine(settings map[string]string) string {
+	raw, ok := settings[ProfileSetting]
+	if !ok {
+		return "generic (none chosen)"
+	}
+	sp, err := profile.DecodeStored(raw)
+	switch {
+	case err != nil:
+		return "unreadable (" + err.Error() + ")"
+	case sp.Text == "":
+		return sp.Name + " (built in)"
+	case sp.Source != "":
+		return sp.Name + " (custom, from " + sp.Source + "; its text is in settings.json)"
+	}
+	return sp.Name + " (custom; its text is in settings.json)"
+}
+
+// faultLines are the lab's fault rules for the summary, one per line.
+func faultLines(settings map[string]string) []string {
+	states, err := fault.DecodeStates(settings[FaultsSetting])
+	if err != nil {
+		return []string{"unreadable: " + err.Error()}
+	}
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = st.Rule
+		if !st.Enabled {
+			out[i] += "  (off)"
+		}
+	}
+	return out
 }
 
 // walkthroughLines describe each saved walkthrough's progress for the summary, with

@@ -283,7 +283,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Lab:      acme", "Okta:", "Microsoft Entra ID:", "1 request was answered with an error status",
-		"→ 401", "Walkthrough Okta: ", "Walkthrough Entra: ", "Hints that fired", "IdP quirks seen"} {
+		"→ 401", "Walkthrough Okta: ", "Walkthrough Entra: ", "Hints that fired", "IdP quirks seen",
+		"Besides, the app holds", "1 independent account", "Profile: generic (none chosen)", "Fault rules: none."} {
 		if !strings.Contains(string(sum), want) {
 			t.Errorf("the summary lacks %q:\n%s", want, sum)
 		}
@@ -382,11 +383,39 @@ func TestImportRefusals(t *testing.T) {
 		zr.Close()
 	}
 
+	// A bundle a newer scimlab wrote, in a format this one does not read.
+	newer := filepath.Join(t.TempDir(), "newer.zip")
+	{
+		zr, err := zip.OpenReader(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.Create(newer)
+		zw := zip.NewWriter(f)
+		for _, zf := range zr.File {
+			rc, _ := zf.Open()
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			if zf.Name == bundle.ManifestFile {
+				var m map[string]any
+				json.Unmarshal(data, &m)
+				m["version"], m["creator"] = bundle.Version+1, "scimlab v9.0.0"
+				data, _ = json.Marshal(m)
+			}
+			w, _ := zw.Create(zf.Name)
+			w.Write(data)
+		}
+		zw.Close()
+		f.Close()
+		zr.Close()
+	}
+
 	for _, tc := range []struct {
 		name, bundle, lab, want string
 		force                   bool
 	}{
 		{"truncated", truncated, "t1", "truncated or damaged", false},
+		{"newer", newer, "t4", fmt.Sprintf("written by scimlab v9.0.0 in format %d; this scimlab reads format %d and older: upgrade scimlab", bundle.Version+1, bundle.Version), false},
 		{"path traversal", traversal, "t2", `"../../../etc/cron.d/evil" climbs out of the bundle`, false},
 		{"missing file", filepath.Join(t.TempDir(), "none.zip"), "t3", "no such file", false},
 		{"bad name", good, "../acme", "is a path", false},
@@ -462,4 +491,41 @@ func snapshotDir(t *testing.T, root string) map[string]string {
 		return nil
 	})
 	return out
+}
+
+// A bundle whose profile or fault rules this scimlab cannot play (a newer scimlab's
+// knob or rule syntax) is refused before anything is written: the lab would serve
+// something else than the one exported.
+func TestImportRefusesWhatItCannotPlay(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	ctx := context.Background()
+	for _, tc := range []struct{ name, key, value, want string }{
+		{"profile", ProfileSetting, `{"name":"school","source":"school.yaml","text":"name: school\nusers:\n  teleport: true\n"}`,
+			"its lab plays a profile this scimlab cannot"},
+		{"built-in profile", ProfileSetting, `{"name":"slack"}`, `no built-in profile "slack"`},
+		{"fault rule", FaultsSetting, `[{"rule":"POST /Users explode","enabled":true}]`, "its lab holds fault rules this scimlab cannot read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := store.Open(ctx, filepath.Join(t.TempDir(), "src.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetSetting(ctx, tc.key, tc.value); err != nil {
+				t.Fatal(err)
+			}
+			dest := filepath.Join(t.TempDir(), "b.zip")
+			_, err = ExportBundle(ctx, db, dest, ExportOptions{Lab: "src"})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := snapshotDir(t, d.Root)
+			if _, err := d.Import(ctx, dest, "copy", ImportOptions{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+			if after := snapshotDir(t, d.Root); !reflect.DeepEqual(before, after) {
+				t.Errorf("a refused import changed the data directory:\nbefore %v\nafter  %v", before, after)
+			}
+		})
+	}
 }

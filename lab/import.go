@@ -10,6 +10,8 @@ import (
 
 	"github.com/scimlab/scimlab/bundle"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -55,6 +57,9 @@ func (d Dir) Import(ctx context.Context, bundlePath, name string, o ImportOption
 		return Imported{}, fmt.Errorf("importing %s: %w", bundlePath, err)
 	}
 	defer b.Close()
+	if err := checkPlayable(b); err != nil {
+		return Imported{}, fmt.Errorf("importing %s: %w", bundlePath, err)
+	}
 
 	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -207,6 +212,36 @@ func build(ctx context.Context, b *bundle.Reader, path string, progress Progress
 		return Imported{}, fmt.Errorf("%s: %w", bundle.RequestsFile, err)
 	}
 	return out, nil
+}
+
+// checkPlayable refuses a bundle whose profile or fault rules this scimlab cannot
+// play: the imported lab would serve something else than the lab exported (a newer
+// scimlab's profile knob, a rule syntax it added), and nobody would know.
+func checkPlayable(b *bundle.Reader) error {
+	settings, err := b.Settings()
+	if err != nil {
+		return err
+	}
+	if raw, ok := settings[ProfileSetting]; ok {
+		sp, err := profile.DecodeStored(raw)
+		if err == nil {
+			_, err = sp.Profile()
+		}
+		if err != nil {
+			return fmt.Errorf("its lab plays a profile this scimlab cannot (%v); import it with the scimlab that exported it, or a newer one", err)
+		}
+	}
+	states, err := fault.DecodeStates(settings[FaultsSetting])
+	for _, st := range states {
+		if err != nil {
+			break
+		}
+		_, err = fault.Parse(st.Rule)
+	}
+	if err != nil {
+		return fmt.Errorf("its lab holds fault rules this scimlab cannot read (%v); import it with the scimlab that exported it, or a newer one", err)
+	}
+	return nil
 }
 
 // readAppSide reads the bundle's tombstones, app actions and independent accounts.

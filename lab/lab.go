@@ -59,9 +59,10 @@ func Errorf(kind error, format string, args ...any) error {
 const (
 	// WalkthroughSettingPrefix starts the keys of the walkthroughs' saved progress.
 	WalkthroughSettingPrefix = "walkthrough."
-	// ProfileSetting holds the server profile the lab plays, {"name": …} (package app
-	// writes it).
+	// ProfileSetting holds the profile the lab plays, a profile.Stored.
 	ProfileSetting = "profile"
+	// FaultsSetting holds the lab's fault rules, fault.EncodeStates.
+	FaultsSetting = "faults"
 )
 
 // WalkthroughSetting is the settings key of p's walkthrough progress.

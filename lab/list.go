@@ -2,13 +2,13 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 	"time"
 
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -83,16 +83,13 @@ func (e *NewerError) Error() string {
 	return fmt.Sprintf("written by a newer scimlab (schema version %d; this one reads up to %d)", e.Schema, store.SchemaVersion())
 }
 
-// profileName is the name in a stored profile setting ({"name": …}, as package app
-// stores it), or the value itself when it is a bare name.
+// profileName is the name of the profile a lab keeps, "" when unreadable.
 func profileName(stored string) string {
-	var p struct {
-		Name string `json:"name"`
+	sp, err := profile.DecodeStored(stored)
+	if err != nil {
+		return ""
 	}
-	if json.Unmarshal([]byte(stored), &p) == nil && p.Name != "" {
-		return p.Name
-	}
-	return strings.TrimSpace(stored)
+	return sp.Name
 }
 
 // List inspects every lab, Default first.

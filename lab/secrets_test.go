@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -28,10 +29,13 @@ const (
 )
 
 // leakyLab is a lab whose bearer token, an ngrok token and a password were put in
-// every place they could reach: request and response headers (credential-named and
-// not), query, path, bodies (text and not UTF-8), the classifier's texts, user and
-// group documents, a membership's display, settings. Its requests are appended as an
-// older scimlab, or a damaged recorder, might have kept them: unredacted.
+// every place they could reach: request and response headers (credential-named, the
+// profile's token header, and others), query, path, bodies (text and not UTF-8), the
+// classifier's texts, the injected fault, the profile's effects, related resources,
+// user and group documents, a membership's display, a tombstone, an independent
+// account, the app admin's actions, the profile's file path and text, the fault rules,
+// settings. Its requests are appended as an older scimlab, or a damaged recorder,
+// might have kept them: unredacted.
 func leakyLab(t *testing.T, d Dir) *store.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -53,11 +57,27 @@ func leakyLab(t *testing.T, d Dir) *store.DB {
 	must(db.SetSetting(ctx, "db.password", leakPassword))
 	must(db.SetSetting(ctx, WalkthroughSetting(exchange.Okta), `{"version":1,"idp":"okta","steps":[]}`))
 
+	// The profile reads the token from a header of its own, and its file's path and
+	// text hold secrets; the fault rules too, as an older scimlab might have kept them.
+	must(db.SetSetting(ctx, ProfileSetting, profile.Stored{Name: "leaky", Source: "/home/ada/" + leakNgrok + ".yaml",
+		Text: "name: leaky\ntoken:\n  header: X-Tenant\n# our token: " + leakToken + "\n"}.Encode()))
+	must(db.SetSetting(ctx, FaultsSetting, `[{"rule":"GET /Users/`+jsonEsc(leakToken)+` 500","enabled":true},`+
+		`{"rule":"DELETE /Groups/`+leakNgrok+` 503","enabled":false}]`))
+
 	user := &store.Resource{Doc: []byte(`{"userName":"alice@example.com","displayName":"` + jsonEsc(leakToken) + `","password":"` + leakPassword +
 		`","nickName":"` + leakNgrok + `"}`)}
 	must(db.CreateUser(ctx, user))
 	must(db.CreateGroup(ctx, &store.Resource{Doc: []byte(`{"displayName":"G ` + leakNgrok + `"}`)},
 		[]store.Member{{UserID: user.ID, Display: "escaped " + jsonEsc(leakToken) + " and not " + leakToken}}))
+	// The app-side state: a deleted user kept as a tombstone, an independent account,
+	// the app admin's actions.
+	gone := &store.Resource{Doc: []byte(`{"userName":"gone@example.com","title":"` + jsonEsc(leakToken) + `","password":"` + leakPassword + `"}`)}
+	must(db.CreateUser(ctx, gone))
+	must(db.DeleteUser(ctx, gone.ID, 0))
+	_, err = db.Seed(ctx, nil, [][]byte{[]byte(`{"userName":"partner@elsewhere.example","displayName":"` + leakNgrok + `","password":"` + leakPassword +
+		`","title":"` + jsonEsc(leakToken) + `"}`)}, nil)
+	must(err)
+	must(db.AppendAppAction(ctx, &store.AppAction{Action: "seed", Name: leakToken + ".csv", Detail: "seeded with " + leakNgrok}))
 
 	binary := append([]byte{0xff, 0xfe}, []byte(leakNgrok+" "+leakToken)...)
 	must(db.AppendRequests(ctx, []*exchange.Record{{
@@ -65,6 +85,7 @@ func leakyLab(t *testing.T, d Dir) *store.DB {
 		Query: "note=" + url.QueryEscape(leakToken) + "&access_token=" + leakNgrok + "&plain=" + leakNgrok,
 		ReqHeaders: http.Header{
 			"Authorization":   {"Bearer " + leakToken},
+			"X-Tenant":        {leakToken},
 			"X-Debug":         {leakToken},
 			"X-Ngrok-Session": {leakNgrok},
 			"Cookie":          {"sid=" + leakNgrok},
@@ -77,6 +98,10 @@ func leakyLab(t *testing.T, d Dir) *store.DB {
 		RespBody:    []byte(`{"detail":"bad token ` + jsonEsc(leakToken) + `"}`),
 		ErrorDetail: "bad token " + leakToken,
 		UserAgent:   "agent/" + leakNgrok,
+		Fault:       &exchange.Injected{Rule: "GET /Users/" + leakToken + " 500", Status: 500},
+		Profile:     "leaky " + leakNgrok,
+		Effects:     []exchange.Effect{{Kind: exchange.EffectAttributeDropped, Detail: leakToken}},
+		Related:     []exchange.ResourceRef{{Type: "User", ID: leakNgrok}},
 		Annotation: exchange.Annotation{IdP: exchange.Okta, Subject: leakToken, Summary: "Okta sent " + leakNgrok, Failed: true,
 			Hints: []exchange.Hint{{Severity: exchange.SeverityError, Text: "the token " + leakToken + " leaked", Cause: "x"}}},
 	}, {
@@ -161,8 +186,9 @@ func TestSecretsNeverLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkZip(t, bundlePath)
-	if res.Settings != 2 {
-		t.Errorf("%d settings exported; want note and walkthrough.okta, not the token, ngrok's or the password", res.Settings)
+	if res.Settings != 4 || res.Tombstones != 1 || res.Independent != 1 || res.AppActions != 1 {
+		t.Errorf("exported %+v; want 4 settings (note, walkthrough.okta, the profile and the fault rules, not the token, ngrok's "+
+			"or the password), the tombstone, the independent account and the app action", res)
 	}
 
 	imp, err := d.Import(ctx, bundlePath, "imported", ImportOptions{})
@@ -177,7 +203,20 @@ func TestSecretsNeverLeave(t *testing.T) {
 	settings, _ := idb.Settings(ctx)
 	var users []string
 	idb.EachResource(ctx, store.KindUser, func(r *store.Resource) error { users = append(users, string(r.Doc)); return nil })
+	tombs, _ := idb.Tombstones(ctx, store.KindUser, "", 0)
+	indep, _ := idb.IndependentAccounts(ctx, "", 0)
+	actions, _ := idb.AppActions(ctx, "", "", 0)
+	p, perr := labProfile(ctx, idb)
 	idb.Close()
+	appSide, _ := json.Marshal([]any{tombs, indep, actions})
+	checkClean(t, "the imported app-side state", appSide)
+	if len(tombs) != 1 || len(indep) != 1 || len(actions) != 1 {
+		t.Errorf("imported %d tombstones, %d independent accounts, %d app actions", len(tombs), len(indep), len(actions))
+	}
+	// The profile still plays, its token header with it.
+	if perr != nil || p.Name != "leaky" || p.TokenHeader() != "X-Tenant" {
+		t.Errorf("the imported profile: %v, %v", p, perr)
+	}
 	if len(recs) != 2 || len(users) != 1 {
 		t.Fatalf("imported %d requests, %d users", len(recs), len(users))
 	}
@@ -207,7 +246,8 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 }
 
-// A secret too short to replace by value is still removed by name.
+// A secret too short to replace by value is still removed by name: in the headers
+// named like a credential, and in the header the lab's profile reads the token from.
 func TestShortSecretsAreRemovedByName(t *testing.T) {
 	d := Dir{Root: t.TempDir()}
 	ctx := context.Background()
@@ -218,8 +258,10 @@ func TestShortSecretsAreRemovedByName(t *testing.T) {
 	}
 	defer db.Close()
 	db.SetBearerToken(ctx, "abc")
+	// The lab's profile reads the token from X-Tenant, a name no rule calls a credential.
+	db.SetSetting(ctx, ProfileSetting, profile.Stored{Name: "tenant", Text: "name: tenant\ntoken:\n  header: X-Tenant\n"}.Encode())
 	db.AppendRequests(ctx, []*exchange.Record{{Method: "GET", Path: "/scim/v2/Users", Status: 200,
-		ReqHeaders: http.Header{"Authorization": {"Bearer abc"}}, RespBody: []byte(`{"totalResults":0,"abcd":1}`)}})
+		ReqHeaders: http.Header{"Authorization": {"Bearer abc"}, "X-Tenant": {"abc"}}, RespBody: []byte(`{"totalResults":0,"abcd":1}`)}})
 	dest := filepath.Join(t.TempDir(), "s.zip")
 	if _, err := ExportBundle(ctx, db, dest, ExportOptions{Lab: "short"}); err != nil {
 		t.Fatal(err)
@@ -233,7 +275,8 @@ func TestShortSecretsAreRemovedByName(t *testing.T) {
 		rc, _ := f.Open()
 		data, _ := io.ReadAll(rc)
 		rc.Close()
-		if bytes.Contains(data, []byte("Bearer abc")) || bytes.Contains(data, []byte(`"scim.token"`)) {
+		if bytes.Contains(data, []byte("Bearer abc")) || bytes.Contains(data, []byte(`"scim.token"`)) || bytes.Contains(data, []byte(`"X-Tenant":["abc"]`)) ||
+			bytes.Contains(data, []byte(`"name":"X-Tenant","value":"abc"`)) {
 			t.Errorf("%s holds the short token", f.Name)
 		}
 		if f.Name == "requests.jsonl" && !bytes.Contains(data, []byte(`"abcd\":1`)) {
