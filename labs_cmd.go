@@ -19,6 +19,7 @@ import (
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/logview"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/progress"
 	"github.com/scimlab/scimlab/replay"
 	"github.com/scimlab/scimlab/scimserver"
@@ -257,8 +258,8 @@ var errReplayDiffers = errors.New("answers differ")
 
 func runReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var (
-		fromLab, bundlePath, target, token, toLab, tokenHeader string
-		asJSON, strict                                         bool
+		fromLab, bundlePath, target, token, toLab, tokenHeader, profileArg string
+		asJSON, strict                                                     bool
 	)
 	fs := flag.NewFlagSet("scimlab replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -269,13 +270,17 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&tokenHeader, "token-header", "", "`HEADER` the --target server reads the token from, alone (default: Authorization: Bearer)")
 	fs.StringVar(&toLab, "to-lab", "", "replay against a scimlab serving the lab `NAME`, started for the replay (created if new)")
 	fs.BoolVar(&strict, "strict", false, "serve the --to-lab lab in strict RFC mode")
+	fs.StringVar(&profileArg, "profile", "", "the app the --to-lab lab plays: a built-in profile `NAME` or a profile file "+
+		"(default: a new lab plays the recording's profile, an existing one its own)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON document")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: scimlab replay (--lab NAME | --bundle FILE) (--target URL --token T | --to-lab NAME) [--json]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: scimlab replay (--lab NAME | --bundle FILE) (--target URL --token T | --to-lab NAME [--profile P]) [--json]\n\n"+
 			"Sends a lab's recorded requests again, in order, following the ids the target assigns, and\n"+
 			"reports each request whose answer differs: another status, or another body (ids, meta,\n"+
-			"timestamps and versions ignored). Requests refused for authentication when recorded are\n"+
-			"reported, not sent. Exit status: 0 every answer the same, 1 an answer differed, 2 usage error.\n\nFlags:\n")
+			"timestamps and versions ignored). Requests refused for authentication, or answered by a\n"+
+			"fault rule, when recorded are reported, not sent. A new --to-lab lab plays the profile the\n"+
+			"recording was made with unless --profile names another, to see what another app answers.\n"+
+			"Exit status: 0 every answer the same, 1 an answer differed, 2 usage error.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parseCommandFlags(fs, args, stderr); err != nil {
@@ -295,6 +300,8 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		return usage("--token and --token-header go with --target; the --to-lab lab has its own")
 	case target != "" && strict:
 		return usage("--strict applies to the --to-lab lab; start your own scimlab with --strict and pass --target")
+	case target != "" && profileArg != "":
+		return usage("--profile applies to the --to-lab lab; start your own scimlab with --profile and pass --target")
 	case toLab != "" && toLab == fromLab:
 		return usage("replaying a lab into itself would mix the replay with its recording; name another --to-lab")
 	}
@@ -305,25 +312,22 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 
-	src, total, closeSrc, err := replaySource(ctx, fromLab, bundlePath)
+	rec, err := replaySource(ctx, fromLab, bundlePath)
 	if err != nil {
 		return err
 	}
-	defer closeSrc()
+	defer rec.close()
 	t := replay.Target{BaseURL: target, Token: token, TokenHeader: tokenHeader}
+	playing := ""
 	if toLab != "" {
-		path, err := lab.DefaultDir().Path(toLab)
+		a, err := startReplayLab(ctx, toLab, profileArg, rec.profile, strict)
 		if err != nil {
 			return err
 		}
-		a, err := app.Start(ctx, app.Options{Listen: "127.0.0.1:0", DB: path, Lab: toLab, NoTunnel: true, Strict: strict,
-			MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention}, func(string) string { return "" }, slog.New(slog.DiscardHandler))
-		if err != nil {
-			return fmt.Errorf("starting scimlab on the lab %q: %w", toLab, err)
-		}
 		defer a.Close()
-		t = a.ReplayTarget()
+		t, playing = a.ReplayTarget(), a.Profile().Name
 	}
+	src, total := rec.requests, rec.total
 	line := progress.New(stderr, "replaying", "requests", isTerminal(stderr), progressInterval)
 	rep, err := replay.Run(ctx, src, total, t, func(done, total int) { line.Update(int64(done), int64(total)) })
 	line.Done()
@@ -331,7 +335,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if toLab != "" {
-		rep.Target = "the lab " + toLab + " (" + rep.Target + ")"
+		rep.Target = "the lab " + toLab + " (" + rep.Target + ", playing " + playing + ")"
 	}
 	if asJSON {
 		if err := rep.WriteJSON(stdout); err != nil {
@@ -346,30 +350,93 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
+// recording is what a replay sends again: the requests, how many, and the profile the
+// lab they were recorded on kept (as lab.ProfileSetting holds it, "" for none).
+type recording struct {
+	requests replay.Source
+	total    int
+	profile  string
+	close    func()
+}
+
 // replaySource opens the recorded requests to replay: a lab's request log or a bundle's.
-func replaySource(ctx context.Context, labName, bundlePath string) (replay.Source, int, func(), error) {
+func replaySource(ctx context.Context, labName, bundlePath string) (recording, error) {
 	if bundlePath != "" {
 		b, err := bundle.Open(bundlePath)
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("reading %s: %w", bundlePath, err)
+			return recording{}, fmt.Errorf("reading %s: %w", bundlePath, err)
 		}
-		return b.EachRequest, b.Manifest().Counts.Requests, func() { b.Close() }, nil
+		settings, err := b.Settings()
+		if err != nil {
+			b.Close()
+			return recording{}, fmt.Errorf("reading %s: %w", bundlePath, err)
+		}
+		return recording{requests: b.EachRequest, total: b.Manifest().Counts.Requests, profile: settings[lab.ProfileSetting],
+			close: func() { b.Close() }}, nil
 	}
 	path, err := lab.DefaultDir().Existing(labName)
 	if err != nil {
-		return nil, 0, nil, err
+		return recording{}, err
 	}
 	st, err := store.Open(ctx, path)
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("opening the lab %q: %w", labName, err)
+		return recording{}, fmt.Errorf("opening the lab %q: %w", labName, err)
 	}
 	n, newest, err := st.CountRequests(ctx, store.RequestFilter{})
+	var kept string
+	if err == nil {
+		kept, _, err = st.Setting(ctx, lab.ProfileSetting)
+	}
 	if err != nil {
 		st.Close()
-		return nil, 0, nil, err
+		return recording{}, err
 	}
 	src := func(yield func(*exchange.Record) error) error {
 		return st.EachRequest(ctx, store.RequestFilter{UpToSeq: newest}, yield)
 	}
-	return src, int(n), func() { st.Close() }, nil
+	return recording{requests: src, total: int(n), profile: kept, close: func() { st.Close() }}, nil
+}
+
+// startReplayLab starts a scimlab serving the lab called name for a replay, playing
+// the profile given, else (for a new lab) the one the recording was made with, so
+// that the same app answers the same requests and only a change shows as a
+// difference.
+func startReplayLab(ctx context.Context, name, given, recorded string, strict bool) (*app.App, error) {
+	dir := lab.DefaultDir()
+	path, err := dir.Path(name)
+	if err != nil {
+		return nil, err
+	}
+	exists, err := dir.Exists(name)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && given == "" && recorded != "" {
+		sp, err := profile.DecodeStored(recorded)
+		if err == nil {
+			_, err = sp.Profile()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the recording was made playing a profile this scimlab cannot play (%v); name one with --profile", err)
+		}
+		if err := keepProfile(ctx, path, recorded); err != nil {
+			return nil, err
+		}
+	}
+	a, err := app.Start(ctx, app.Options{Listen: "127.0.0.1:0", DB: path, Lab: name, NoTunnel: true, Strict: strict, Profile: given,
+		MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention}, func(string) string { return "" }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, fmt.Errorf("starting scimlab on the lab %q: %w", name, err)
+	}
+	return a, nil
+}
+
+// keepProfile creates the lab at path keeping the profile kept, as a lab started with
+// it would.
+func keepProfile(ctx context.Context, path, kept string) error {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(db.SetSetting(ctx, lab.ProfileSetting, kept), db.Close())
 }

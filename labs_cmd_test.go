@@ -40,11 +40,12 @@ func runCmd(t *testing.T, getenv func(string) string, args ...string) (stdout, s
 	return out.String(), errOut.String(), err
 }
 
-// rehearse serves the lab called name, plays Okta's and Entra's lifecycles against it
-// with scimlab simulate, sends one request with a wrong token, and stops the server.
-func rehearse(t *testing.T, name string) {
+// rehearse serves the lab called name (with serve's further flags), plays Okta's and
+// Entra's lifecycles against it with scimlab simulate, sends one request with a wrong
+// token, and stops the server.
+func rehearse(t *testing.T, name string, serveFlags ...string) {
 	t.Helper()
-	base, token, stdout, stop := startServe(t, []string{"--listen", "127.0.0.1:0", "--lab", name, "--no-tunnel"}, noEnv)
+	base, token, stdout, stop := startServe(t, append([]string{"--listen", "127.0.0.1:0", "--lab", name, "--no-tunnel"}, serveFlags...), noEnv)
 	if !strings.Contains(stdout.String(), "(lab "+name+")") {
 		t.Errorf("the banner does not name the lab:\n%s", stdout.String())
 	}
@@ -227,6 +228,40 @@ func TestRoundTripThroughTheCommandLine(t *testing.T) {
 		if e.Scimlab.IdP != "entra" {
 			t.Errorf("--idp entra exported a request from %q", e.Scimlab.IdP)
 		}
+	}
+}
+
+// A fresh lab replayed into plays the profile the recording was made with, so the
+// same app gives the same answers; --profile makes it play another, and the answers
+// the other app gives differently are reported.
+func TestReplayPlaysTheRecordingsProfile(t *testing.T) {
+	useDataDir(t)
+	rehearse(t, "tl", "--profile", "thinglink")
+	stdout, stderr, err := runCmd(t, noEnv, "replay", "--lab", "tl", "--to-lab", "same")
+	if err != nil || !strings.Contains(stdout, "playing thinglink)") || !strings.Contains(stdout, "0 different status, 0 different body") {
+		t.Errorf("replay against a new lab: %v\n%s\n%s", err, stdout, stderr)
+	}
+	stdout, _, err = runCmd(t, noEnv, "replay", "--lab", "tl", "--to-lab", "gen", "--profile", "generic")
+	if !errors.Is(err, errReplayDiffers) || !strings.Contains(stdout, "playing generic)") || !strings.Contains(stdout, "different body") ||
+		strings.Contains(stdout, " 0 different body") || !strings.Contains(stdout, "roles: recorded") {
+		t.Errorf("replay against generic: %v\n%s", err, stdout)
+	}
+	bundlePath := filepath.Join(t.TempDir(), "tl.zip")
+	if _, _, err := runCmd(t, noEnv, "export", "--lab", "tl", "--bundle", bundlePath); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err = runCmd(t, noEnv, "replay", "--bundle", bundlePath, "--to-lab", "from-bundle")
+	if err != nil || !strings.Contains(stdout, "playing thinglink)") {
+		t.Errorf("replay of the bundle: %v\n%s", err, stdout)
+	}
+	// An existing lab plays its own: gen now plays generic.
+	stdout, _, err = runCmd(t, noEnv, "replay", "--bundle", bundlePath, "--to-lab", "gen")
+	if !errors.Is(err, errReplayDiffers) || !strings.Contains(stdout, "playing generic)") {
+		t.Errorf("replay into an existing lab: %v\n%s", err, stdout)
+	}
+	_, stderr, err = runCmd(t, noEnv, "replay", "--lab", "tl", "--target", "http://127.0.0.1:1/scim/v2", "--token", "t", "--profile", "generic")
+	if !errors.Is(err, errUsage) || !strings.Contains(stderr, "--profile applies to the --to-lab lab") {
+		t.Errorf("--profile with --target: %v\n%s", err, stderr)
 	}
 }
 

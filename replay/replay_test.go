@@ -14,6 +14,7 @@ import (
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
 	"github.com/scimlab/scimlab/idp/fixture"
+	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/scimserver"
 	"github.com/scimlab/scimlab/store"
 )
@@ -29,12 +30,20 @@ type server struct {
 
 func newServer(t *testing.T, strict bool) *server {
 	t.Helper()
+	return newProfiledServer(t, strict, nil)
+}
+
+// newProfiledServer is newServer playing the app profile p (generic when nil), told
+// which IdP sends each request as the running app tells it.
+func newProfiledServer(t *testing.T, strict bool, p *profile.Profile) *server {
+	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "lab.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	classifier := idp.NewClassifier()
-	srv := scimserver.New(scimserver.Config{Token: token, Strict: strict, Annotate: classifier.Annotate}, db, nil)
+	srv := scimserver.New(scimserver.Config{Token: token, Strict: strict, Annotate: classifier.Annotate, Profile: p,
+		SenderIdP: classifier.Sender}, db, nil)
 	s := &server{db: db, srv: srv, http: httptest.NewServer(srv.Handler())}
 	t.Cleanup(s.close)
 	return s
@@ -72,8 +81,24 @@ func (s *server) records(t *testing.T) []*exchange.Record {
 // answered as skipped (status 0).
 func play(t *testing.T, s *server, files ...string) []int {
 	t.Helper()
-	domains := []string{"example.com", "example.net"}
 	var statuses []int
+	for _, a := range playAnswers(t, s, files...) {
+		statuses = append(statuses, a.status)
+	}
+	return statuses
+}
+
+// answer is a server's answer to one line of a lifecycle.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// playAnswers is play, returning each answer's status and body.
+func playAnswers(t *testing.T, s *server, files ...string) []answer {
+	t.Helper()
+	domains := []string{"example.com", "example.net"}
+	var answers []answer
 	for n, file := range files {
 		lines, err := fixture.LoadFile(filepath.Join("..", "idp", "testdata", file))
 		if err != nil {
@@ -86,7 +111,7 @@ func play(t *testing.T, s *server, files ...string) []int {
 			line.Body = json.RawMessage(strings.ReplaceAll(string(line.Body), "example.com", domains[n]))
 			x, err := line.Expanded(ids, token)
 			if err != nil {
-				statuses = append(statuses, 0)
+				answers = append(answers, answer{})
 				continue
 			}
 			hr, err := x.HTTPRequest(context.Background(), s.http.URL)
@@ -100,10 +125,10 @@ func play(t *testing.T, s *server, files ...string) []int {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			_ = ids.Bind(line, body)
-			statuses = append(statuses, resp.StatusCode)
+			answers = append(answers, answer{status: resp.StatusCode, body: body})
 		}
 	}
-	return statuses
+	return answers
 }
 
 func source(recs []*exchange.Record) Source {
