@@ -327,3 +327,41 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Each lab plays its own profile and fault rules: those of the command line go to the
+// lab scimlab starts on; a lab switched to plays what it kept, and switching back
+// brings the first lab's again.
+func TestEachLabPlaysItsOwnProfileAndFaults(t *testing.T) {
+	dir := labHome(t)
+	path, _ := dir.Path("one")
+	a := startLab(t, app.Options{Listen: "127.0.0.1:0", DB: path, Lab: "one", NoTunnel: true, Profile: "thinglink",
+		Faults: []string{"POST /Users 503"}, MaxBody: scimserver.DefaultMaxBodyBytes, LogRetention: scimserver.DefaultLogRetention})
+	ctx := context.Background()
+	if _, err := a.SwitchLab(ctx, "two", true); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.Profile().Name; p != "generic" || len(a.Faults()) != 0 {
+		t.Fatalf("a new lab plays %s with %d fault rules; want generic and none", p, len(a.Faults()))
+	}
+	if status := call(t, "POST", a.LocalURL()+"/Users", a.Token(), `{"userName":"x@example.com"}`); status != 201 {
+		t.Errorf("the new lab answered a create %d: the first lab's fault rule followed", status)
+	}
+	if err := a.SetProfile(ctx, "tiled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SwitchLab(ctx, "one", false); err != nil {
+		t.Fatal(err)
+	}
+	if p, fs := a.Profile().Name, a.Faults(); p != "thinglink" || len(fs) != 1 || fs[0].Rule.String() != "POST /Users 503" {
+		t.Errorf("back on the first lab: %s, %v", p, fs)
+	}
+	if status := call(t, "POST", a.LocalURL()+"/Users", a.Token(), `{"userName":"y@example.com"}`); status != 503 {
+		t.Errorf("the first lab's fault rule answered %d", status)
+	}
+	if _, err := a.SwitchLab(ctx, "two", false); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.Profile().Name; p != "tiled" {
+		t.Errorf("the second lab plays %s; it kept tiled", p)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/fault"
 )
 
 // fakeLabs is three labs, "demo" served, with the calls made.
@@ -24,6 +25,9 @@ type fakeLabs struct {
 	fail    error
 	// exportGate, when set, holds an export until it is closed.
 	exportGate chan struct{}
+	// switched, when set, is called with the lab switched to: what the app serves
+	// changes with it.
+	switched func(name string)
 }
 
 func newFakeLabs() *fakeLabs {
@@ -81,6 +85,9 @@ func (f *fakeLabs) Switch(_ context.Context, name string, create bool) (LabSwitc
 		f.labs = append(f.labs, LabInfo{Name: name, Path: "/data/scimlab/labs/" + name + ".db"})
 	}
 	f.current = name
+	if f.switched != nil {
+		f.switched(name)
+	}
 	return LabSwitched{Name: name, Created: create, TokenChanged: !create}, nil
 }
 
@@ -201,6 +208,27 @@ func TestSwitchingLabsStartsTheConsoleOver(t *testing.T) {
 	}
 	if !strings.Contains(plain(m), "lab class-2 ·") {
 		t.Error("the status line does not name the lab switched to")
+	}
+}
+
+// The lab switched to plays its own profile and fault rules: the tab bar says so.
+func TestSwitchingLabsShowsTheirProfileAndFaults(t *testing.T) {
+	td := newTestDeps(sampleEvents())
+	td.labs.switched = func(string) {
+		td.mu.Lock()
+		td.profile = "thinglink"
+		td.mu.Unlock()
+		r, _ := fault.Parse("POST /Users 429 retry-after=30")
+		td.faults.Add(r)
+	}
+	m := newTestModel(t, td, 200, 30)
+	if s := plain(m); !strings.Contains(strings.Split(s, "\n")[0], "generic · tolerant") || strings.Contains(s, "6 Faults ↯") {
+		t.Fatalf("before the switch:\n%s", s)
+	}
+	m = press(t, m, "7", "down", "enter", "y")
+	top := strings.Split(plain(m), "\n")[0]
+	if !strings.Contains(top, "thinglink · tolerant") || !strings.Contains(top, "6 Faults ↯1") {
+		t.Errorf("after switching to a lab playing thinglink with a rule on: %q", top)
 	}
 }
 

@@ -43,6 +43,8 @@ func (m *Model) onLabSwitched(msg labSwitchedMsg) tea.Cmd {
 	if sh.d.Strict != nil {
 		sh.strict = sh.d.Strict()
 	}
+	// Each lab plays its own profile and fault rules.
+	sh.profile = sh.profileNow()
 	sh.readTokenWarning()
 	active := m.active
 	m.buildTabs()
@@ -65,5 +67,5 @@ func (m *Model) onLabSwitched(msg labSwitchedMsg) tea.Cmd {
 	if msg.err != nil {
 		t = toastErr(note)
 	}
-	return tea.Batch(t, m.subscribe(), m.walk.refresh(), m.sh.pollPending(m.sh.now()), m.labs.refresh())
+	return tea.Batch(t, m.subscribe(), m.walk.refresh(), m.faults.refresh(), m.sh.pollPending(m.sh.now()), m.labs.refresh())
 }
