@@ -193,9 +193,28 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "Wrote %s: %s (%s), HAR 1.2.\n", res.Path, plural(res.Requests, "request"), lab.Size(res.Bytes))
 		return nil
 	}
-	fmt.Fprintf(stdout, "Wrote %s: %s, %s, %s, %s, %s (%s).\n", res.Path, plural(res.Requests, "request"), plural(res.Users, "user"),
-		plural(res.Groups, "group"), plural(res.Memberships, "membership"), plural(res.Settings, "setting"), lab.Size(res.Bytes))
+	fmt.Fprintf(stdout, "Wrote %s: %s, %s, %s, %s, %s%s (%s).\n", res.Path, plural(res.Requests, "request"), plural(res.Users, "user"),
+		plural(res.Groups, "group"), plural(res.Memberships, "membership"), plural(res.Settings, "setting"),
+		appSide(res.Tombstones, res.AppActions, res.Independent), lab.Size(res.Bytes))
 	return nil
+}
+
+// appSide counts the app-side state an export or import carried, "" when none.
+func appSide(tombstones, actions, independent int) string {
+	var parts []string
+	if tombstones > 0 {
+		parts = append(parts, plural(tombstones, "deleted resource")+" kept")
+	}
+	if independent > 0 {
+		parts = append(parts, plural(independent, "independent account"))
+	}
+	if actions > 0 {
+		parts = append(parts, plural(actions, "app action"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }
 
 func plural(n int, word string) string {
@@ -218,8 +237,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprint(fs.Output(), "Usage: scimlab import BUNDLE --lab NAME [--force]\n\n"+
 			"Loads a support bundle written by scimlab export into a new lab, which then shows exactly\n"+
 			"what the exported one showed: the same requests with their numbers, times and readings,\n"+
-			"users, groups and walkthrough progress. A damaged, truncated or newer bundle is refused\n"+
-			"and nothing is written. The new lab gets its own token on its first start.\n\nFlags:\n")
+			"users, groups, what the app holds besides (deleted ones kept, independent accounts, its\n"+
+			"admin's actions), the profile, the fault rules and the walkthroughs' progress. A damaged,\n"+
+			"truncated or newer bundle, or one whose profile or fault rules this scimlab cannot play,\n"+
+			"is refused and nothing is written. The new lab gets its own token on its first start.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	positional, err := splitPositional(fs, args)
@@ -246,9 +267,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if from != "" {
 		from = fmt.Sprintf(" (exported from %s on %s)", from, res.Manifest.Created.Local().Format("2006-01-02 15:04"))
 	}
-	fmt.Fprintf(stdout, "Imported %s into the lab %q%s: %s, %s, %s, %s.\nOpen it with: scimlab --lab %s\n",
+	fmt.Fprintf(stdout, "Imported %s into the lab %q%s: %s, %s, %s, %s%s.\nOpen it with: scimlab --lab %s\n",
 		positional.args[0], res.Name, from, plural(res.Requests, "request"), plural(res.Users, "user"), plural(res.Groups, "group"),
-		plural(res.Memberships, "membership"), res.Name)
+		plural(res.Memberships, "membership"), appSide(res.Tombstones, res.AppActions, res.Independent), res.Name)
 	return nil
 }
 

@@ -141,10 +141,8 @@ func (s *Summary) Text() string {
 		}
 	}
 	p("  The lab holds %s, %s and %s.", count(s.Users, "user"), count(s.Groups, "group"), count(s.Memberships, "group membership"))
-	if s.Tombstones+s.AppActions+s.Independent > 0 {
-		p("  Besides, the app holds %s kept after deletion and %s, and its own admin took %s.",
-			count(s.Tombstones, "deleted user or group", "deleted users and groups"), count(s.Independent, "independent account"),
-			count(s.AppActions, "action"))
+	if line := s.appSideLine(); line != "" {
+		p("  %s", line)
 	}
 	for _, w := range s.Walkthroughs {
 		p("  Walkthrough %s", w)
@@ -212,6 +210,28 @@ func (s *Summary) Text() string {
 	p("(the bearer token, passwords, ngrok credentials, credential headers) were redacted")
 	p("before writing.")
 	return b.String()
+}
+
+// appSideLine says what the app holds besides the IdP's resources, "" when nothing.
+func (s *Summary) appSideLine() string {
+	var held []string
+	if s.Tombstones > 0 {
+		held = append(held, count(s.Tombstones, "deleted user or group", "deleted users and groups")+" (kept until a reset)")
+	}
+	if s.Independent > 0 {
+		held = append(held, count(s.Independent, "independent account"))
+	}
+	var parts []string
+	if len(held) > 0 {
+		parts = append(parts, "the app holds "+strings.Join(held, " and "))
+	}
+	if s.AppActions > 0 {
+		parts = append(parts, "its own admin took "+count(s.AppActions, "action")+" (app-actions.jsonl)")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Besides, " + strings.Join(parts, "; ") + "."
 }
 
 // count is n with its noun, singular or plural (the noun with an s, unless given).

@@ -23,7 +23,7 @@ func TestSummaryNamesTheAppPlayed(t *testing.T) {
 	s.Observe(&exchange.Record{Seq: 3, Time: t0, Method: "GET", Path: "/scim/v2/Users", Status: 200})
 	text := s.Text()
 	for _, want := range []string{
-		"Besides, the app holds 1 deleted user or group kept after deletion and 1 independent account, and its own admin took 3 actions.",
+		"Besides, the app holds 1 deleted user or group (kept until a reset) and 1 independent account; its own admin took 3 actions (app-actions.jsonl).",
 		"The app scimlab played",
 		"  Profile: school (custom, from school.yaml; its text is in settings.json)",
 		"  The profile changed what 1 request did",

@@ -89,8 +89,10 @@ type Result struct {
 	Differences []string `json:"differences"`
 	// Note says why a request was not sent, or what was not compared.
 	Note string `json:"note"`
-	// AuthRefused tells that the request was refused for authentication when recorded.
-	AuthRefused bool `json:"authRefused"`
+	// AuthRefused tells that the request was refused for authentication when recorded;
+	// FaultAnswered that a fault rule answered it then instead of the server.
+	AuthRefused   bool `json:"authRefused"`
+	FaultAnswered bool `json:"faultAnswered"`
 }
 
 // Summary counts the outcomes.
@@ -100,10 +102,11 @@ type Summary struct {
 	DifferentStatus int `json:"differentStatus"`
 	DifferentBody   int `json:"differentBody"`
 	// NotSent counts the requests not sent; AuthRefused those among them refused for
-	// authentication when recorded.
-	NotSent     int `json:"notSent"`
-	AuthRefused int `json:"authRefused"`
-	Failed      int `json:"failed"`
+	// authentication when recorded, FaultAnswered those a fault rule answered.
+	NotSent       int `json:"notSent"`
+	AuthRefused   int `json:"authRefused"`
+	FaultAnswered int `json:"faultAnswered"`
+	Failed        int `json:"failed"`
 }
 
 // Report is a whole replay.
@@ -134,6 +137,9 @@ func (r *Report) add(res Result) {
 		s.NotSent++
 		if res.AuthRefused {
 			s.AuthRefused++
+		}
+		if res.FaultAnswered {
+			s.FaultAnswered++
 		}
 	case Failed:
 		s.Failed++
@@ -177,8 +183,9 @@ func Run(ctx context.Context, src Source, total int, t Target, progress func(don
 func replayOne(ctx context.Context, t Target, rec *exchange.Record, ids *idMap) Result {
 	res := Result{Seq: rec.Seq, Method: rec.Method, Path: pathQuery(rec.Path, rec.Query), IdP: rec.IdP, Step: rec.Step,
 		RecordedStatus: rec.Status, Differences: []string{}}
-	if why, auth := unsendable(rec); why != "" {
-		res.Outcome, res.Note, res.AuthRefused = NotSent, why, auth
+	if why, reason := unsendable(rec); why != "" {
+		res.Outcome, res.Note = NotSent, why
+		res.AuthRefused, res.FaultAnswered = reason == notSentAuth, reason == notSentFault
 		return res
 	}
 	sent := *rec
@@ -212,27 +219,36 @@ func replayOne(ctx context.Context, t Target, rec *exchange.Record, ids *idMap) 
 	return res
 }
 
-// unsendable says why a recorded request cannot be sent again as it was, and whether
-// that is because it was refused for authentication; "" when it can be.
-func unsendable(rec *exchange.Record) (why string, auth bool) {
+// notSentReason is why a request was not sent, as far as the summary counts it.
+type notSentReason int
+
+const (
+	notSentOther notSentReason = iota
+	notSentAuth
+	notSentFault
+)
+
+// unsendable says why a recorded request cannot be sent again as it was, and the
+// reason; "" when it can be.
+func unsendable(rec *exchange.Record) (why string, reason notSentReason) {
 	switch rec.Auth {
 	case exchange.AuthOK, exchange.AuthPublic, "":
 	default:
-		return fmt.Sprintf("refused for authentication when recorded (%s); the recording keeps no credential to send again", rec.Auth), true
+		return fmt.Sprintf("refused for authentication when recorded (%s); the recording keeps no credential to send again", rec.Auth), notSentAuth
 	}
 	if f := rec.Fault; f != nil && (f.Status != 0 || f.Drop) {
 		// The fault rule answered (or dropped the connection) instead of the server,
 		// whose handler never ran: there is no server answer to compare, and the IdP's
 		// retry, if any, is recorded after it.
-		return fmt.Sprintf("answered by the fault rule %q when recorded, not by the server", f.Rule), false
+		return fmt.Sprintf("answered by the fault rule %q when recorded, not by the server", f.Rule), notSentFault
 	}
 	if rec.Path != recordedBase && !strings.HasPrefix(rec.Path, recordedBase+"/") {
-		return "not a SCIM request (its path is outside " + recordedBase + ")", false
+		return "not a SCIM request (its path is outside " + recordedBase + ")", notSentOther
 	}
 	if cut(rec.ReqHeaders, rec.ReqBody) {
-		return fmt.Sprintf("the request log kept only the first %d bytes of its body", len(rec.ReqBody)), false
+		return fmt.Sprintf("the request log kept only the first %d bytes of its body", len(rec.ReqBody)), notSentOther
 	}
-	return "", false
+	return "", notSentOther
 }
 
 // cut tells that a body was recorded shorter than its Content-Length.

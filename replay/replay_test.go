@@ -337,3 +337,33 @@ func TestSendHeaders(t *testing.T) {
 		t.Errorf("headers sent with a token header: %v", got)
 	}
 }
+
+// Requests a fault rule answered when recorded are not sent, counted apart from those
+// refused for authentication, and the summary says which are which.
+func TestRequestsAFaultRuleAnsweredAreNotSent(t *testing.T) {
+	recs := []*exchange.Record{
+		{Seq: 1, Method: "GET", Path: "/scim/v2/Users", Auth: exchange.AuthOK, Status: 503,
+			Fault: &exchange.Injected{Rule: "GET /Users 503 times=1", Status: 503}},
+		{Seq: 2, Method: "GET", Path: "/scim/v2/Users", Auth: exchange.AuthWrongToken, Status: 401},
+		{Seq: 3, Method: "GET", Path: "/scim/v2/Users", Auth: exchange.AuthOK, Status: 200,
+			Fault: &exchange.Injected{Rule: "GET /Users delay=10ms", Delay: 1e7}},
+	}
+	s := newServer(t, false)
+	rep, err := Run(context.Background(), source(recs), len(recs), s.target(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Results[0]; r.Outcome != NotSent || !r.FaultAnswered || r.AuthRefused {
+		t.Errorf("#1: %+v", r)
+	}
+	if r := rep.Results[1]; r.Outcome != NotSent || r.FaultAnswered || !r.AuthRefused {
+		t.Errorf("#2: %+v", r)
+	}
+	if r := rep.Results[2]; r.Status != 200 || r.FaultAnswered {
+		t.Errorf("#3, only delayed by its rule, was not sent: %+v", r)
+	}
+	want := "3 requests: 0 same, 0 different status, 1 different body, 2 not sent (1 refused for authentication, 1 answered by a fault rule when recorded), 0 failed"
+	if got := rep.SummaryLine(); got != want {
+		t.Errorf("summary line\n got %s\nwant %s", got, want)
+	}
+}

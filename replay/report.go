@@ -13,8 +13,15 @@ import (
 func (r *Report) SummaryLine() string {
 	s := r.Summary
 	notSent := fmt.Sprintf("%d not sent", s.NotSent)
+	var why []string
 	if s.AuthRefused > 0 {
-		notSent += fmt.Sprintf(" (%d refused for authentication when recorded)", s.AuthRefused)
+		why = append(why, fmt.Sprintf("%d refused for authentication", s.AuthRefused))
+	}
+	if s.FaultAnswered > 0 {
+		why = append(why, fmt.Sprintf("%d answered by a fault rule", s.FaultAnswered))
+	}
+	if len(why) > 0 {
+		notSent += " (" + strings.Join(why, ", ") + " when recorded)"
 	}
 	return fmt.Sprintf("%d requests: %d same, %d different status, %d different body, %s, %d failed",
 		s.Requests, s.Same, s.DifferentStatus, s.DifferentBody, notSent, s.Failed)
