@@ -220,7 +220,7 @@ func lockCheck(l dbLock) Check {
 		c.Notes = append(c.Notes, "harmless: the next start takes the lock over")
 	default:
 		c.Status, c.Found = Warn, "a lock file is there, and this system cannot tell whether a scimlab holds it"
-		c.Fix = "if no scimlab is running, nothing: the next start takes the lock over; if one is, use it or pass another --db"
+		c.Fix = "if no scimlab is running, nothing: the next start takes the lock over; if one is, use it or pass another --lab or --db"
 	}
 	return c
 }
