@@ -29,6 +29,7 @@ var packageGraph = map[string][]string{
 	"idp/fixture": {},
 	"idp/sim":     {"idp", "exchange", "scim/filter", "scim/quirk"},
 	"tunnel":      {},
+	"config":      {},
 	"tui":         {"idp", "tunnel", "exchange", "fault", "scim/filter", "scim/quirk"},
 	"logview":     {"store", "exchange", "scim/quirk"},
 	"har":         {"exchange", "scim/quirk"},
@@ -39,9 +40,11 @@ var packageGraph = map[string][]string{
 	"progress":    {},
 	"app": {"scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"doctor": {"app", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",
+	"doctor": {"app", "config", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile", "lab", "bundle", "har", "replay",
 		"scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
-	"": {"app", "doctor", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
+	"cli": {"app", "config", "doctor", "logview", "scimserver", "store", "idp", "idp/sim", "tui", "tunnel", "exchange", "fault", "profile",
+		"lab", "bundle", "har", "replay", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
+	"": {"app", "cli", "config", "doctor", "logview", "scimserver", "store", "idp", "idp/sim", "idp/fixture", "tui", "tunnel", "exchange", "fault", "profile",
 		"lab", "bundle", "har", "replay", "progress", "scim/patch", "scim/schema", "scim/filter", "scim/quirk"},
 }
 

@@ -168,8 +168,8 @@ func TestBadFaultRulesAreRefusedAtStart(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
-			if errors.Is(err, errUsage) || stdout.Len() != 0 {
-				t.Errorf("serve started or printed usage: %q", stdout.String())
+			if !errors.Is(err, errUsage) || stdout.Len() != 0 {
+				t.Errorf("serve started, or the error %v is no usage error (exit 2): %q", err, stdout.String())
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"net/http"
 	"os"
@@ -452,18 +451,21 @@ func TestLogFlagErrors(t *testing.T) {
 		{[]string{"--idp", "onelogin"}, "--idp"},
 		{[]string{"--since", "yesterday"}, "--since"},
 		{[]string{"--since", "-5m"}, "positive"},
-		{[]string{"now"}, "usage"},
-		{[]string{"--tail"}, "usage"},
+		{[]string{"now"}, `unexpected argument "now"`},
+		{[]string{"--tail"}, "unknown flag: --tail"},
 	}
 	for _, tc := range tests {
-		_, _, err := runLogCmd(t, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("log %v: error %v, want one mentioning %q", tc.args, err, tc.want)
+		_, stderr, err := runLogCmd(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, errUsage) {
+			t.Errorf("log %v: error %v, want a usage error mentioning %q", tc.args, err, tc.want)
+		}
+		if !strings.Contains(stderr, "Run 'scimlab log --help' for usage.") {
+			t.Errorf("log %v: stderr %q does not point to the help", tc.args, stderr)
 		}
 	}
-	_, stderr, err := runLogCmd(t, "-h")
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "-follow") {
-		t.Errorf("-h: error %v, stderr %q", err, stderr)
+	stdout, _, err := runLogCmd(t, "-h")
+	if err != nil || !strings.Contains(stdout, "-f --follow") {
+		t.Errorf("-h: error %v, stdout %q", err, stdout)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"github.com/scimlab/scimlab/cli"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -65,6 +65,9 @@ func (l *lockedBuffer) String() string {
 
 func noEnv(string) string { return "" }
 
+// errUsage is every usage error: a command line that exits 2.
+var errUsage = cli.ErrUsage
+
 // checkStream wants got to contain want, or to be empty when want is "": a command that
 // prints where nothing is expected is as wrong as one that says too little.
 func checkStream(t *testing.T, name, got, want string) {
@@ -85,17 +88,17 @@ func TestCommands(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"no arguments without a terminal points to serve", nil, errNoTerminal, "", ""},
-		{"console flags without a terminal", []string{"--no-tunnel"}, errNoTerminal, "", ""},
+		{"no arguments without a terminal points to serve", nil, errNoTerminal, "", `run "scimlab serve"`},
+		{"console flags without a terminal", []string{"--no-tunnel"}, errNoTerminal, "", `run "scimlab serve"`},
 		{"-h prints usage", []string{"-h"}, nil, "scimlab serve", ""},
-		{"help", []string{"help"}, nil, "scimlab version", ""},
+		{"help", []string{"help"}, nil, "version", ""},
 		{"version", []string{"version"}, nil, "scimlab ", ""},
-		{"unknown command", []string{"frobnicate"}, errUsage, "", `unknown command "frobnicate"`},
-		{"serve -h", []string{"serve", "-h"}, flag.ErrHelp, "", "-no-tunnel"},
-		{"unknown flag", []string{"serve", "--tunnel-please"}, errUsage, "", "flag provided but not defined"},
+		{"unknown command", []string{"frobnicate"}, errUsage, "", "scimlab: unknown command \"frobnicate\"\nRun 'scimlab --help' for usage.\n"},
+		{"serve -h", []string{"serve", "-h"}, nil, "--no-tunnel", ""},
+		{"unknown flag", []string{"serve", "--tunnel-please"}, errUsage, "", "scimlab serve: unknown flag: --tunnel-please\nRun 'scimlab serve --help' for usage.\n"},
 		{"extra argument", []string{"serve", "now"}, errUsage, "", `unexpected argument "now"`},
-		{"bad --max-body", []string{"serve", "--max-body", "0"}, errors.New("--max-body"), "", ""},
-		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errors.New("--log-retention"), "", ""},
+		{"bad --max-body", []string{"serve", "--max-body", "0"}, errUsage, "", "--max-body must be a positive number"},
+		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errUsage, "", "--log-retention must be a positive number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

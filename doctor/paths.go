@@ -8,6 +8,7 @@ import (
 	"github.com/adrg/xdg"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/config"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -57,12 +58,13 @@ func pathChecks(db string, getenv func(string) string, locks []dbLock) []Check {
 		databaseFileCheck("database", abs),
 		walCheck(abs, locks[0]),
 		lockCheck(locks[0]),
-		configFileCheck(tunnel.DefaultConfigPath()),
+		configFileCheck(config.DefaultPath()),
+		savedSettingsCheck(tunnel.DefaultConfigPath()),
 		consoleLogCheck(app.ConsoleLogPath(), app.ConsoleLogFallbackPath()),
 	)
 	for _, v := range []struct{ name, dir, holds string }{
 		{"XDG_DATA_HOME", xdg.DataHome, "the database and the labs"},
-		{"XDG_CONFIG_HOME", xdg.ConfigHome, "the config file"},
+		{"XDG_CONFIG_HOME", xdg.ConfigHome, "the config file and saved settings"},
 		{"XDG_STATE_HOME", xdg.StateHome, "the console's log"},
 	} {
 		c := Check{Group: GroupPaths, Name: v.name, Status: OK, Path: v.dir}
@@ -225,10 +227,31 @@ func lockCheck(l dbLock) Check {
 	return c
 }
 
-// configFileCheck reports scimlab's config file, which may hold an ngrok auth
-// token and so must be private. Its contents are named, never shown.
+// configFileCheck reports the config file the user writes (config.yaml): whether it
+// is there, whether scimlab can use it, and which settings it gives. A start refuses
+// a file it cannot use, so that is a failure, with the file's line.
 func configFileCheck(path string) Check {
 	c := Check{Group: GroupPaths, Name: "config file", Path: path, Status: OK}
+	f, err := config.Load(path)
+	switch {
+	case err != nil:
+		c.Status, c.Found = Fail, "cannot be used: "+err.Error()+"; scimlab serve and the console refuse to start until it is fixed"
+		c.Fix = "fix that line (the settings it takes are in docs/cli.md), or move the file aside"
+	case !f.Exists:
+		c.Found = "none: every setting comes from the flags, SCIMLAB_* variables or the defaults (docs/cli.md tells how to write one)"
+	case len(f.Values) == 0:
+		c.Found = "sets nothing"
+	default:
+		c.Found = "sets " + joinAnd(f.Keys()) + "; a flag or a SCIMLAB_* variable wins over it"
+	}
+	return c
+}
+
+// savedSettingsCheck reports config.json, where scimlab saves what the console is
+// given (an ngrok auth token, the last --domain), which must be private for the
+// token. Its contents are named, never shown.
+func savedSettingsCheck(path string) Check {
+	c := Check{Group: GroupPaths, Name: "saved settings", Path: path, Status: OK}
 	f := lookAt(path)
 	switch {
 	case f.Err != nil:
@@ -239,7 +262,7 @@ func configFileCheck(path string) Check {
 		c.Found = "none yet: scimlab writes it when you save an ngrok token in the console or pass --domain"
 		return c
 	case f.IsDir:
-		c.Status, c.Found = Fail, "is a directory, not scimlab's config file"
+		c.Status, c.Found = Fail, "is a directory, not scimlab's saved settings"
 		c.Fix, c.Command = "move it aside", fmt.Sprintf("mv %s %s.old", path, path)
 		return c
 	}

@@ -102,17 +102,42 @@ func TestLockCheck(t *testing.T) {
 	want(t, lockCheck(state(store.LockUnknown, store.NoEvidence)), Warn, "cannot tell", "takes the lock over")
 }
 
+// The config file the user writes: missing, the settings it gives, and a line scimlab
+// cannot use, named with its line; a secret in it is refused without being shown.
 func TestConfigFileCheck(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	c := configFileCheck(path)
+	want(t, c, OK, "none: every setting comes from the flags")
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("# my lab\nlisten: 127.0.0.1:9000\nstrict: true\n")
+	want(t, configFileCheck(path), OK, "sets listen and strict", "a flag or a SCIMLAB_* variable wins")
+	write("# nothing yet\n")
+	want(t, configFileCheck(path), OK, "sets nothing")
+	write("listen: 127.0.0.1:9000\nport: 9000\n")
+	want(t, configFileCheck(path), Fail, "config file "+path+", line 2: unknown setting \"port\"", "refuse to start", "fix that line")
+	write("strict: true\ntoken: 2secretSCIMtoken\n")
+	c = configFileCheck(path)
+	want(t, c, Fail, "line 2: token is not read from the config file")
+	refuse(t, c, "2secretSCIMtoken")
+}
+
+func TestSavedSettingsCheck(t *testing.T) {
 	const token = "2secretNGROKtoken_0123456789abcdefXYZ"
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.json")
-	want(t, configFileCheck(path), OK, "none yet")
+	want(t, savedSettingsCheck(path), OK, "none yet")
 
 	body := []byte(`{"ngrok_authtoken":"` + token + `","domain":"me.ngrok-free.app"}`)
 	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := configFileCheck(path)
+	c := savedSettingsCheck(path)
 	want(t, c, OK, "mode 0600", "holds an ngrok auth token and the domain me.ngrok-free.app")
 	refuse(t, c, token, token[len(token)-4:])
 
@@ -120,7 +145,7 @@ func TestConfigFileCheck(t *testing.T) {
 		if err := os.Chmod(path, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c = configFileCheck(path)
+		c = savedSettingsCheck(path)
 		want(t, c, Fail, "mode 0644", "other users may read it", "chmod 600 "+path)
 		refuse(t, c, token, token[len(token)-4:])
 	}
@@ -129,10 +154,10 @@ func TestConfigFileCheck(t *testing.T) {
 	if err := os.WriteFile(broken, []byte(`{"ngrok_authtoken":"`+token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c = configFileCheck(broken)
+	c = savedSettingsCheck(broken)
 	want(t, c, Warn, "not valid JSON", "starts without it")
 	refuse(t, c, token, token[len(token)-4:])
-	want(t, configFileCheck(dir), Fail, "is a directory")
+	want(t, savedSettingsCheck(dir), Fail, "is a directory")
 }
 
 func TestConsoleLogCheck(t *testing.T) {

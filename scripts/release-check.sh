@@ -8,8 +8,9 @@
 #   1. goreleaser check
 #   2. goreleaser release --snapshot --clean, into dist/ (replaced each run; publishes nothing)
 # then checks that dist/ holds the six archives (linux, darwin, windows × amd64, arm64;
-# zip for windows) under the expected names, each with the binary, README.md, LICENSE and
-# docs/*.md; that checksums.txt matches them; that the linux/amd64 binary is statically
+# zip for windows) under the expected names, each with the binary, README.md, LICENSE,
+# docs/*.md, the shell completions (completions/) and the man page (manpages/); that the
+# bash completion loads in bash and the man page is roff; that checksums.txt matches them; that the linux/amd64 binary is statically
 # linked; and, unpacked from its archive into a temporary directory, that it prints its
 # version, commit and date and that "scimlab serve" answers
 # GET /scim/v2/ServiceProviderConfig with 200 and exits cleanly on SIGTERM.
@@ -31,7 +32,7 @@ step() {
 	printf '\n== %s (%ds so far)\n' "$*" $((SECONDS - started))
 }
 
-for tool in git tar sha256sum curl; do
+for tool in git tar gzip sha256sum curl bash; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool is required"
 done
 if command -v unzip >/dev/null 2>&1; then
@@ -79,6 +80,7 @@ COMMIT_DATE=$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:
 
 mapfile -t docs < <(cd docs && ls -1 -- *.md | sed 's|^|docs/|')
 ((${#docs[@]})) || fail "docs/ has no .md files"
+extras=(completions/scimlab.bash completions/scimlab.zsh completions/scimlab.fish completions/scimlab.ps1 manpages/scimlab.1.gz)
 mapfile -t found < <(cd dist && ls -1 -- *.tar.gz *.zip 2>/dev/null)
 ((${#found[@]} == 6)) || fail "want 6 archives in dist/, found ${#found[@]}: ${found[*]}"
 
@@ -94,7 +96,7 @@ for os in linux darwin windows; do
 			listing=$(tar -tzf "$archive")
 		fi
 		got=$(grep -v '/$' <<<"$listing" | sort)
-		want=$(printf '%s\n' "$bin" README.md LICENSE "${docs[@]}" | sort)
+		want=$(printf '%s\n' "$bin" README.md LICENSE "${docs[@]}" "${extras[@]}" | sort)
 		[[ $got == "$want" ]] || fail "$archive holds:
 $got
 want:
@@ -110,6 +112,12 @@ mkdir -p "$WORK/unpacked"
 tar -xzf "dist/scimlab_${VERSION}_linux_amd64.tar.gz" -C "$WORK/unpacked"
 BIN=$WORK/unpacked/scimlab
 [[ -x $BIN ]] || fail "scimlab in the linux/amd64 archive is not executable"
+
+bash -c "source '$WORK/unpacked/completions/scimlab.bash' && complete -p scimlab" >/dev/null ||
+	fail "completions/scimlab.bash does not load in bash"
+grep -q '__start_scimlab' "$WORK/unpacked/completions/scimlab.bash" || fail "completions/scimlab.bash completes nothing"
+gzip -dc "$WORK/unpacked/manpages/scimlab.1.gz" | grep -q '^\.TH SCIMLAB 1' || fail "manpages/scimlab.1.gz is no man page"
+echo "completions/scimlab.bash loads in bash; manpages/scimlab.1.gz is a man page"
 
 static_checks=0
 if command -v file >/dev/null 2>&1; then

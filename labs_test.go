@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"github.com/scimlab/scimlab/cli"
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/har/hartest"
 	"github.com/scimlab/scimlab/lab"
@@ -270,9 +270,12 @@ func TestReplayPlaysTheRecordingsProfile(t *testing.T) {
 func TestReplayExitStatus(t *testing.T) {
 	useDataDir(t)
 	rehearse(t, "acme")
-	stdout, _, err := runCmd(t, noEnv, "replay", "--lab", "acme", "--to-lab", "strict", "--strict", "--json")
-	if !errors.Is(err, errReplayDiffers) {
+	stdout, stderr, err := runCmd(t, noEnv, "replay", "--lab", "acme", "--to-lab", "strict", "--strict", "--json")
+	if !errors.Is(err, errReplayDiffers) || cli.ExitCode(err) != cli.ExitFailure {
 		t.Fatalf("replay against a strict lab: %v\n%s", err, stdout)
+	}
+	if strings.Contains(stderr, "scimlab:") {
+		t.Errorf("the report said what differed; stderr adds %q", stderr)
 	}
 	var rep struct {
 		Summary struct {
@@ -314,8 +317,9 @@ func TestReplayExitStatus(t *testing.T) {
 			t.Errorf("%v: %v, stderr %q; want a usage error saying %q", tc.args, err, stderr, tc.stderr)
 		}
 	}
-	if _, _, err := runCmd(t, noEnv, "replay", "-h"); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("replay -h: %v", err)
+	help, _, err := runCmd(t, noEnv, "replay", "-h")
+	if err != nil || !strings.Contains(help, "1  an answer differed") || !strings.Contains(help, "--to-lab") {
+		t.Errorf("replay -h: %v\n%s", err, help)
 	}
 }
 
