@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -154,12 +155,16 @@ func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) s
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	watched := make(chan struct{})
+	var damaged error // set before watched closes
 	go func() {
 		defer close(watched)
 		// The server stopping under the console (it should not) ends the console
 		// rather than leaving a screen that no longer reflects anything.
 		if err := <-a.Done(); err != nil {
 			logger.Error("the HTTP server stopped", "err", err)
+			if errors.Is(err, store.ErrDamaged) {
+				damaged = err
+			}
 		}
 		cancel()
 	}()
@@ -171,6 +176,10 @@ func runConsoleSession(ctx context.Context, o app.Options, getenv func(string) s
 		fmt.Fprintf(stdout, "scimlab stopped. The log of this session is in %s\n", consoleLog.Path)
 	} else {
 		fmt.Fprintln(stdout, "scimlab stopped.")
+	}
+	if damaged != nil {
+		// The console's screen is gone: say on the terminal why it ended.
+		return damaged
 	}
 	return err
 }
@@ -197,7 +206,7 @@ func runServe(ctx context.Context, o app.Options, getenv func(string) string, st
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
-		logEvents(logger, events)
+		logEvents(stderr, events)
 	}()
 
 	shown := printBanner(stdout, a, o.Strict)
@@ -214,6 +223,10 @@ func runServe(ctx context.Context, o app.Options, getenv func(string) string, st
 		logger.Info("shutting down")
 	case err := <-a.Done():
 		runErr = fmt.Errorf("the HTTP server stopped: %w", err)
+		if errors.Is(err, store.ErrDamaged) {
+			// Says what happened and what to do by itself.
+			runErr = err
+		}
 	}
 	a.Close()
 	stopTunnelReport()
@@ -329,7 +342,13 @@ func tokenHeaderLine(p *profile.Profile, token string) string {
 	return "Authorization: Bearer " + token
 }
 
-func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
+// logEvents writes one line per request to w. Lines are buffered and written once
+// the events that arrived together are done: under load that is one write per batch
+// the recorder publishes, not one per request.
+func logEvents(w io.Writer, events <-chan exchange.Event) {
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	logger := slog.New(slog.NewTextHandler(bw, nil))
 	for ev := range events {
 		attrs := []any{
 			"seq", ev.Seq, "method", ev.Method, "path", ev.Path, "status", ev.Status,
@@ -355,6 +374,9 @@ func logEvents(logger *slog.Logger, events <-chan exchange.Event) {
 			attrs = append(attrs, "unlogged_before", ev.Dropped)
 		}
 		logger.Info("request", attrs...)
+		if len(events) == 0 {
+			bw.Flush()
+		}
 	}
 }
 

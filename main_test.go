@@ -99,6 +99,8 @@ func TestCommands(t *testing.T) {
 		{"extra argument", []string{"serve", "now"}, errUsage, "", `unexpected argument "now"`},
 		{"bad --max-body", []string{"serve", "--max-body", "0"}, errUsage, "", "--max-body must be a positive number"},
 		{"bad --log-retention", []string{"serve", "--log-retention", "-1"}, errUsage, "", "--log-retention must be a positive number"},
+		{"bad --log-max-age", []string{"serve", "--log-max-age", "soon"}, errUsage, "", `"soon" is not an age; write e.g. 90m, 12h or 7d`},
+		{"bad --log-max-age days", []string{"serve", "--log-max-age", "xd"}, errUsage, "", `"xd" is not a number of days`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,10 +330,52 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 		}
 		ids = append(ids, regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(body)[1])
 	}
+	// Then concurrent creates, which share commits, killed in full flight: every one
+	// answered 201 before the kill must be there, whichever commit carried it.
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		created = make(chan struct{}, 1000)
+	)
+	idRE := regexp.MustCompile(`"id":"([^"]+)"`)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				req, err := http.NewRequest("POST", base+"/Users", strings.NewReader(fmt.Sprintf(`{"userName":"w%d-%d@example.com"}`, w, i)))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Authorization", "Bearer kill9-token")
+				req.Header.Set("Content-Type", "application/scim+json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return // the server is gone; this one was never acknowledged
+				}
+				body, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != 201 {
+					return
+				}
+				mu.Lock()
+				ids = append(ids, idRE.FindStringSubmatch(string(body))[1])
+				mu.Unlock()
+				created <- struct{}{}
+			}
+		})
+	}
+	for range 200 {
+		<-created
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	go func() {
+		for range created {
+		}
+	}()
+	wg.Wait()
+	close(created)
 
 	db, err := store.Open(context.Background(), dbPath)
 	if err != nil {

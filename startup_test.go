@@ -226,3 +226,105 @@ func TestServeOnAFileThatIsNoDatabase(t *testing.T) {
 		t.Errorf("the refused start left its lock file: %v", err)
 	}
 }
+
+// A request log file that is no database is named as the request log, with what to
+// do, which keeps the lab: its users are still there once the log is moved aside.
+func TestServeOnADamagedRequestLog(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(context.Background(), &store.Resource{Doc: []byte(`{"userName":"kept@example.com"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logPath := store.LogPath(dbPath)
+	if err := os.WriteFile(logPath, bytes.Repeat([]byte("meeting notes, not a database\n"), 300), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = serveRefused(t, "--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel")
+	if err == nil {
+		t.Fatal("serve started on a request log that is no database")
+	}
+	for _, want := range []string{"request log file " + logPath + " is damaged", "mv " + logPath, "keeps its users"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "fresh, empty lab") {
+		t.Errorf("error %q tells to give up the lab for its log", err)
+	}
+	if err := os.Rename(logPath, logPath+".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatalf("the lab without its damaged log: %v", err)
+	}
+	defer db.Close()
+	if _, page, err := db.Search(context.Background(), store.Query{Kind: store.KindUser, Count: 10}); err != nil || len(page) != 1 {
+		t.Errorf("the lab after moving its log aside: %d users, %v; want the one it had", len(page), err)
+	}
+}
+
+// A lab whose damage lies past its schema opens, and the integrity check that runs
+// while serve starts finds it: serve stops with the same explanation a refused start
+// gives, and nothing was written to the file. A lab with its token stored writes
+// nothing at start; one without has serve store a new token, a write that waits for
+// the check and fails with it.
+func TestServeStopsOnALabFoundDamaged(t *testing.T) {
+	for _, token := range []string{"stored-token-0123456789abcdef", ""} {
+		t.Run(fmt.Sprintf("token stored %v", token != ""), func(t *testing.T) {
+			dbPath := filepath.Join(t.TempDir(), "scimlab.db")
+			db, err := store.Open(context.Background(), dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 300 {
+				doc := fmt.Sprintf(`{"userName":"user%d@example.com","title":"%s"}`, i, strings.Repeat("x", 300))
+				if err := db.CreateUser(context.Background(), &store.Resource{Doc: []byte(doc)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if token != "" {
+				if err := db.SetBearerToken(context.Background(), token); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := len(data) / 2; i < len(data)/2+3*4096; i++ {
+				data[i] = byte(i*7 + 13)
+			}
+			if err := os.WriteFile(dbPath, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			err = run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel"}, noEnv, nil, io.Discard, io.Discard)
+			if ctx.Err() != nil {
+				t.Fatal("serve went on serving a damaged lab")
+			}
+			if !errors.Is(err, store.ErrDamaged) {
+				t.Fatalf("serve ended with %v, want the damage", err)
+			}
+			for _, want := range []string{"the database file " + dbPath + " is damaged", "mv " + dbPath} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if after, err := os.ReadFile(dbPath); err != nil || !bytes.Equal(data, after) {
+				t.Errorf("the damaged file changed (%v)", err)
+			}
+		})
+	}
+}

@@ -242,7 +242,7 @@ func serveApp(t *testing.T, o app.Options, getenv func(string) string) *servedAp
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
-		logEvents(logger, events)
+		logEvents(s.stderr, events)
 	}()
 	shown := printBanner(s.stdout, a, o.Strict)
 	changesCtx, stopChanges := context.WithCancel(context.Background())

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,9 +45,11 @@ type Options struct {
 	Strict       bool
 	MaxBody      int64
 	LogRetention int
-	NgrokToken   string
-	Domain       string
-	PublicURL    string
+	// LogMaxAge drops logged requests older than this; 0 keeps them.
+	LogMaxAge  time.Duration
+	NgrokToken string
+	Domain     string
+	PublicURL  string
 	// TunnelMode is "" (ngrok when a token is known) or "loopback".
 	TunnelMode string
 	// Faults are fault rules (--fault), FaultsFile a file of them (--faults): given
@@ -75,6 +78,9 @@ func (o Options) Validate() error {
 	}
 	if o.LogRetention <= 0 {
 		return fmt.Errorf("--log-retention must be a positive number of requests, not %d", o.LogRetention)
+	}
+	if o.LogMaxAge < 0 {
+		return fmt.Errorf("--log-max-age must not be negative, not %s", o.LogMaxAge)
 	}
 	if o.TunnelMode != "" && o.TunnelMode != "loopback" {
 		return fmt.Errorf("--tunnel accepts only \"loopback\", not %q", o.TunnelMode)
@@ -122,6 +128,8 @@ type App struct {
 	listener  net.Listener
 	httpSrv   *http.Server
 	serveErr  chan error
+	// stoppedBy is why the server was closed from within (a damaged lab), for Done.
+	stoppedBy errorValue
 	localURL  string
 
 	tunnel    *tunnel.Switch
@@ -170,10 +178,18 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 			return nil, err
 		}
 	}
+	started := time.Now()
 	a := &App{opts: o, logger: logger, getenv: getenv, serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			a.Close()
+			// A write at start (a new token, a profile) waits for the integrity
+			// check, and fails with the damage it found.
+			var damaged *store.DamagedError
+			var ex *explained
+			if errors.As(err, &damaged) && !errors.As(err, &ex) {
+				err = damagedDatabase(damaged)
+			}
 		}
 	}()
 
@@ -212,12 +228,17 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	httpSrv, ln := a.httpSrv, a.listener
 	go func() {
 		// Close makes Serve return http.ErrServerClosed: that is the normal end, not
-		// news for Done's reader.
-		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		// news for Done's reader, unless the integrity check closed the server.
+		err := httpSrv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = a.stoppedBy.Load()
+		}
+		if err != nil {
 			a.serveErr <- err
 		}
 		close(a.serveErr)
 	}()
+	go a.watchIntegrity(served, httpSrv, started)
 
 	if err := a.startTunnel(ctx, getenv); err != nil {
 		return nil, err
@@ -253,22 +274,32 @@ type labStart struct {
 // openLab takes the server lock of the database at path, opens it, picks its token,
 // profile and fault rules, and starts a SCIM server over it. On error nothing stays
 // open.
+//
+// The integrity check of a lab that needs no migration goes on while the server
+// starts (store.OpenServing): on a big lab it takes longer than the rest of a start.
+// Writes wait for it, so a write here (a new token, a profile) fails with the damage
+// it found; once the lab is served, watchIntegrity stops the server on damage.
 func (a *App) openLab(ctx context.Context, path string, st labStart) (_ *served, err error) {
 	s := &served{}
 	defer func() {
 		if err != nil {
 			s.close(a.logger)
+			var damaged *store.DamagedError
+			var ex *explained
+			if errors.As(err, &damaged) && !errors.As(err, &ex) {
+				err = damagedDatabase(damaged)
+			}
 		}
 	}()
 	s.lock, err = store.AcquireLock(path, store.Holder{PID: os.Getpid(), Address: a.localURL})
 	if err != nil {
 		return nil, lockError(err)
 	}
-	s.db, err = store.Open(ctx, path)
+	s.db, err = store.OpenServing(ctx, path)
 	if err != nil {
 		var damaged *store.DamagedError
 		if errors.As(err, &damaged) {
-			return nil, damagedDatabase(damaged)
+			return nil, err
 		}
 		return nil, fmt.Errorf("opening the database %s: %w", path, err)
 	}
@@ -303,6 +334,7 @@ func (a *App) startServer(ctx context.Context, s *served, strict bool) {
 		Strict:       strict,
 		MaxBodyBytes: a.opts.MaxBody,
 		LogRetention: a.opts.LogRetention,
+		LogMaxAge:    a.opts.LogMaxAge,
 		Annotate:     s.annotator.annotate,
 		Faults:       s.faults,
 		Profile:      s.profile,
@@ -344,6 +376,43 @@ func (s *served) close(logger *slog.Logger) {
 	}
 }
 
+// watchIntegrity waits for the verdict of the integrity check that runs while the
+// lab s starts being served, at a start or after a switch of lab. A damaged file
+// stops the server with the error a start on it would have given; Done delivers it.
+// Until then the server answered reads, and no write reached the file (the store
+// holds writes until the check passed).
+func (a *App) watchIntegrity(s *served, httpSrv *http.Server, started time.Time) {
+	var damaged *store.DamagedError
+	err := s.db.Check(context.Background())
+	if err == nil {
+		a.logger.Info("the lab's files passed the integrity check", "path", s.db.Path(), "after", time.Since(started).Round(time.Millisecond))
+	}
+	if !errors.As(err, &damaged) {
+		// Passed, or cut short by Close (the lab was switched away from).
+		return
+	}
+	if a.current().db != s.db {
+		// Switched away from meanwhile: the lab served now is another.
+		a.logger.Warn("the integrity check found a lab no longer served damaged", "file", damaged.Path, "found", damaged.Found)
+		return
+	}
+	a.logger.Error("stopping: the integrity check found the lab damaged", "file", damaged.Path, "found", damaged.Found)
+	a.stoppedBy.Store(damagedDatabase(damaged))
+	httpSrv.Close()
+}
+
+// errorValue is an error set by one goroutine and read by another.
+type errorValue struct{ p atomic.Pointer[error] }
+
+func (v *errorValue) Store(err error) { v.p.Store(&err) }
+
+func (v *errorValue) Load() error {
+	if p := v.p.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // explained is an error whose text says what happened and what to do, wrapping
 // the error it explains.
 type explained struct {
@@ -357,6 +426,9 @@ func (e *explained) Unwrap() error { return e.err }
 // damagedDatabase says which file is damaged and how to get a working lab back. The
 // -wal file goes aside too: SQLite would replay it into the new database.
 func damagedDatabase(d *store.DamagedError) error {
+	if d.RequestLog {
+		return &explained{err: d, text: fmt.Sprintf("the request log file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedLogFix(d.Path))}
+	}
 	return &explained{err: d, text: fmt.Sprintf("the database file %s is damaged (SQLite: %s). %s", d.Path, d.Found, DamagedDatabaseFix(d.Path))}
 }
 
@@ -366,6 +438,15 @@ func DamagedDatabaseFix(path string) string {
 	name := filepath.Base(path)
 	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
 		"it starts a fresh, empty lab. SQLite's .recover command may rescue what the old file still holds.",
+		name, name, path, path)
+}
+
+// DamagedLogFix says how to get a working lab back when its request log file at path
+// is damaged: the lab's own file is intact, so only the logged requests are lost.
+func DamagedLogFix(path string) string {
+	name := filepath.Base(path)
+	return fmt.Sprintf("Move it aside together with %s-wal and %s-shm if they exist (e.g. mv %s %s.damaged) and start scimlab again: "+
+		"the lab keeps its users, groups and token, and its request log starts empty. SQLite's .recover command may rescue the old requests.",
 		name, name, path, path)
 }
 

@@ -85,6 +85,7 @@ func (a *App) SwitchLab(ctx context.Context, name string, create bool) (LabSwitc
 	a.opts.DB, a.opts.Lab = path, name
 	a.labMu.Unlock()
 	back := a.front.set(s.srv.Handler())
+	go a.watchIntegrity(s, a.httpSrv, time.Now())
 	// A request a fault rule of the old lab holds back would keep the switch waiting
 	// for its delay: it is answered 503 at once, as at shutdown.
 	old.srv.Stopping()

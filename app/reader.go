@@ -119,19 +119,11 @@ func (c *consoleReader) Users(ctx context.Context, search string, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(page))
-	for i, r := range page {
-		ids[i] = r.ID
-	}
-	groups, err := c.db.GroupsOfUsers(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
 	rows := make([]tui.ResourceRow, len(page))
 	for i, r := range page {
 		rows[i] = tui.ResourceRow{
 			Kind: tui.KindUser, ID: r.ID, Name: r.UserName, DisplayName: personName(r),
-			ExternalID: r.ExternalID, Active: r.Active, Members: len(groups[r.ID]), Modified: r.LastModified,
+			ExternalID: r.ExternalID, Active: r.Active, Members: len(r.Groups), Modified: r.LastModified,
 		}
 	}
 	return c.withAppSide(ctx, store.KindUser, search, limit, rows)
@@ -178,10 +170,7 @@ func (c *consoleReader) Resource(ctx context.Context, kind, id string) (*tui.Res
 		if res, err = c.db.GetUser(ctx, id); err != nil {
 			return nil, err
 		}
-		refs, err := c.db.GroupsOfUser(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+		refs := res.Groups
 		for _, g := range refs {
 			d.Memberships = append(d.Memberships, tui.MemberRef{Kind: tui.KindGroup, ID: g.ID, Display: g.DisplayName})
 		}

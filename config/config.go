@@ -57,6 +57,7 @@ var Settings = []Setting{
 	{Key: "profile", Env: "SCIMLAB_PROFILE", MaybePath: true},
 	{Key: "max-body", Env: "SCIMLAB_MAX_BODY"},
 	{Key: "log-retention", Env: "SCIMLAB_LOG_RETENTION"},
+	{Key: "log-max-age", Env: "SCIMLAB_LOG_MAX_AGE"},
 	{Key: "no-tunnel", Env: "SCIMLAB_NO_TUNNEL"},
 	{Key: "tunnel", Env: "SCIMLAB_TUNNEL"},
 	{Key: "domain", Env: "SCIMLAB_DOMAIN"},

@@ -25,9 +25,11 @@ func databaseChecks(ctx context.Context, db string, timeout time.Duration, geten
 		err = context.DeadlineExceeded
 	}
 	checks := inspectionChecks(in, err, timeout, getenv("SCIMLAB_TOKEN"))
-	// All are about one file: the first names it.
+	// All but the request log's are about one file: the first names it.
 	for i := 1; i < len(checks); i++ {
-		checks[i].Path = ""
+		if checks[i].Path == checks[0].Path {
+			checks[i].Path = ""
+		}
 	}
 	return checks
 }
@@ -42,6 +44,11 @@ func inspectionChecks(in store.Inspection, err error, timeout time.Duration, env
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return []Check{check("database", OK, "no database yet: scimlab creates it on first start")}
+	case errors.As(err, &damaged) && damaged.RequestLog:
+		c := Check{Group: GroupDatabase, Name: "request log", Status: Fail, Path: in.Log.Path,
+			Found: fmt.Sprintf("damaged: SQLite's quick_check found %s (%s)", damaged.Found, took(in.Log.CheckTook)),
+			Fix:   app.DamagedLogFix(in.Log.Path)}
+		return []Check{schemaCheck(in), integrityCheck(in), c}
 	case errors.As(err, &damaged):
 		c := check("integrity", Fail, fmt.Sprintf("damaged: SQLite's quick_check found %s (%s)", damaged.Found, took(in.CheckTook)))
 		c.Fix = app.DamagedDatabaseFix(in.Path)
@@ -56,15 +63,11 @@ func inspectionChecks(in store.Inspection, err error, timeout time.Duration, env
 		return []Check{c}
 	}
 
-	checks := []Check{schemaCheck(in)}
-	integrity := check("integrity", OK, fmt.Sprintf("SQLite's quick_check passed in %s (%s)", took(in.CheckTook), size(in.Size)))
-	if in.ReadWAL {
-		integrity.Notes = append(integrity.Notes, "read together with its write-ahead log, which a scimlab serving it, or one stopped without closing it, keeps")
-	}
-	checks = append(checks, integrity)
+	checks := []Check{schemaCheck(in), integrityCheck(in)}
 	if in.SchemaVersion < 1 || in.SchemaVersion > store.SchemaVersion() {
 		return checks
 	}
+	checks = append(checks, logCheck(in))
 	checks = append(checks, check("contents", OK, fmt.Sprintf("%s, %s, %s in the request log",
 		plural(in.Users, "user", "users"), plural(in.Groups, "group", "groups"), plural(in.Requests, "request", "requests"))))
 
@@ -80,6 +83,48 @@ func inspectionChecks(in store.Inspection, err error, timeout time.Duration, env
 		token.Notes = append(token.Notes, note)
 	}
 	return append(checks, token)
+}
+
+// walNote says why a write-ahead log was read with a file.
+const walNote = "read together with its write-ahead log, which a scimlab serving it, or one stopped without closing it, keeps"
+
+// integrityCheck reports the database file's passed integrity check.
+func integrityCheck(in store.Inspection) Check {
+	c := Check{Group: GroupDatabase, Name: "integrity", Status: OK, Path: in.Path,
+		Found: fmt.Sprintf("SQLite's quick_check passed in %s (%s)", took(in.CheckTook), size(in.Size))}
+	if in.ReadWAL {
+		c.Notes = append(c.Notes, walNote)
+	}
+	return c
+}
+
+// logCheck reports the request log's own file: whether it is there, its schema, its
+// integrity and its size.
+func logCheck(in store.Inspection) Check {
+	l := in.Log
+	c := Check{Group: GroupDatabase, Name: "request log", Status: OK, Path: l.Path}
+	build := store.LogSchemaVersion()
+	switch {
+	case !l.Exists:
+		c.Found = "no file yet: scimlab creates it beside the database at its next start"
+	case l.SchemaVersion > build:
+		c.Status = Fail
+		c.Found = fmt.Sprintf("schema version %d, written by a newer scimlab: this build knows up to %d and refuses to open the lab", l.SchemaVersion, build)
+		c.Fix = "run the newer scimlab, or pass --db with another file to start a new lab"
+		return c
+	default:
+		c.Found = fmt.Sprintf("%s; SQLite's quick_check passed in %s (%s)", plural(l.Requests, "request", "requests"), took(l.CheckTook), size(l.Size))
+		if l.SchemaVersion < build {
+			c.Notes = append(c.Notes, fmt.Sprintf("schema version %d: this build upgrades it to %d at its next start", l.SchemaVersion, build))
+		}
+		if l.ReadWAL {
+			c.Notes = append(c.Notes, walNote)
+		}
+	}
+	if in.LogInDatabase {
+		c.Notes = append(c.Notes, fmt.Sprintf("the %s still in the database move to this file at the next start", plural(in.Requests, "request", "requests")))
+	}
+	return c
 }
 
 // schemaCheck compares the file's schema version with this build's.

@@ -183,3 +183,54 @@ func TestDatabaseChecksBesideAnOpenDatabase(t *testing.T) {
 	want(t, find(t, checks, GroupDatabase, "contents"), OK, "3 users")
 	want(t, find(t, checks, GroupDatabase, "integrity"), OK, "read together with its write-ahead log")
 }
+
+// The request log's own file is a check of its own, named by its path: there, not
+// there yet, damaged (which keeps the lab), or still inside an older lab's database.
+func TestDatabaseChecksTheRequestLog(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	path := labFile(t, storedToken)
+	logPath := store.LogPath(path)
+	checks := databaseChecks(context.Background(), path, time.Minute, noEnv)
+	c := find(t, checks, GroupDatabase, "request log")
+	want(t, c, OK, "1 request; SQLite's quick_check passed in")
+	if c.Path != logPath {
+		t.Errorf("the request log check names %q, want %q", c.Path, logPath)
+	}
+	if integrity := find(t, checks, GroupDatabase, "integrity"); integrity.Path != "" {
+		t.Errorf("the database's checks after the first name the file again: %+v", integrity)
+	}
+
+	if err := os.Rename(logPath, logPath+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	checks = databaseChecks(context.Background(), path, time.Minute, noEnv)
+	want(t, find(t, checks, GroupDatabase, "request log"), OK, "no file yet", "next start")
+	want(t, find(t, checks, GroupDatabase, "contents"), OK, "0 requests in the request log")
+
+	if err := os.WriteFile(logPath, []byte(strings.Repeat("meeting notes, not a database\n", 300)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checks = databaseChecks(context.Background(), path, time.Minute, noEnv)
+	c = find(t, checks, GroupDatabase, "request log")
+	want(t, c, Fail, "damaged", "not a database", "mv "+logPath+" "+logPath+".damaged", "keeps its users")
+	refuse(t, c, "fresh, empty lab")
+	want(t, find(t, checks, GroupDatabase, "integrity"), OK, "quick_check passed")
+}
+
+// A lab an older scimlab wrote still holds its requests; the request log check says
+// where they go.
+func TestDatabaseChecksALogStillInside(t *testing.T) {
+	in := store.Inspection{Path: "/lab/scimlab.db", SchemaVersion: store.SchemaVersion() - 1, Users: 3, Requests: 2, LogInDatabase: true,
+		Log: store.LogInspection{Path: "/lab/scimlab.log.db"}}
+	checks := inspectionChecks(in, nil, time.Minute, "")
+	want(t, find(t, checks, GroupDatabase, "request log"), OK, "no file yet")
+	c := find(t, checks, GroupDatabase, "request log")
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "the 2 requests still in the database move to this file at the next start") {
+		t.Errorf("notes %q", c.Notes)
+	}
+	want(t, find(t, checks, GroupDatabase, "contents"), OK, "2 requests in the request log")
+	in.LogInDatabase = false
+	if c := find(t, inspectionChecks(in, nil, time.Minute, ""), GroupDatabase, "request log"); len(c.Notes) != 0 {
+		t.Errorf("a lab whose log has moved got notes %q", c.Notes)
+	}
+}

@@ -89,7 +89,7 @@ func TestLockCheck(t *testing.T) {
 	}
 	c := lockCheck(dbLock{DB: db})
 	want(t, c, OK, "no lock file", store.LockPath(db))
-	refuse(t, c, "4242")
+	refuse(t, c, "pid 4242")
 
 	c = lockCheck(state(store.LockHeldByServer, store.KernelLockTable))
 	want(t, c, OK, "held by scimlab pid 4242, serving http://127.0.0.1:8080/scim/v2", "second scimlab on this database is refused")

@@ -101,8 +101,12 @@ func TestListAndInspect(t *testing.T) {
 	makeLab(t, d, "acme-copy", 0, "")
 	makeLab(t, d, "acme", 3, "thinglink")
 	makeLab(t, d, Default, 2, "")
-	// Companion and stray files in labs/ are not labs.
-	for _, f := range []string{"acme.log.db", "notes.txt", "bad name.db", ".import-x-1"} {
+	// Companion and stray files in labs/ are not labs: acme.log.db, acme's request
+	// log, is there already, and a log without its lab is no lab either.
+	if _, err := os.Stat(filepath.Join(d.Root, "labs", "acme.log.db")); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"orphan.log.db", "notes.txt", "bad name.db", ".import-x-1"} {
 		os.WriteFile(filepath.Join(d.Root, "labs", f), nil, 0o600)
 	}
 	os.Mkdir(filepath.Join(d.Root, "labs", "dir.db"), 0o700)
@@ -148,6 +152,67 @@ func TestListAndInspect(t *testing.T) {
 	var damaged *store.DamagedError
 	if len(infos) != 5 || infos[3].Name != "broken" || !strings.Contains(infos[3].Error, "damaged") || !errors.As(infos[3].Err, &damaged) {
 		t.Errorf("with a damaged lab: %+v", infos)
+	}
+}
+
+// A lab's requests are in its request log's own file: the listing counts them there,
+// and its size and last use include that file.
+func TestListCountsTheRequestLog(t *testing.T) {
+	d := Dir{Root: t.TempDir()}
+	ctx := context.Background()
+	path := makeLab(t, d, "acme", 1, "")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"userName":"` + strings.Repeat("x", 4000) + `@example.com"}`)
+	for range 40 {
+		if err := db.AppendRequests(ctx, []*exchange.Record{{Method: "POST", Path: "/scim/v2/Users", Status: 409, ReqBody: body}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logPath := store.LogPath(path)
+	logInfo, err := os.Stat(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log changed last: only its time can make the lab's last use.
+	old := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	for _, f := range []string{path, path + "-wal"} {
+		if err := os.Chtimes(f, old, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	recent := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(logPath, recent, recent); err != nil {
+		t.Fatal(err)
+	}
+	labInfo, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	info, err := Inspect(ctx, "acme", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, f := range store.Files(path) {
+		if fi, err := os.Stat(f); err == nil {
+			total += fi.Size()
+		}
+	}
+	if info.Requests != 41 || info.Users != 1 {
+		t.Errorf("acme holds %d users and %d requests, want 1 and 41 (counted in %s)", info.Users, info.Requests, logPath)
+	}
+	if info.Bytes != total || info.Bytes < labInfo.Size()+logInfo.Size() || logInfo.Size() < 40*4000 {
+		t.Errorf("acme's size %d, want every file's, %d, the log's %d bytes included", info.Bytes, total, logInfo.Size())
+	}
+	if !info.LastUsed.Equal(recent) {
+		t.Errorf("acme last used %v, want the log's change at %v", info.LastUsed, recent)
 	}
 }
 
@@ -228,7 +293,11 @@ func TestExisting(t *testing.T) {
 func TestDelete(t *testing.T) {
 	d := Dir{Root: t.TempDir()}
 	path := makeLab(t, d, "gone", 2, "")
-	os.WriteFile(path+"-wal", []byte("x"), 0o600)
+	// Both files' companions as a scimlab killed while serving leaves them.
+	logPath := store.LogPath(path)
+	for _, f := range []string{path + "-wal", logPath + "-wal", logPath + "-shm"} {
+		os.WriteFile(f, []byte("x"), 0o600)
+	}
 	keep := makeLab(t, d, "gone2", 1, "")
 
 	l, err := store.AcquireLock(path, store.Holder{PID: 5, Address: "http://127.0.0.1:1/scim/v2"})
@@ -251,6 +320,12 @@ func TestDelete(t *testing.T) {
 		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there", f)
 		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(d.LabsDir(), "gone.*")); len(left) != 0 {
+		t.Errorf("deleting gone left %q", left)
+	}
+	if _, err := os.Stat(store.LogPath(keep)); err != nil {
+		t.Errorf("deleting gone touched gone2's request log: %v", err)
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("deleting gone touched gone2: %v", err)

@@ -38,7 +38,8 @@ func (s *Server) renderGroup(r *http.Request, res *store.Resource, proj projecti
 		}
 	}
 	s.finishDoc(r, kindGroupName, "/Groups", res, doc, proj)
-	return resourceJSON{rt: s.groupType(r), doc: doc}, nil
+	v := s.viewOf(r.Context())
+	return resourceJSON{rt: v.groups, doc: doc, rank: v.groupRank}, nil
 }
 
 // takeMembers removes "members" from a Group body and checks it: a list of

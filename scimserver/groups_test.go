@@ -241,10 +241,34 @@ func TestExcludedMembersAreNotLoaded(t *testing.T) {
 	if m, _ := cs.counts(); m != members0+1 {
 		t.Fatalf("a plain GET should read the members once, read %d times", m-members0)
 	}
-	_, g0 := cs.counts()
-	e.must(e.do("GET", "/Users/"+u+"?excludedAttributes=groups", nil, nil), 200)
-	if _, g := cs.counts(); g != g0 {
-		t.Fatalf("excluding groups still read them")
+	if r := e.must(e.do("GET", "/Users/"+u+"?excludedAttributes=groups", nil, nil), 200); strings.Contains(string(r.raw), `"groups"`) {
+		t.Fatalf("excludedAttributes=groups returned groups: %s", r.raw)
+	}
+}
+
+// A user is read with its groups in one store call, so one read transaction serves
+// a GET, a userName lookup or a list page.
+func TestUserReadsAreOneStoreCall(t *testing.T) {
+	var cs *countingStore
+	e := newEnvWithStore(t, Config{}, func(db *store.DB) Store {
+		cs = &countingStore{Store: db}
+		return cs
+	})
+	u := e.createUser("one@example.com", nil)
+	e.createGroup("Team", u)
+	for _, path := range []string{
+		"/Users/" + u,
+		`/Users?filter=userName+eq+%22one@example.com%22`,
+		"/Users?startIndex=1&count=10",
+	} {
+		_, before := cs.counts()
+		r := e.must(e.do("GET", path, nil, nil), 200)
+		if !strings.Contains(string(r.raw), `"display":"Team"`) {
+			t.Errorf("%s: the user's group is missing: %s", path, r.raw)
+		}
+		if _, after := cs.counts(); after-before != 1 {
+			t.Errorf("%s made %d store reads, want 1", path, after-before)
+		}
 	}
 }
 

@@ -254,34 +254,44 @@ type countingStore struct {
 	Store
 	mu           sync.Mutex
 	membersCalls int
-	groupsCalls  int
+	readCalls    int
 }
 
 func (c *countingStore) Members(ctx context.Context, groupID string, limit int) ([]store.Member, error) {
 	c.mu.Lock()
 	c.membersCalls++
+	c.readCalls++
 	c.mu.Unlock()
 	return c.Store.Members(ctx, groupID, limit)
 }
 
-func (c *countingStore) GroupsOfUser(ctx context.Context, id string) ([]store.GroupRef, error) {
+func (c *countingStore) GetUser(ctx context.Context, id string) (*store.Resource, error) {
 	c.mu.Lock()
-	c.groupsCalls++
+	c.readCalls++
 	c.mu.Unlock()
-	return c.Store.GroupsOfUser(ctx, id)
+	return c.Store.GetUser(ctx, id)
 }
 
-func (c *countingStore) GroupsOfUsers(ctx context.Context, ids []string) (map[string][]store.GroupRef, error) {
+func (c *countingStore) GetGroup(ctx context.Context, id string) (*store.Resource, error) {
 	c.mu.Lock()
-	c.groupsCalls++
+	c.readCalls++
 	c.mu.Unlock()
-	return c.Store.GroupsOfUsers(ctx, ids)
+	return c.Store.GetGroup(ctx, id)
 }
 
-func (c *countingStore) counts() (members, groups int) {
+func (c *countingStore) Search(ctx context.Context, q store.Query) (int, []*store.Resource, error) {
+	c.mu.Lock()
+	c.readCalls++
+	c.mu.Unlock()
+	return c.Store.Search(ctx, q)
+}
+
+// counts returns the calls to Members, and the calls to any read method: each is
+// one read transaction.
+func (c *countingStore) counts() (members, reads int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.membersCalls, c.groupsCalls
+	return c.membersCalls, c.readCalls
 }
 
 // readerOnly hides the length of a reader so the client sends it chunked.

@@ -269,17 +269,6 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *schema.Resourc
 
 func (s *Server) renderPage(r *http.Request, rt *schema.ResourceType, page []*store.Resource, proj projection) ([]any, error) {
 	out := make([]any, 0, len(page))
-	var groupsOf map[string][]store.GroupRef
-	if rt.Name == "User" && proj.wants("groups") && len(page) > 0 {
-		ids := make([]string, len(page))
-		for i, res := range page {
-			ids[i] = res.ID
-		}
-		var err error
-		if groupsOf, err = s.st.GroupsOfUsers(r.Context(), ids); err != nil {
-			return nil, err
-		}
-	}
 	for _, res := range page {
 		var (
 			rj  resourceJSON
@@ -288,7 +277,7 @@ func (s *Server) renderPage(r *http.Request, rt *schema.ResourceType, page []*st
 		if rt.Name == kindGroupName {
 			rj, err = s.renderGroup(r, res, proj)
 		} else {
-			rj, err = s.userDoc(r, res, proj, groupsOf[res.ID])
+			rj, err = s.renderUser(r, res, proj)
 		}
 		if err != nil {
 			return nil, err

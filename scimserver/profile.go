@@ -25,6 +25,8 @@ type profileView struct {
 	p      *profile.Profile
 	users  *schema.ResourceType
 	groups *schema.ResourceType
+	// userRank and groupRank order the members of rendered documents (memberRank).
+	userRank, groupRank map[string]int
 	// types and schemas are what /ResourceTypes and /Schemas advertise.
 	types   []*schema.ResourceType
 	schemas []*schema.Schema
@@ -38,7 +40,8 @@ func newProfileView(p *profile.Profile) *profileView {
 	users.Extensions = slices.Concat(users.Extensions, p.Schemas("User"))
 	groups := *schema.GroupResourceType()
 	groups.Extensions = slices.Concat(groups.Extensions, p.Schemas("Group"))
-	v := &profileView{p: p, users: &users, groups: &groups, types: []*schema.ResourceType{&users}}
+	v := &profileView{p: p, users: &users, groups: &groups, types: []*schema.ResourceType{&users},
+		userRank: memberRank(&users), groupRank: memberRank(&groups)}
 	for _, sc := range schema.Schemas() {
 		if sc.ID == schema.GroupURN && !p.GroupsEnabled() {
 			continue

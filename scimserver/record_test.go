@@ -268,6 +268,35 @@ func TestFlushWritesWhatWasAnswered(t *testing.T) {
 	}
 }
 
+// LogMaxAge reaches the store: on Close, requests older than the age are trimmed.
+func TestRetentionByAge(t *testing.T) {
+	db := openStore(t)
+	old := time.Now().Add(-2 * time.Hour)
+	if err := db.AppendRequests(context.Background(), []*exchange.Record{
+		{Time: old, Method: "GET", Path: "/scim/v2/Users"}, {Time: old, Method: "GET", Path: "/scim/v2/Groups"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Token: testToken, LogMaxAge: time.Hour}, db, nil)
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	req, _ := http.NewRequest("GET", hs.URL+BasePath+"/Users", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	res, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	s.Close()
+	rows, err := db.ListRequests(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Seq != 3 {
+		t.Fatalf("after Close: %d rows; want only #3, the two older than an hour gone", len(rows))
+	}
+}
+
 func TestLogBodyCap(t *testing.T) {
 	e := newEnv(t, Config{LogBodyBytes: 64})
 	events, cancel := e.srv.Subscribe(4)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/scimlab/scimlab/exchange"
-	"github.com/scimlab/scimlab/scim/schema"
 	"github.com/scimlab/scimlab/store"
 )
 
@@ -86,8 +85,8 @@ func (s *Server) noteMembersOf(r *http.Request, groupID string) {
 
 // noteGroupsOf notes the groups a user that is about to be deleted belongs to.
 func (s *Server) noteGroupsOf(r *http.Request, userID string) {
-	if gs, err := s.st.GroupsOfUser(r.Context(), userID); err == nil {
-		for _, g := range gs {
+	if u, err := s.st.GetUser(r.Context(), userID); err == nil {
+		for _, g := range u.Groups {
 			noteRelated(r, "Group", g.ID)
 		}
 	}
@@ -96,15 +95,9 @@ func (s *Server) noteGroupsOf(r *http.Request, userID string) {
 // noteManagedBy notes the users whose enterprise manager is the user about to be
 // deleted: the store clears their manager in the same transaction.
 func (s *Server) noteManagedBy(r *http.Request, userID string) {
-	_, page, err := s.st.Search(r.Context(), store.Query{
-		Kind:  kindUser,
-		Where: store.CondCmp{Field: store.Field{Path: []string{schema.EnterpriseUserURN, "manager", "value"}, CaseExact: true}, Op: "eq", Value: userID},
-		Count: maxRelated,
-	})
+	ids, err := s.st.ManagedBy(r.Context(), userID, maxRelated)
 	if err != nil {
 		return
 	}
-	for _, u := range page {
-		noteRelated(r, "User", u.ID)
-	}
+	noteRelated(r, "User", ids...)
 }

@@ -375,21 +375,32 @@ type meta struct {
 // resourceJSON renders a resource document with its members in a readable order:
 // schemas, id, externalId, the schema's attributes in definition order, anything else,
 // extensions, meta. Go maps would sort keys alphabetically, which puts "active" first and
-// "userName" somewhere in the middle of what an admin reads in the console.
+// "userName" somewhere in the middle of what an admin reads in the console. rank is the
+// resource type's memberRank, made once per server.
 type resourceJSON struct {
-	rt  *schema.ResourceType
-	doc map[string]any
+	rt   *schema.ResourceType
+	doc  map[string]any
+	rank map[string]int
+}
+
+// memberRank gives the position of each known member name of rt's documents.
+func memberRank(rt *schema.ResourceType) map[string]int {
+	rank := map[string]int{"schemas": 0, "id": 1, "externalId": 2}
+	for i, a := range rt.Schema.Attributes {
+		rank[a.Name] = 10 + i
+	}
+	for i, ext := range rt.Extensions {
+		rank[ext.Schema.ID] = 1000 + i
+	}
+	return rank
 }
 
 func (rj resourceJSON) MarshalJSON() ([]byte, error) {
+	rank := rj.rank
+	if rank == nil {
+		rank = memberRank(rj.rt)
+	}
 	keys := make([]string, 0, len(rj.doc))
-	rank := map[string]int{"schemas": 0, "id": 1, "externalId": 2}
-	for i, a := range rj.rt.Schema.Attributes {
-		rank[a.Name] = 10 + i
-	}
-	for i, ext := range rj.rt.Extensions {
-		rank[ext.Schema.ID] = 1000 + i
-	}
 	for k := range rj.doc {
 		keys = append(keys, k)
 	}
@@ -412,33 +423,28 @@ func (rj resourceJSON) MarshalJSON() ([]byte, error) {
 		}
 		return keys[i] < keys[j]
 	})
+	// One encoder writes every key and value into the one buffer; Encode ends each
+	// with a newline, which the next byte written replaces.
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
 	buf.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		vb, err := marshalNoEscape(rj.doc[k])
-		if err != nil {
+		if err := enc.Encode(k); err != nil {
 			return nil, err
 		}
-		buf.Write(vb)
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteByte(':')
+		if err := enc.Encode(rj.doc[k]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
-}
-
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // schemasOf lists the core URN and the URN of every extension object the document holds

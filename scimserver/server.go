@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/fault"
@@ -60,6 +61,9 @@ type Config struct {
 	// Profile is the app the server plays (package profile); nil plays the generic
 	// profile. SetProfile switches it while the server runs.
 	Profile *profile.Profile
+	// LogMaxAge drops requests older than this from the log; 0 keeps them until
+	// LogRetention or LogMaxBytes pushes them out.
+	LogMaxAge time.Duration
 	// Annotate, when set, labels each exchange (which IdP, which provisioning step). It is
 	// called from one goroutine in Seq order, after the record is numbered and before it
 	// is stored and published, off the handlers' path, so it may keep state across

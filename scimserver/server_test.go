@@ -111,7 +111,7 @@ func TestSetTokenRotatesAtOnce(t *testing.T) {
 	defer cancel()
 	e.must(e.do("GET", "/Users", nil, nil), 200)
 	if ev := <-events; ev.Auth != exchange.AuthOK {
-		t.Fatalf("first request recorded auth %q", ev.Auth)
+		t.Fatalf("first request recorded auth %q, want %q", ev.Auth, exchange.AuthOK)
 	}
 	e.srv.SetToken("second-token")
 	r := e.do("GET", "/Users", nil, nil)

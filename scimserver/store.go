@@ -10,14 +10,14 @@ import (
 )
 
 // Store is what the SCIM server needs from persistence; *store.DB satisfies it. Every
-// write method runs in one transaction, which is how a request is all-or-nothing.
+// write method runs in one transaction, which is how a request is all-or-nothing, and
+// a user is read with its groups in one read transaction, so rendering it costs no
+// second one.
 type Store interface {
 	CreateUser(ctx context.Context, r *store.Resource) error
 	GetUser(ctx context.Context, id string) (*store.Resource, error)
 	ReplaceUser(ctx context.Context, id string, ifVersion int64, fn func(cur *store.Resource) (*store.Resource, error)) (*store.Resource, error)
 	DeleteUser(ctx context.Context, id string, ifVersion int64) error
-	GroupsOfUser(ctx context.Context, id string) ([]store.GroupRef, error)
-	GroupsOfUsers(ctx context.Context, ids []string) (map[string][]store.GroupRef, error)
 
 	CreateGroup(ctx context.Context, r *store.Resource, members []store.Member) error
 	GetGroup(ctx context.Context, id string) (*store.Resource, error)
@@ -26,6 +26,9 @@ type Store interface {
 	DeleteGroup(ctx context.Context, id string, ifVersion int64) error
 
 	Search(ctx context.Context, q store.Query) (total int, page []*store.Resource, err error)
+	// ManagedBy lists the users whose enterprise manager is a user, which its delete
+	// changes, through an index.
+	ManagedBy(ctx context.Context, id string, limit int) ([]string, error)
 
 	// The app-side state profiles read and change (profile_store.go).
 	ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error)
@@ -34,7 +37,7 @@ type Store interface {
 
 	NextRequestSeq(ctx context.Context) (int64, error)
 	AppendRequests(ctx context.Context, rs []*exchange.Record) error
-	PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error)
+	TrimRequests(ctx context.Context, r store.Retention) (deleted int, err error)
 }
 
 // memberEditor lets the PATCH engine change a group's members through the store's

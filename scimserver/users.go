@@ -35,28 +35,16 @@ func (s *Server) location(r *http.Request, endpoint, id string) string {
 }
 
 // renderUser builds the response document of a User: stored attributes plus id, schemas,
-// the read-only groups derived from memberships, and meta.
+// the read-only groups derived from memberships (read by the store with the user, in
+// the same transaction), and meta.
 func (s *Server) renderUser(r *http.Request, res *store.Resource, proj projection) (resourceJSON, error) {
-	var refs []store.GroupRef
-	if proj.wants("groups") {
-		var err error
-		if refs, err = s.st.GroupsOfUser(r.Context(), res.ID); err != nil {
-			return resourceJSON{}, err
-		}
-	}
-	return s.userDoc(r, res, proj, refs)
-}
-
-// userDoc renders a User whose groups have already been read (list pages read them for
-// the whole page in one query).
-func (s *Server) userDoc(r *http.Request, res *store.Resource, proj projection, refs []store.GroupRef) (resourceJSON, error) {
 	doc, err := decodeDoc(res.Doc)
 	if err != nil {
 		return resourceJSON{}, err
 	}
 	delete(doc, "password")
 	doc["id"] = res.ID
-	if len(refs) > 0 {
+	if refs := res.Groups; len(refs) > 0 && proj.wants("groups") {
 		base := baseURL(r)
 		groups := make([]any, len(refs))
 		for i, g := range refs {
@@ -69,7 +57,8 @@ func (s *Server) userDoc(r *http.Request, res *store.Resource, proj projection, 
 		doc["groups"] = groups
 	}
 	s.finishDoc(r, "User", "/Users", res, doc, proj)
-	return resourceJSON{rt: s.userType(r), doc: doc}, nil
+	v := s.viewOf(r.Context())
+	return resourceJSON{rt: v.users, doc: doc, rank: v.userRank}, nil
 }
 
 func (s *Server) finishDoc(r *http.Request, typ, endpoint string, res *store.Resource, doc map[string]any, proj projection) {
@@ -91,7 +80,16 @@ func writeResource(w http.ResponseWriter, status int, rj resourceJSON, version i
 	if location != "" {
 		w.Header().Set("Location", location)
 	}
-	writeJSON(w, status, rj)
+	// The document's bytes as they are: through writeJSON, encoding/json would
+	// check and compact what MarshalJSON already made compact.
+	b, err := rj.MarshalJSON()
+	if err != nil {
+		writeJSON(w, status, rj)
+		return
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // queryProjection reads attributes / excludedAttributes from the URL, which RFC 7644

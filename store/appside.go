@@ -118,11 +118,14 @@ func (db *DB) ExistingUsers(ctx context.Context, ids []string) (map[string]bool,
 // other group afterwards. It returns the ids of the users it deactivated (those already
 // inactive are not counted).
 func (db *DB) DeleteGroupDeactivating(ctx context.Context, id string, ifVersion int64) ([]string, error) {
-	var deactivated []string
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := versionCheck(ctx, tx, KindGroup, id, ifVersion); err != nil {
-			return err
-		}
+	var (
+		deactivated []string
+		rowid       int64
+	)
+	err := db.writeThen(ctx, func(tx *sql.Tx) error {
+		// The members who leave with the group are read before the delete, whose
+		// cascade takes the memberships; a missing group or a stale ifVersion makes
+		// the delete fail and rolls everything back.
 		rows, err := tx.QueryContext(ctx, `SELECT m.user_id FROM memberships m
 			WHERE m.group_id = ? AND m.app_side = 0
 			AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = m.user_id AND o.group_id <> m.group_id)
@@ -143,8 +146,8 @@ func (db *DB) DeleteGroupDeactivating(ctx context.Context, id string, ifVersion 
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("store: delete group: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete group: %w", err)
+		if rowid, err = deleteChecked(ctx, tx, KindGroup, id, ifVersion); err != nil {
+			return err
 		}
 		now := formatTime(db.now())
 		for _, uid := range only {
@@ -161,7 +164,7 @@ func (db *DB) DeleteGroupDeactivating(ctx context.Context, id string, ifVersion 
 			}
 		}
 		return nil
-	})
+	}, func() { db.order[KindGroup].removed(rowid) })
 	if err != nil {
 		return nil, err
 	}

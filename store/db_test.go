@@ -67,8 +67,11 @@ func TestOpenOddPath(t *testing.T) {
 		t.Fatalf("database file: %v %v", fi, err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("SQLite wrote other files: %v", entries)
+	if len(entries) != 2 || entries[0].Name() != "scim lab.db" || entries[1].Name() != "scim lab.log.db" {
+		t.Fatalf("want the lab and its request log, SQLite wrote: %v", entries)
+	}
+	if fi, err := os.Stat(LogPath(path)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("request log file: %v %v", fi, err)
 	}
 }
 
@@ -89,6 +92,7 @@ func TestPragmas(t *testing.T) {
 	check(db.w, "synchronous", "1") // NORMAL
 	check(db.w, "foreign_keys", "1")
 	check(db.w, "busy_timeout", "5000")
+	check(db.w, "analysis_limit", "1000")
 	check(db.r, "busy_timeout", "5000")
 	check(db.r, "query_only", "1")
 	if _, err := db.r.ExecContext(ctx, `INSERT INTO settings VALUES ('k', 'v')`); err == nil {
@@ -99,6 +103,13 @@ func TestPragmas(t *testing.T) {
 	}
 	if n := db.r.Stats().MaxOpenConnections; n < 2 {
 		t.Errorf("reader MaxOpenConnections = %d, want several", n)
+	}
+	check(db.log.w, "journal_mode", "wal")
+	check(db.log.w, "synchronous", "1")
+	check(db.log.w, "page_size", fmt.Sprint(logPageSize))
+	check(db.log.r, "query_only", "1")
+	if n := db.log.w.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("log writer MaxOpenConnections = %d, want 1", n)
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 	"github.com/scimlab/scimlab/exchange"
 )
 
-// The methods below read a whole lab for an export, each in one read transaction, so
-// a server writing the lab meanwhile is never blocked and every list is one snapshot.
+// The methods below read a whole lab for an export, each in one read transaction of
+// the file it reads (the lab's, or the request log's), so a server writing the lab
+// meanwhile is never blocked and every list is one snapshot.
 // A walk stopped by its context returns the context's error, not what the closed
 // transaction made of it.
 
@@ -54,11 +55,18 @@ func (db *DB) Count(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM groups),
-			(SELECT count(*) FROM memberships), (SELECT count(*) FROM requests)`).
-			Scan(&c.Users, &c.Groups, &c.Memberships, &c.Requests)
+			(SELECT count(*) FROM memberships)`).
+			Scan(&c.Users, &c.Groups, &c.Memberships)
 	})
 	if err != nil {
 		return Counts{}, fmt.Errorf("store: count: %w", err)
+	}
+	// The requests are in the log's own file.
+	err = db.log.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM requests`).Scan(&c.Requests)
+	})
+	if err != nil {
+		return Counts{}, fmt.Errorf("store: count requests: %w", err)
 	}
 	return c, nil
 }
@@ -152,7 +160,7 @@ func (f RequestFilter) where() (string, []any) {
 // UpToSeq to see exactly those.
 func (db *DB) CountRequests(ctx context.Context, f RequestFilter) (n, newest int64, err error) {
 	where, args := f.where()
-	err = db.read(ctx, func(tx *sql.Tx) error {
+	err = db.log.read(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM requests `+where+`),
 			coalesce((SELECT max(seq) FROM requests), 0)`, args...).Scan(&n, &newest)
 	})
@@ -170,7 +178,7 @@ const eachRequestBatch = 256
 // and related resources. An error from fn stops the walk and is returned.
 func (db *DB) EachRequest(ctx context.Context, f RequestFilter, fn func(*exchange.Record) error) error {
 	where, args := f.where()
-	return walkErr(ctx, db.read(ctx, func(tx *sql.Tx) error {
+	return walkErr(ctx, db.log.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests `+where+` ORDER BY seq`, args...)
 		if err != nil {
 			return fmt.Errorf("store: read requests: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -216,18 +217,23 @@ func TestRestoreKeepsIdsVersionsAndTimes(t *testing.T) {
 	if err := dst.Restore(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append(append([]*Resource{}, snap.Users...), snap.Groups...) {
+	// Each resource reads back as it reads in the source, a user with its groups.
+	get := func(db *DB, r *Resource) *Resource {
+		t.Helper()
 		var got *Resource
-		if want.Kind == KindUser {
-			got, err = dst.GetUser(ctx, want.ID)
+		if r.Kind == KindUser {
+			got, err = db.GetUser(ctx, r.ID)
 		} else {
-			got, err = dst.GetGroup(ctx, want.ID)
+			got, err = db.GetGroup(ctx, r.ID)
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("restored %s %s:\n got %+v\nwant %+v", want.Kind, want.ID, got, want)
+		return got
+	}
+	for _, r := range append(append([]*Resource{}, snap.Users...), snap.Groups...) {
+		if got, want := get(dst, r), get(src, r); !reflect.DeepEqual(got, want) {
+			t.Errorf("restored %s %s:\n got %+v\nwant %+v", r.Kind, r.ID, got, want)
 		}
 	}
 	if u2, _ := dst.GetUser(ctx, "u2"); u2.Version != 2 || !u2.LastModified.After(u2.Created) {
@@ -263,7 +269,8 @@ func TestRestoreRefusesMembershipOfUnknownGroup(t *testing.T) {
 func TestFilesAndUsage(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lab.db")
-	want := []string{path, path + "-wal", path + "-shm", path + ".lock"}
+	logPath := filepath.Join(dir, "lab.log.db")
+	want := []string{path, path + "-wal", path + "-shm", logPath, logPath + "-wal", logPath + "-shm", path + ".lock"}
 	if got := Files(path); !slices.Equal(got, want) {
 		t.Errorf("Files = %v, want %v", got, want)
 	}
@@ -344,5 +351,46 @@ func TestRestoreAppSideState(t *testing.T) {
 	if !reflect.DeepEqual(ms, snap.Memberships) || !reflect.DeepEqual(ts, snap.Tombstones) ||
 		!reflect.DeepEqual(as, snap.AppActions) || !reflect.DeepEqual(ias, snap.Independent) {
 		t.Errorf("restored:\n%+v\n%+v\n%+v\n%+v\nwant %+v", ms, ts, as, ias, snap)
+	}
+}
+
+// A restore adds rows in bulk: unfiltered pages of a lab open while it was restored
+// (its creation orders read before) show every restored resource, with their total.
+func TestRestoreShowsInUnfilteredPages(t *testing.T) {
+	ctx := context.Background()
+	src := openTest(t)
+	var snap Snapshot
+	for i := range 5 {
+		createUser(t, src, fmt.Sprintf("u%d", i), fmt.Sprintf(`{"userName":"user%d@example.com"}`, i))
+	}
+	createGroup(t, src, "g1", `{"displayName":"Sales"}`, "u1")
+	src.EachResource(ctx, KindUser, func(r *Resource) error { snap.Users = append(snap.Users, r); return nil })
+	src.EachResource(ctx, KindGroup, func(r *Resource) error { snap.Groups = append(snap.Groups, r); return nil })
+
+	dst := openTest(t)
+	for _, kind := range []Kind{KindUser, KindGroup} {
+		if n, _, err := dst.Search(ctx, Query{Kind: kind, Count: 10}); err != nil || n != 0 {
+			t.Fatalf("a new lab lists %d %ss, %v", n, kind, err)
+		}
+	}
+	if err := dst.Restore(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	for kind, want := range map[Kind][]string{KindUser: {"u0", "u1", "u2", "u3", "u4"}, KindGroup: {"g1"}} {
+		var got []string
+		total := 0
+		for start := 1; start <= len(want); start += 2 {
+			n, page, err := dst.Search(ctx, Query{Kind: kind, StartIndex: start, Count: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total = n
+			for _, r := range page {
+				got = append(got, r.ID)
+			}
+		}
+		if total != len(want) || !slices.Equal(got, want) {
+			t.Errorf("%ss after the restore: total %d, pages %v; want %v", kind, total, got, want)
+		}
 	}
 }

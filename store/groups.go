@@ -45,17 +45,21 @@ func (db *DB) CreateGroup(ctx context.Context, r *Resource, members []Member) er
 	}
 	now := db.now().UTC()
 	ts := formatTime(now)
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups
+	var rowid int64
+	err = db.writeThen(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO groups
 			(id, display_name, external_id, doc, version, created, last_modified)
 			VALUES (?, ?, ?, ?, 1, ?, ?)`,
 			id, ix.displayName, ix.externalID, string(doc), ts, ts)
 		if err != nil {
 			return groupWriteErr(err, id, ix.displayName.String)
 		}
+		if rowid, err = res.LastInsertId(); err != nil {
+			return err
+		}
 		_, err = addMembers(ctx, tx, id, members)
 		return err
-	})
+	}, func() { db.order[KindGroup].added(rowid) })
 	if err != nil {
 		return err
 	}
@@ -81,34 +85,55 @@ func (db *DB) GetGroup(ctx context.Context, id string) (*Resource, error) {
 }
 
 // Members returns up to limit members of the group ordered by user id;
-// limit <= 0 returns all of them. An unknown group gives ErrNotFound.
-func (db *DB) Members(ctx context.Context, groupID string, limit int) ([]Member, error) {
+// limit <= 0 returns all of them. An unknown group gives ErrNotFound. One query
+// answers both: the group joined to its memberships yields one row with no member
+// when it has none.
+func (db *DB) Members(ctx context.Context, groupID string, limit int) (_ []Member, err error) {
+	defer db.noteDamage(&err)
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	rows, err := db.r.QueryContext(ctx, `SELECT m.user_id, m.display, m.type FROM groups g
+		LEFT JOIN memberships m ON m.group_id = g.id WHERE g.id = ? ORDER BY m.user_id LIMIT ?`, groupID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list members: %w", err)
+	}
+	defer rows.Close()
 	var out []Member
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindGroup, groupID); err != nil {
-			return err
+	found := false
+	for rows.Next() {
+		found = true
+		var uid, display, typ sql.NullString
+		if err := rows.Scan(&uid, &display, &typ); err != nil {
+			return nil, fmt.Errorf("store: list members: %w", err)
 		}
-		var err error
-		out, err = listMembers(ctx, tx, groupID, limit)
-		return err
-	})
-	return out, err
+		if uid.Valid {
+			out = append(out, Member{UserID: uid.String, Display: display.String, Type: typ.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list members: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, KindGroup, groupID)
+	}
+	return out, nil
 }
 
 // MemberCount returns the number of members of the group. An unknown group
-// gives ErrNotFound.
-func (db *DB) MemberCount(ctx context.Context, groupID string) (int, error) {
+// gives ErrNotFound (no row, where a group without members counts 0).
+func (db *DB) MemberCount(ctx context.Context, groupID string) (_ int, err error) {
+	defer db.noteDamage(&err)
 	var n int
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindGroup, groupID); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE group_id = ?`, groupID).Scan(&n)
-	})
-	return n, err
+	err = db.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM memberships WHERE group_id = g.id)
+		FROM groups g WHERE g.id = ?`, groupID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("%w: %s %q", ErrNotFound, KindGroup, groupID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: count members: %w", err)
+	}
+	return n, nil
 }
 
 // UpdateGroup changes a group and its members inside one write transaction.
@@ -172,15 +197,12 @@ func (db *DB) UpdateGroup(ctx context.Context, id string, ifVersion int64, fn fu
 
 // DeleteGroup deletes a group and its memberships.
 func (db *DB) DeleteGroup(ctx context.Context, id string, ifVersion int64) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		if err := versionCheck(ctx, tx, KindGroup, id, ifVersion); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete group: %w", err)
-		}
-		return nil
-	})
+	var rowid int64
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
+		var err error
+		rowid, err = deleteChecked(ctx, tx, KindGroup, id, ifVersion)
+		return err
+	}, func() { db.order[KindGroup].removed(rowid) })
 }
 
 // errMemberTxClosed reports use of a MemberTx after its callback returned.
@@ -211,14 +233,9 @@ func (m *memberTx) RemoveMembers(userIDs []string) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
 	}
-	stmt, err := m.tx.PrepareContext(m.ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`)
-	if err != nil {
-		return 0, fmt.Errorf("store: remove members: %w", err)
-	}
-	defer stmt.Close()
 	var removed int64
 	for _, uid := range userIDs {
-		res, err := stmt.ExecContext(m.ctx, m.groupID, uid)
+		res, err := m.tx.ExecContext(m.ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, m.groupID, uid)
 		if err != nil {
 			return int(removed), fmt.Errorf("store: remove members: %w", err)
 		}
@@ -275,15 +292,10 @@ func addMembers(ctx context.Context, tx *sql.Tx, groupID string, ms []Member) (i
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id, display, type)
-		SELECT ?, users.id, ?, ? FROM users WHERE users.id = ?`)
-	if err != nil {
-		return 0, fmt.Errorf("store: add members: %w", err)
-	}
-	defer stmt.Close()
 	var added int64
 	for _, mb := range ms {
-		res, err := stmt.ExecContext(ctx, groupID, mb.Display, mb.Type, mb.UserID)
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id, display, type)
+			SELECT ?, users.id, ?, ? FROM users WHERE users.id = ?`, groupID, mb.Display, mb.Type, mb.UserID)
 		if err != nil {
 			if isForeignKeyViolation(err) {
 				return added, &MemberError{UserID: mb.UserID}

@@ -181,3 +181,54 @@ func TestDeleteGroup(t *testing.T) {
 	// The name is free again.
 	createGroup(t, db, "g2", `{"displayName":"g"}`)
 }
+
+// Members and MemberCount tell an empty group from a missing one without a separate
+// existence check.
+func TestMembersOfEmptyAndMissingGroups(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	createUser(t, db, "u1", `{"userName":"a"}`)
+	createGroup(t, db, "empty", `{"displayName":"Empty"}`)
+	createGroup(t, db, "one", `{"displayName":"One"}`, "u1")
+	if ms, err := db.Members(ctx, "empty", 0); err != nil || len(ms) != 0 {
+		t.Errorf("Members(empty) = %v, %v; want none and no error", ms, err)
+	}
+	if n, err := db.MemberCount(ctx, "empty"); err != nil || n != 0 {
+		t.Errorf("MemberCount(empty) = %d, %v", n, err)
+	}
+	if ms, err := db.Members(ctx, "one", 1); err != nil || len(ms) != 1 || ms[0].UserID != "u1" {
+		t.Errorf("Members(one) = %v, %v", ms, err)
+	}
+	_, err := db.Members(ctx, "missing", 0)
+	wantErr(t, err, ErrNotFound)
+	_, err = db.MemberCount(ctx, "missing")
+	wantErr(t, err, ErrNotFound)
+	if gs, err := db.GroupsOfUser(ctx, "u1"); err != nil || len(gs) != 1 || gs[0].ID != "one" {
+		t.Errorf("GroupsOfUser(u1) = %v, %v", gs, err)
+	}
+}
+
+// A delete with a stale version changes nothing: the deleted row's version is
+// checked inside the transaction, which rolls back.
+func TestDeleteWithStaleVersionKeepsResource(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	createUser(t, db, "u1", `{"userName":"a"}`)
+	createGroup(t, db, "g1", `{"displayName":"G"}`, "u1")
+	wantErr(t, db.DeleteUser(ctx, "u1", 7), ErrPreconditionFailed)
+	wantErr(t, db.DeleteGroup(ctx, "g1", 7), ErrPreconditionFailed)
+	if _, err := db.GetUser(ctx, "u1"); err != nil {
+		t.Fatalf("user gone after a refused delete: %v", err)
+	}
+	if g, err := db.GetGroup(ctx, "g1"); err != nil || g.Version != 1 {
+		t.Fatalf("group after a refused delete: %+v, %v; want it at version 1", g, err)
+	}
+	wantErr(t, db.DeleteUser(ctx, "nope", 0), ErrNotFound)
+	wantErr(t, db.DeleteGroup(ctx, "nope", 0), ErrNotFound)
+	if err := db.DeleteGroup(ctx, "g1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteUser(ctx, "u1", 1); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -153,7 +153,8 @@ func TestInspectSchemaVersions(t *testing.T) {
 }
 
 // Peek reads what Inspect reads but runs no integrity check: a listing of labs stays
-// quick on a large file, and changes nothing either, beside a server or not.
+// quick on a large file, and changes nothing either, beside a server or not. The
+// requests are counted in the log's own file.
 func TestPeek(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scimlab.db")
 	db, err := Open(context.Background(), path)
@@ -175,12 +176,61 @@ func TestPeek(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if in.CheckTook != 0 || in.Users != 2 || in.Groups != 1 || in.Requests != 3 || in.ReadWAL != open ||
-			in.BearerToken != "stored-token-0123456789" || in.Settings["profile"] != `{"name":"thinglink"}` {
+		if in.CheckTook != 0 || in.Log.CheckTook != 0 || in.Users != 2 || in.Groups != 1 || in.Requests != 3 || in.Log.Requests != 3 ||
+			in.ReadWAL != open || in.BearerToken != "stored-token-0123456789" || in.Settings["profile"] != `{"name":"thinglink"}` {
 			t.Errorf("open %v: peek %+v", open, in)
 		}
 		if after := dirListing(t, filepath.Dir(path)); !slices.Equal(before, after) {
 			t.Errorf("open %v: the directory changed:\nbefore %q\nafter  %q", open, before, after)
 		}
+	}
+}
+
+// The look covers the request log's own file: its size, schema, check and count,
+// beside the lab's file, and a damaged log is named as the log.
+func TestInspectTheRequestLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillLab(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Inspect(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := in.Log
+	if l.Path != LogPath(path) || !l.Exists || l.Size == 0 || l.SchemaVersion != LogSchemaVersion() || l.Requests != 3 || in.LogInDatabase {
+		t.Errorf("the log's inspection %+v (log in the database: %v), want its file with 3 requests", l, in.LogInDatabase)
+	}
+
+	if err := os.WriteFile(LogPath(path), []byte("meeting notes, not a database\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Inspect(context.Background(), path)
+	if de := wantDamaged(t, err, LogPath(path)); !de.RequestLog {
+		t.Errorf("damage %+v not named as the request log", de)
+	}
+}
+
+// A lab as the scimlab before the log's own file left it: the look counts the
+// requests where they are, creates no log file, and says the log is still inside.
+func TestInspectALabWithItsLogInside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.db")
+	mainLab(t, path)
+	before := dirListing(t, dir)
+	in, err := Inspect(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.SchemaVersion != logMoved-1 || !in.LogInDatabase || in.Requests != 2 || in.Log.Exists {
+		t.Errorf("inspection %+v, want schema 6 with its 2 requests inside and no log file", in)
+	}
+	if after := dirListing(t, dir); !slices.Equal(before, after) {
+		t.Errorf("the directory changed:\nbefore %q\nafter  %q", before, after)
 	}
 }

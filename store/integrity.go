@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -26,11 +27,18 @@ type DamagedError struct {
 	Found string
 	// Err is SQLite's error; nil when the integrity check found the damage.
 	Err error
+	// RequestLog reports that the file is the lab's request log (LogPath), not the
+	// lab's own database: moving it aside loses the logged requests, not the lab.
+	RequestLog bool
 }
 
 // Error implements error.
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("store: the database file %s is damaged (SQLite: %s)", e.Path, e.Found)
+	what := "database file"
+	if e.RequestLog {
+		what = "request log file"
+	}
+	return fmt.Sprintf("store: the %s %s is damaged (SQLite: %s)", what, e.Path, e.Found)
 }
 
 // Unwrap lets errors.Is(err, ErrDamaged) succeed and keeps SQLite's error reachable.
@@ -64,6 +72,17 @@ func damaged(path string, err error) error {
 		found = se.Error()
 	}
 	return &DamagedError{Path: path, Found: found, Err: err}
+}
+
+// logDamage is damaged for the request log's file at path: the error says which
+// file it is.
+func logDamage(path string, err error) error {
+	err = damaged(path, err)
+	var de *DamagedError
+	if errors.As(err, &de) && de.Path == path {
+		de.RequestLog = true
+	}
+	return err
 }
 
 // noteDamage replaces *err by a *DamagedError when it reports damage; methods
@@ -107,6 +126,60 @@ func checkIntegrity(ctx context.Context, w *sql.DB, path string) error {
 		problems = append(problems[:maxProblems], "…")
 	}
 	return &DamagedError{Path: path, Found: strings.Join(problems, "; ")}
+}
+
+// checkedFile is a database file to check and the connection to check it on.
+type checkedFile struct {
+	conn *sql.DB
+	path string
+	log  bool // the file is a request log
+}
+
+// checkFiles checks the files at once, each on its own connection, so a lab's
+// two files take as long as the larger of them; the first damage found, in the
+// order given, is the error.
+func checkFiles(ctx context.Context, files []checkedFile) error {
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() {
+			errs[i] = checkIntegrity(ctx, f.conn, f.path)
+			if f.log {
+				errs[i] = logDamage(f.path, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// integrity is the verdict of one file's integrity check, once it is in.
+type integrity struct {
+	done chan struct{}
+	err  error
+}
+
+func newIntegrity() *integrity { return &integrity{done: make(chan struct{})} }
+
+// finish records the verdict; it is called once.
+func (c *integrity) finish(err error) {
+	c.err = err
+	close(c.done)
+}
+
+// wait returns the verdict once it is in, or ctx's error.
+func (c *integrity) wait(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // orDamaged is a *DamagedError when err reports damage, else err explained as

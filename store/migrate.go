@@ -191,16 +191,108 @@ CREATE TABLE independent_accounts (
 	created      TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+	// 7: the request log and its related-resources side table have moved to the log's
+	// own file (LogPath): logCopy, run first, copied them there.
+	`
+DROP TABLE main.request_related;
+DROP TABLE main.requests;
+DELETE FROM main.sqlite_sequence WHERE name = 'requests';
+`,
+	// 8: users by their enterprise manager (managerOf, the same expression), for the
+	// users a user's delete changes, without reading every user's document. Only users
+	// with a manager are in it.
+	`
+CREATE INDEX users_manager ON users(json_extract(doc, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value'))
+WHERE json_extract(doc, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value') IS NOT NULL;
+`,
 }
 
-// schemaVersion is the user_version this build of scimlab writes.
-var schemaVersion = len(migrations)
+// logMoved is the schema version from which the request log lives in its own file.
+const logMoved = 7
 
-// migrate brings the database to schemaVersion, one transaction per
-// migration, so an interrupted upgrade resumes where it stopped.
-func migrate(ctx context.Context, w *sql.DB) error {
+// logCopy copies the request log from the lab's file to the log's file, attached as
+// "log", before migration logMoved drops it from the lab's. It commits on its own,
+// first: SQLite commits the files of one transaction one after the other (in WAL
+// mode a transaction is atomic in each file, not across them), so a crash between
+// two commits of one transaction could have dropped the log before its copy was
+// made. Apart, a crash leaves at worst the copy made and the lab's file at version
+// logMoved-1, and the copy runs again, skipping the rows it already made. Rows
+// keep their numbers and the sequence its high-water mark, so no number is ever
+// given twice.
+const logCopy = `
+INSERT OR IGNORE INTO log.requests (seq, time, method, path, query, status, duration_ns,
+	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent,
+	idp, step, subject, summary, hints, body_bytes, req_headers, resp_headers,
+	flavour, failed, strict, refused_by, scim_type, fault, profile, effects, req_body, resp_body)
+SELECT seq, time, method, path, query, status, duration_ns,
+	remote_addr, via_tunnel, auth, resource_type, resource_id, quirks, error_detail, user_agent,
+	idp, step, subject, summary, hints, body_bytes, req_headers, resp_headers,
+	flavour, failed, strict, refused_by, scim_type, fault, profile, effects, req_body, resp_body
+FROM main.requests;
+INSERT OR IGNORE INTO log.request_related (resource_type, resource_id, seq)
+SELECT resource_type, resource_id, seq FROM main.request_related;
+UPDATE log.sqlite_sequence SET seq = (SELECT seq FROM main.sqlite_sequence WHERE name = 'requests')
+WHERE name = 'requests' AND seq < (SELECT seq FROM main.sqlite_sequence WHERE name = 'requests');
+INSERT INTO log.sqlite_sequence (name, seq)
+SELECT 'requests', seq FROM main.sqlite_sequence
+WHERE name = 'requests' AND NOT EXISTS (SELECT 1 FROM log.sqlite_sequence WHERE name = 'requests');
+`
+
+// SchemaVersion is the schema version of a lab's file that this build of scimlab
+// writes and opens.
+func SchemaVersion() int { return len(migrations) }
+
+// migrate brings the lab's database to the user_version this build writes,
+// len(migrations). The request log at logPath, already migrated, is attached as
+// "log" meanwhile, for the copy that moves the log into it.
+func migrate(ctx context.Context, w *sql.DB, logPath string) (err error) {
+	if _, err := w.ExecContext(ctx, "ATTACH DATABASE ? AS log", logPath); err != nil {
+		return fmt.Errorf("store: attach the request log: %w", err)
+	}
+	defer func() {
+		if _, derr := w.ExecContext(ctx, "DETACH DATABASE log"); derr != nil && err == nil {
+			err = fmt.Errorf("store: detach the request log: %w", derr)
+		}
+	}()
+	if err := migrateSchema(ctx, w, migrations, logMoved-1, "database"); err != nil {
+		return err
+	}
+	if err := copyLog(ctx, w); err != nil {
+		return err
+	}
+	return migrateSchema(ctx, w, migrations, len(migrations), "database")
+}
+
+// copyLog runs logCopy in a transaction of its own while the lab's file is at the
+// version just before logMoved.
+func copyLog(ctx context.Context, w *sql.DB) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: move the request log: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA main.user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: read database schema version: %w", err)
+	}
+	if v != logMoved-1 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, logCopy); err != nil {
+		return fmt.Errorf("store: move the request log: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: move the request log: %w", err)
+	}
+	return nil
+}
+
+// migrateSchema brings the file w writes to version to (at most len(steps)), one
+// transaction per migration, so an interrupted upgrade resumes where it stopped; a
+// file already past to stays as it is. what names the file in errors.
+func migrateSchema(ctx context.Context, w *sql.DB, steps []string, to int, what string) error {
 	for {
-		done, err := migrateStep(ctx, w)
+		done, err := migrateStep(ctx, w, steps, to, what)
 		if err != nil {
 			return err
 		}
@@ -213,31 +305,31 @@ func migrate(ctx context.Context, w *sql.DB) error {
 // migrateStep applies the next pending migration, reporting done when there
 // is none. The version is read inside the write transaction, so two processes
 // opening the same file cannot both apply a migration.
-func migrateStep(ctx context.Context, w *sql.DB) (done bool, err error) {
+func migrateStep(ctx context.Context, w *sql.DB, steps []string, to int, what string) (done bool, err error) {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: migrate: %w", err)
+		return false, fmt.Errorf("store: migrate %s: %w", what, err)
 	}
 	defer tx.Rollback()
 	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return false, fmt.Errorf("store: read schema version: %w", err)
+	if err := tx.QueryRowContext(ctx, "PRAGMA main.user_version").Scan(&v); err != nil {
+		return false, fmt.Errorf("store: read %s schema version: %w", what, err)
 	}
 	switch {
-	case v == schemaVersion:
+	case v > len(steps) || v < 0:
+		return false, fmt.Errorf("store: %s schema version %d is newer than this scimlab (%d)", what, v, len(steps))
+	case v >= to:
 		return true, nil
-	case v > schemaVersion || v < 0:
-		return false, fmt.Errorf("store: database schema version %d is newer than this scimlab (%d)", v, schemaVersion)
 	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	// PRAGMA takes no bound parameters; v+1 is an integer we computed.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA main.user_version = %d", v+1)); err != nil {
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: migration %d: %w", v+1, err)
+		return false, fmt.Errorf("store: %s migration %d: %w", what, v+1, err)
 	}
 	return false, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 )
@@ -116,7 +117,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 				{c.pageSQL, append(append([]any{}, c.args...), 100, 0)},
 				{c.countSQL, c.args[:c.whereArgs]},
 			} {
-				plan := explain(t, db, run.sql, run.args)
+				plan := explain(t, db.r, run.sql, run.args)
 				for _, w := range tc.want {
 					if run.sql == c.countSQL {
 						// count(*) may read the same index without visiting rows.
@@ -134,9 +135,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	}
 }
 
-func explain(t *testing.T, db *DB, query string, args []any) string {
+func explain(t *testing.T, pool *sql.DB, query string, args []any) string {
 	t.Helper()
-	rows, err := db.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	rows, err := pool.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

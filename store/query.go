@@ -92,14 +92,19 @@ func (CondPresent) isCond() {}
 func (CondAny) isCond()     {}
 
 // Search returns the number of resources matching q.Where and the requested
-// page of them. Filtering, sorting, counting and paging all run in SQL, in one
-// read transaction, so the total and the page agree.
+// page of them; users come with their groups. Filtering, sorting, counting and
+// paging run in SQL, in one read transaction, so the total and the page agree; an
+// unfiltered query in creation order seeks to its page through the order kept in
+// memory (order.go).
 func (db *DB) Search(ctx context.Context, q Query) (total int, page []*Resource, err error) {
 	sel, err := compileQuery(q)
 	if err != nil {
 		return 0, nil, err
 	}
 	start := max(q.StartIndex, 1)
+	if q.Where == nil && q.SortBy == nil {
+		return db.searchInOrder(ctx, q.Kind, start, q.Count)
+	}
 	err = db.read(ctx, func(tx *sql.Tx) error {
 		if q.Count != 0 {
 			limit := int64(q.Count)
@@ -121,6 +126,11 @@ func (db *DB) Search(ctx context.Context, q Query) (total int, page []*Resource,
 			if err := rows.Err(); err != nil {
 				return fmt.Errorf("store: search: %w", err)
 			}
+			if q.Kind == KindUser && len(page) > 0 {
+				if err := pageGroups(ctx, tx, page); err != nil {
+					return err
+				}
+			}
 			// A page that is not full, and not empty because it starts past
 			// the end, ends at the last match: it tells the total without a
 			// COUNT. Lookups such as userName eq always end here.
@@ -131,6 +141,51 @@ func (db *DB) Search(ctx context.Context, q Query) (total int, page []*Resource,
 		}
 		if err := tx.QueryRowContext(ctx, sel.countSQL, sel.args[:sel.whereArgs]...).Scan(&total); err != nil {
 			return fmt.Errorf("store: search: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return total, page, nil
+}
+
+// searchInOrder answers an unfiltered query in creation order: the page starts at
+// the row the order names for start, and the total is the order's length, so
+// neither steps over the rows before the page.
+func (db *DB) searchInOrder(ctx context.Context, kind Kind, start, count int) (total int, page []*Resource, err error) {
+	defer db.noteDamage(&err)
+	o := db.order[kind]
+	if err := o.ensure(ctx, db); err != nil {
+		return 0, nil, err
+	}
+	total, first, ok := o.seek(start)
+	if count == 0 || !ok {
+		return total, nil, nil
+	}
+	limit := int64(count)
+	if count < 0 {
+		limit = -1
+	}
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+columnsOf(kind)+" FROM "+tableOf(kind)+
+			" WHERE rowid >= ? ORDER BY rowid LIMIT ?", first, limit)
+		if err != nil {
+			return fmt.Errorf("store: search: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanResource(kind, rows)
+			if err != nil {
+				return fmt.Errorf("store: search: %w", err)
+			}
+			page = append(page, r)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: search: %w", err)
+		}
+		if kind == KindUser && len(page) > 0 {
+			return pageGroups(ctx, tx, page)
 		}
 		return nil
 	})

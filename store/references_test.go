@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +58,47 @@ func decode(t *testing.T, doc []byte) map[string]any {
 		t.Fatalf("%s: %v", doc, err)
 	}
 	return m
+}
+
+// ManagedBy lists the users a manager manages, not the manager itself, and the
+// lookups behind it and behind clearing the references read the manager index, so a
+// delete costs the same at 100k users as at 10.
+func TestManagedByUsesTheIndex(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	createUser(t, db, "boss", `{"userName":"boss","`+EnterpriseUserURN+`":{"manager":{"value":"boss"}}}`)
+	createUser(t, db, "b", `{"userName":"b","`+EnterpriseUserURN+`":{"manager":{"value":"boss"}}}`)
+	createUser(t, db, "a", `{"userName":"a","`+EnterpriseUserURN+`":{"manager":{"value":"boss"}}}`)
+	createUser(t, db, "c", `{"userName":"c","`+EnterpriseUserURN+`":{"manager":{"value":"other"}}}`)
+	createUser(t, db, "d", `{"userName":"d"}`)
+	got, err := db.ManagedBy(ctx, "boss", 0)
+	if err != nil || len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Errorf("ManagedBy(boss) = %v, %v; want [a b]", got, err)
+	}
+	if got, _ := db.ManagedBy(ctx, "boss", 1); len(got) != 1 {
+		t.Errorf("ManagedBy(boss, 1) = %v", got)
+	}
+	for _, q := range []string{
+		`SELECT id FROM users WHERE ` + managerOf + ` = ? AND id <> ? ORDER BY id LIMIT ?`,
+		`UPDATE users SET version = version + 1 WHERE ` + managerOf + ` = ? AND id <> ?`,
+	} {
+		args := []any{"boss", "boss", 10}[:strings.Count(q, "?")]
+		rows, err := db.w.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notUsed int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "; "), "INDEX users_manager") {
+			t.Errorf("%s\nplan %q, want the manager index", q, plan)
+		}
+	}
 }

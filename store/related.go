@@ -9,7 +9,7 @@ import (
 	"github.com/scimlab/scimlab/exchange"
 )
 
-// The request log's side table request_related holds exchange.Record.Related: the
+// The request log's side table request_related, in the log's file, holds exchange.Record.Related: the
 // resources a request was about besides the one it addressed. It is keyed by resource,
 // so a resource's history is an index lookup however long the log grows, and cleared
 // with its request when the log is pruned.
@@ -18,7 +18,6 @@ import (
 // AppendRequests' transaction. A reference to the request's own resource, and repeats,
 // are left out.
 func insertRelated(ctx context.Context, tx *sql.Tx, rs []*exchange.Record, seqs []int64) error {
-	var stmt *sql.Stmt
 	for i, r := range rs {
 		seen := map[exchange.ResourceRef]bool{{Type: r.ResourceType, ID: r.ResourceID}: true}
 		for _, ref := range r.Related {
@@ -26,14 +25,8 @@ func insertRelated(ctx context.Context, tx *sql.Tx, rs []*exchange.Record, seqs 
 				continue
 			}
 			seen[ref] = true
-			if stmt == nil {
-				var err error
-				if stmt, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO request_related (resource_type, resource_id, seq) VALUES (?, ?, ?)`); err != nil {
-					return fmt.Errorf("store: append related resources: %w", err)
-				}
-				defer stmt.Close()
-			}
-			if _, err := stmt.ExecContext(ctx, ref.Type, ref.ID, seqs[i]); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO request_related (resource_type, resource_id, seq) VALUES (?, ?, ?)`,
+				ref.Type, ref.ID, seqs[i]); err != nil {
 				return fmt.Errorf("store: append related resources: %w", err)
 			}
 		}

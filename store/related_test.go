@@ -56,7 +56,7 @@ func TestHistoryIncludesRelatedRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM request_related`).Scan(&left); err != nil || left != 0 {
+	if err := db.log.r.QueryRowContext(ctx, `SELECT count(*) FROM request_related`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("related rows after pruning their requests: %d %v", left, err)
 	}
 }
@@ -64,7 +64,7 @@ func TestHistoryIncludesRelatedRequests(t *testing.T) {
 // The history query stays an index lookup, however long the log is.
 func TestHistoryQueryUsesIndexes(t *testing.T) {
 	db := openTest(t)
-	rows, err := db.r.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT seq FROM requests `+historyWhere,
+	rows, err := db.log.r.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT seq FROM requests `+historyWhere,
 		"User", "x", "User", "x")
 	if err != nil {
 		t.Fatal(err)

@@ -66,9 +66,9 @@ func encodeRecord(r *exchange.Record, t time.Time) ([]any, error) {
 // NextRequestSeq returns the number the next request logged will get: one more than
 // any number ever given, even to requests pruned since.
 func (db *DB) NextRequestSeq(ctx context.Context) (_ int64, err error) {
-	defer db.noteDamage(&err)
+	defer db.log.noteDamage(&err)
 	var last int64
-	err = db.r.QueryRowContext(ctx, `SELECT max(
+	err = db.log.r.QueryRowContext(ctx, `SELECT max(
 		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'requests'), 0),
 		coalesce((SELECT max(seq) FROM requests), 0))`).Scan(&last)
 	if err != nil {
@@ -99,14 +99,15 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 		rows[i] = args
 	}
 	seqs := make([]int64, len(rs))
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, insertRequest)
-		if err != nil {
-			return fmt.Errorf("store: append requests: %w", err)
-		}
-		defer stmt.Close()
+	var added int64 // the batch's body bytes, as encodeRecord counts them
+	for _, r := range rs {
+		added += int64(len(r.ReqBody) + len(r.RespBody))
+	}
+	db.log.mu.Lock()
+	defer db.log.mu.Unlock()
+	err := db.log.write(ctx, func(tx *sql.Tx) error {
 		for i, args := range rows {
-			res, err := stmt.ExecContext(ctx, args...)
+			res, err := tx.ExecContext(ctx, insertRequest, args...)
 			if err != nil {
 				return fmt.Errorf("store: append requests: %w", err)
 			}
@@ -119,6 +120,7 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 	if err != nil {
 		return err
 	}
+	db.log.bytes += added
 	for i, r := range rs {
 		r.Seq = seqs[i]
 		if r.Time.IsZero() {
@@ -130,8 +132,8 @@ func (db *DB) AppendRequests(ctx context.Context, rs []*exchange.Record) error {
 
 // GetRequest returns one request with its bodies, or ErrNotFound.
 func (db *DB) GetRequest(ctx context.Context, seq int64) (_ *exchange.Record, err error) {
-	defer db.noteDamage(&err)
-	row := db.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
+	defer db.log.noteDamage(&err)
+	row := db.log.r.QueryRowContext(ctx, `SELECT `+requestMeta+`, req_body, resp_body FROM requests WHERE seq = ?`, seq)
 	r, err := scanRequest(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: request %d", ErrNotFound, seq)
@@ -139,7 +141,7 @@ func (db *DB) GetRequest(ctx context.Context, seq int64) (_ *exchange.Record, er
 	if err != nil {
 		return nil, fmt.Errorf("store: get request: %w", err)
 	}
-	return r, attachRelated(ctx, db.r, []*exchange.Record{r})
+	return r, attachRelated(ctx, db.log.r, []*exchange.Record{r})
 }
 
 // ListRequests returns up to limit requests older than beforeSeq (0: from the
@@ -170,45 +172,12 @@ func (db *DB) RequestsForResource(ctx context.Context, kind Kind, id string, lim
 // and their bodies total at most maxBodyBytes, and reports how many it
 // deleted. keepNewest <= 0 or maxBodyBytes <= 0 disables that limit.
 func (db *DB) PruneRequests(ctx context.Context, keepNewest int, maxBodyBytes int64) (deleted int, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		if keepNewest > 0 {
-			res, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE seq <=
-				(SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?)`, keepNewest)
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			deleted += int(n)
-		}
-		if maxBodyBytes > 0 {
-			// The newest request whose running total (newest first) passes
-			// the budget goes, with everything older.
-			res, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE seq <=
-				(SELECT seq FROM (SELECT seq, sum(body_bytes) OVER (ORDER BY seq DESC) AS total FROM requests)
-				 WHERE total > ? ORDER BY seq DESC LIMIT 1)`, maxBodyBytes)
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("store: prune requests: %w", err)
-			}
-			deleted += int(n)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return deleted, nil
+	return db.TrimRequests(ctx, Retention{Count: keepNewest, Bytes: maxBodyBytes})
 }
 
 func (db *DB) listRequests(ctx context.Context, tail string, args ...any) (_ []*exchange.Record, err error) {
-	defer db.noteDamage(&err)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
+	defer db.log.noteDamage(&err)
+	rows, err := db.log.r.QueryContext(ctx, `SELECT `+requestMeta+` FROM requests `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
@@ -224,7 +193,7 @@ func (db *DB) listRequests(ctx context.Context, tail string, args ...any) (_ []*
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
-	return out, attachRelated(ctx, db.r, out)
+	return out, attachRelated(ctx, db.log.r, out)
 }
 
 func scanRequest(s rowScanner, bodies bool) (*exchange.Record, error) {

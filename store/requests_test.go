@@ -110,7 +110,7 @@ func TestRequestLog(t *testing.T) {
 	if !slices.Equal(seqs(hist), []int64{3}) {
 		t.Fatalf("group history = %v", seqs(hist))
 	}
-	plan := explain(t, db, `SELECT `+requestMeta+` FROM requests WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`, []any{"User", "u1", 10})
+	plan := explain(t, db.log.r, `SELECT `+requestMeta+` FROM requests WHERE resource_type = ? AND resource_id = ? ORDER BY seq DESC LIMIT ?`, []any{"User", "u1", 10})
 	if want := "SEARCH requests USING INDEX requests_resource (resource_type=? AND resource_id=?)"; !strings.Contains(plan, want) {
 		t.Errorf("history plan:\n%s", plan)
 	}
@@ -313,5 +313,83 @@ func TestUpgradeTypesOldHints(t *testing.T) {
 	}
 	if next, _ := db.NextRequestSeq(context.Background()); next != 3 {
 		t.Errorf("next number after the upgrade = %d, want 3", next)
+	}
+}
+
+func TestTrimRequestsByAgeCountAndBytes(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	db.now = func() time.Time { return now }
+	var rs []*exchange.Record
+	for i := range 2500 {
+		// The first 2,000 arrived three hours ago, the rest in the last minutes.
+		at := now.Add(-3 * time.Hour).Add(time.Duration(i) * time.Millisecond)
+		if i >= 2000 {
+			at = now.Add(-time.Duration(2500-i) * time.Second)
+		}
+		rs = append(rs, &exchange.Record{Time: at, Method: "GET", Path: "/x", ReqBody: []byte("0123456789")})
+	}
+	if err := db.AppendRequests(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		l, err := db.RequestsSince(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	// Older than an hour: 2,000 go, in two transactions of trimChunk.
+	n, err := db.TrimRequests(ctx, Retention{MaxAge: time.Hour})
+	if err != nil || n != 2000 || count() != 500 {
+		t.Fatalf("age: deleted %d (%v), %d left; want 2000 deleted, 500 left", n, err, count())
+	}
+	first, _ := db.RequestsSince(ctx, 0, 1)
+	if first[0].Seq != 2001 {
+		t.Fatalf("oldest kept is %d, want 2001", first[0].Seq)
+	}
+	// Nothing is older than an hour any more.
+	if n, err := db.TrimRequests(ctx, Retention{MaxAge: time.Hour}); err != nil || n != 0 {
+		t.Fatalf("second age trim deleted %d, %v", n, err)
+	}
+	// 500 × 10 body bytes; a 2,000-byte budget keeps the newest 200.
+	n, err = db.TrimRequests(ctx, Retention{Bytes: 2000})
+	if err != nil || n != 300 || count() != 200 {
+		t.Fatalf("bytes: deleted %d (%v), %d left", n, err, count())
+	}
+	// The total follows appends: 50 more make 2,500 bytes, 50 go again.
+	more := make([]*exchange.Record, 50)
+	for i := range more {
+		more[i] = &exchange.Record{Time: now, Method: "GET", RespBody: []byte("abcdefghij")}
+	}
+	if err := db.AppendRequests(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.TrimRequests(ctx, Retention{Bytes: 2000}); err != nil || n != 50 || count() != 200 {
+		t.Fatalf("bytes after appends: deleted %d (%v), %d left", n, err, count())
+	}
+	if n, err := db.TrimRequests(ctx, Retention{Count: 20}); err != nil || n != 180 || count() != 20 {
+		t.Fatalf("count: deleted %d (%v), %d left", n, err, count())
+	}
+	// Everything older than a minute from now goes when the clock moves on.
+	now = now.Add(time.Hour)
+	if n, err := db.TrimRequests(ctx, Retention{MaxAge: time.Minute}); err != nil || n != 20 || count() != 0 {
+		t.Fatalf("all too old: deleted %d (%v), %d left", n, err, count())
+	}
+}
+
+// Trimming reads a narrow index, never the requests table itself.
+func TestTrimQueriesUseTheTrimIndex(t *testing.T) {
+	db := openTest(t)
+	for _, q := range []string{
+		`SELECT seq FROM requests INDEXED BY requests_trim WHERE time >= ? ORDER BY seq LIMIT 1`,
+		`SELECT seq, body_bytes FROM requests INDEXED BY requests_trim ORDER BY seq LIMIT ?`,
+		`SELECT coalesce(sum(body_bytes), 0) FROM requests INDEXED BY requests_trim`,
+	} {
+		plan := explain(t, db.log.r, q, []any{"x"}[:strings.Count(q, "?")])
+		if !strings.Contains(plan, "COVERING INDEX requests_trim") {
+			t.Errorf("%s\nplan:\n%s", q, plan)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // whose key starts with one of settingPrefixes (the walkthroughs' progress). The bearer token,
 // the profile and the other settings stay. The request log is emptied by ClearRequests.
 func (db *DB) ResetLab(ctx context.Context, settingPrefixes ...string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
 		// Deleting users and groups fires the tombstone triggers; the tombstones go
 		// after them.
 		for _, stmt := range []string{
@@ -32,17 +32,25 @@ func (db *DB) ResetLab(ctx context.Context, settingPrefixes ...string) error {
 			}
 		}
 		return nil
-	})
+	}, db.forgetOrders)
 }
 
 // ClearRequests empties the request log. Sequence numbers are not reused afterwards:
 // a console still subscribed sees the next request numbered after the last one.
 func (db *DB) ClearRequests(ctx context.Context) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	lg := db.log
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	err := lg.write(ctx, func(tx *sql.Tx) error {
 		// request_related goes by ON DELETE CASCADE.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM requests`); err != nil {
 			return fmt.Errorf("store: clear requests: %w", err)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	lg.bytes, lg.bytesKnown = 0, true
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,6 +36,10 @@ type Resource struct {
 	ExternalID   string
 	DisplayName  string
 	Active       bool
+	// Groups holds, for a User, the groups it is a direct member of, ordered by
+	// displayName, read in the same transaction as the user itself. A new user has
+	// none; a Group's Groups is always nil.
+	Groups []GroupRef
 }
 
 // Member is one group membership as a group sees it.
@@ -200,5 +205,6 @@ func (ix indexed) apply(r *Resource) {
 func (r *Resource) clone() *Resource {
 	c := *r
 	c.Doc = bytes.Clone(r.Doc)
+	c.Groups = slices.Clone(r.Groups)
 	return &c
 }

@@ -23,9 +23,11 @@ type Snapshot struct {
 // version and timestamp as they are, so an imported lab answers exactly as the
 // exported one did. It is meant for a new, empty database: a resource, userName or
 // group name already present gives ErrConflict and nothing is written. Indexed copies
-// are derived from each document, as on any write.
+// are derived from each document, as on any write. The creation orders are read again
+// after the commit, as after any write in bulk. The request log is restored through
+// AppendRequests, in its own file.
 func (db *DB) Restore(ctx context.Context, s Snapshot) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
 		for _, r := range s.Users {
 			if err := restoreResource(ctx, tx, KindUser, r); err != nil {
 				return err
@@ -76,7 +78,7 @@ func (db *DB) Restore(ctx context.Context, s Snapshot) error {
 			}
 		}
 		return nil
-	})
+	}, db.forgetOrders)
 }
 
 func restoreResource(ctx context.Context, tx *sql.Tx, kind Kind, r *Resource) error {

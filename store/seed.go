@@ -52,7 +52,7 @@ func (e *SeedError) Unwrap() error { return e.Err }
 func (db *DB) Seed(ctx context.Context, users, independent [][]byte, groups []SeedGroup) (SeedResult, error) {
 	res := SeedResult{UserIDs: map[string]string{}, GroupIDs: map[string]string{}}
 	now := formatTime(db.now())
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.writeThen(ctx, func(tx *sql.Tx) error {
 		for i, data := range users {
 			doc, ix, err := normalize(KindUser, data)
 			if err != nil {
@@ -101,7 +101,7 @@ func (db *DB) Seed(ctx context.Context, users, independent [][]byte, groups []Se
 			}
 		}
 		return nil
-	})
+	}, db.forgetOrders)
 	if err != nil {
 		return SeedResult{}, err
 	}

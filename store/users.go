@@ -27,16 +27,21 @@ func (db *DB) CreateUser(ctx context.Context, r *Resource) error {
 	}
 	now := db.now().UTC()
 	ts := formatTime(now)
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	var rowid int64
+	err = db.writeThen(ctx, func(tx *sql.Tx) error {
 		if err := checkIndependent(ctx, tx, ix.userName.String); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users
+		res, err := tx.ExecContext(ctx, `INSERT INTO users
 			(id, user_name, external_id, display_name, active, doc, version, created, last_modified)
 			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			id, ix.userName, ix.externalID, ix.displayName, ix.active, string(doc), ts, ts)
-		return userWriteErr(err, id, ix.userName.String)
-	})
+		if err != nil {
+			return userWriteErr(err, id, ix.userName.String)
+		}
+		rowid, err = res.LastInsertId()
+		return err
+	}, func() { db.order[KindUser].added(rowid) })
 	if err != nil {
 		return err
 	}
@@ -60,9 +65,18 @@ func userWriteErr(err error, id, userName string) error {
 	return fmt.Errorf("store: write user: %w", err)
 }
 
-// GetUser returns the user with the given id, or ErrNotFound.
+// GetUser returns the user with the given id and its groups, or ErrNotFound.
 func (db *DB) GetUser(ctx context.Context, id string) (*Resource, error) {
-	return getResource(ctx, db.r, KindUser, id)
+	var r *Resource
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = getResource(ctx, tx, KindUser, id); err != nil {
+			return err
+		}
+		r.Groups, err = groupsOf(ctx, tx, id)
+		return err
+	})
+	return r, err
 }
 
 // ReplaceUser changes a user inside one write transaction. fn receives a copy
@@ -85,6 +99,9 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 		if err != nil {
 			return err
 		}
+		if cur.Groups, err = groupsOf(ctx, tx, id); err != nil {
+			return err
+		}
 		out = cur
 		if next == nil {
 			return nil
@@ -103,7 +120,7 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 		if err != nil {
 			return userWriteErr(err, id, ix.userName.String)
 		}
-		out = &Resource{Kind: KindUser, ID: id, Doc: doc, Version: cur.Version + 1, Created: cur.Created, LastModified: now}
+		out = &Resource{Kind: KindUser, ID: id, Doc: doc, Version: cur.Version + 1, Created: cur.Created, LastModified: now, Groups: cur.Groups}
 		ix.apply(out)
 		return nil
 	})
@@ -117,10 +134,8 @@ func (db *DB) ReplaceUser(ctx context.Context, id string, ifVersion int64, fn fu
 // user gets a new version and lastModified, because its members changed, and so
 // does every user whose enterprise manager it was, whose manager is cleared.
 func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		if err := versionCheck(ctx, tx, KindUser, id, ifVersion); err != nil {
-			return err
-		}
+	var rowid int64
+	return db.writeThen(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = ?
 			WHERE id IN (SELECT group_id FROM memberships WHERE user_id = ?)`,
 			formatTime(db.now()), id); err != nil {
@@ -129,45 +144,77 @@ func (db *DB) DeleteUser(ctx context.Context, id string, ifVersion int64) error 
 		if err := clearManagerOf(ctx, tx, id, formatTime(db.now())); err != nil {
 			return err
 		}
-		// memberships go by ON DELETE CASCADE.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete user: %w", err)
-		}
-		return nil
-	})
+		// memberships go by ON DELETE CASCADE. A stale ifVersion returns an
+		// error, which rolls the delete back.
+		var err error
+		rowid, err = deleteChecked(ctx, tx, KindUser, id, ifVersion)
+		return err
+	}, func() { db.order[KindUser].removed(rowid) })
 }
 
 // GroupsOfUser returns the groups the user is a direct member of, ordered by
-// displayName. An unknown user gives ErrNotFound.
-func (db *DB) GroupsOfUser(ctx context.Context, id string) ([]GroupRef, error) {
+// displayName. An unknown user gives ErrNotFound. One query answers both: the user
+// joined to its memberships yields one row with no group when it has none.
+func (db *DB) GroupsOfUser(ctx context.Context, id string) (_ []GroupRef, err error) {
+	defer db.noteDamage(&err)
+	rows, err := db.r.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM users u
+		LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id
+		WHERE u.id = ? ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	defer rows.Close()
 	var out []GroupRef
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, KindUser, id); err != nil {
-			return err
+	found := false
+	for rows.Next() {
+		found = true
+		var gid sql.NullString
+		var g GroupRef
+		if err := rows.Scan(&gid, &g.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: groups of user: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM memberships m
-			JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?
-			ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
-		if err != nil {
-			return fmt.Errorf("store: groups of user: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var g GroupRef
-			if err := rows.Scan(&g.ID, &g.DisplayName); err != nil {
-				return fmt.Errorf("store: groups of user: %w", err)
-			}
+		if gid.Valid {
+			g.ID = gid.String
 			out = append(out, g)
 		}
-		return rows.Err()
-	})
-	return out, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, KindUser, id)
+	}
+	return out, nil
+}
+
+// groupsOf reads one user's groups; a user without any, or no user, has none.
+func groupsOf(ctx context.Context, q queryer, id string) ([]GroupRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT g.id, coalesce(g.display_name, '') FROM memberships m
+		JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?
+		ORDER BY g.display_name COLLATE NOCASE, g.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of user: %w", err)
+	}
+	defer rows.Close()
+	var out []GroupRef
+	for rows.Next() {
+		var g GroupRef
+		if err := rows.Scan(&g.ID, &g.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: groups of user: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
 // GroupsOfUsers returns the groups of several users in one query (for list
 // responses). Users without groups, and unknown ids, have no entry.
 func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (_ map[string][]GroupRef, err error) {
 	defer db.noteDamage(&err)
+	return groupsOfMany(ctx, db.r, ids)
+}
+
+func groupsOfMany(ctx context.Context, q queryer, ids []string) (map[string][]GroupRef, error) {
 	out := make(map[string][]GroupRef)
 	if len(ids) == 0 {
 		return out, nil
@@ -177,7 +224,7 @@ func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (_ map[string][]G
 	if err != nil {
 		return nil, fmt.Errorf("store: groups of users: %w", err)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT m.user_id, g.id, coalesce(g.display_name, '') FROM memberships m
+	rows, err := q.QueryContext(ctx, `SELECT m.user_id, g.id, coalesce(g.display_name, '') FROM memberships m
 		JOIN groups g ON g.id = m.group_id
 		WHERE m.user_id IN (SELECT value FROM json_each(?))
 		ORDER BY m.user_id, g.display_name COLLATE NOCASE, g.id`, string(list))
@@ -194,6 +241,27 @@ func (db *DB) GroupsOfUsers(ctx context.Context, ids []string) (_ map[string][]G
 		out[uid] = append(out[uid], g)
 	}
 	return out, rows.Err()
+}
+
+// pageGroups fills the Groups of a page of users from inside the page's transaction.
+func pageGroups(ctx context.Context, q queryer, page []*Resource) error {
+	if len(page) == 1 {
+		var err error
+		page[0].Groups, err = groupsOf(ctx, q, page[0].ID)
+		return err
+	}
+	ids := make([]string, len(page))
+	for i, r := range page {
+		ids[i] = r.ID
+	}
+	groups, err := groupsOfMany(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		r.Groups = groups[r.ID]
+	}
+	return nil
 }
 
 // queryRower is satisfied by *sql.DB and *sql.Tx.
@@ -240,17 +308,19 @@ func exists(ctx context.Context, q queryRower, kind Kind, id string) error {
 	return nil
 }
 
-// versionCheck reads the stored version inside tx and applies checkVersion.
-func versionCheck(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) error {
+// deleteChecked deletes a resource inside tx and returns its rowid; the deleted
+// row's version answers both whether it existed and whether ifVersion still holds,
+// so no read comes first. An error must roll tx back.
+func deleteChecked(ctx context.Context, q queryRower, kind Kind, id string, ifVersion int64) (rowid int64, err error) {
 	var v int64
-	err := q.QueryRowContext(ctx, "SELECT version FROM "+tableOf(kind)+" WHERE id = ?", id).Scan(&v)
+	err = q.QueryRowContext(ctx, "DELETE FROM "+tableOf(kind)+" WHERE id = ? RETURNING rowid, version", id).Scan(&rowid, &v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
+		return 0, fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
 	}
 	if err != nil {
-		return fmt.Errorf("store: get %s: %w", kind, err)
+		return 0, fmt.Errorf("store: delete %s: %w", kind, err)
 	}
-	return checkVersion(kind, id, v, ifVersion)
+	return rowid, checkVersion(kind, id, v, ifVersion)
 }
 
 func checkVersion(kind Kind, id string, stored, ifVersion int64) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -182,5 +183,44 @@ func TestGroupsOfUser(t *testing.T) {
 	}
 	if len(m) != 2 || len(m["u1"]) != 2 || len(m["u2"]) != 1 || m["u2"][0].ID != "g2" {
 		t.Fatalf("GroupsOfUsers = %v", m)
+	}
+}
+
+// A user is read with its groups: GetUser, Search and ReplaceUser fill Groups from
+// the same transaction as the user.
+func TestUserReadsCarryGroups(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	createUser(t, db, "u1", `{"userName":"a"}`)
+	createUser(t, db, "u2", `{"userName":"b"}`)
+	createGroup(t, db, "g1", `{"displayName":"zeta"}`, "u1")
+	createGroup(t, db, "g2", `{"displayName":"Alpha"}`, "u1")
+	want := []GroupRef{{"g2", "Alpha"}, {"g1", "zeta"}}
+
+	u, err := db.GetUser(ctx, "u1")
+	if err != nil || !slices.Equal(u.Groups, want) {
+		t.Fatalf("GetUser groups = %v, %v; want %v", u.Groups, err, want)
+	}
+	_, page, err := db.Search(ctx, Query{Kind: KindUser, Count: -1})
+	if err != nil || len(page) != 2 || !slices.Equal(page[0].Groups, want) || page[1].Groups != nil {
+		t.Fatalf("Search groups = %+v, %v", page, err)
+	}
+	_, one, err := db.Search(ctx, Query{Kind: KindUser, Where: CondCmp{Field: Field{Path: []string{"userName"}}, Op: "eq", Value: "A"}, Count: 10})
+	if err != nil || len(one) != 1 || !slices.Equal(one[0].Groups, want) {
+		t.Fatalf("lookup groups = %+v, %v", one, err)
+	}
+	for _, doc := range []string{`{"userName":"a","title":"changed"}`, `{"userName":"a","title":"changed"}`} {
+		r, err := db.ReplaceUser(ctx, "u1", 0, func(cur *Resource) (*Resource, error) {
+			next := *cur
+			next.Doc = []byte(doc)
+			return &next, nil
+		})
+		if err != nil || !slices.Equal(r.Groups, want) {
+			t.Fatalf("ReplaceUser groups = %v, %v; want %v (changed or not)", r.Groups, err, want)
+		}
+	}
+	_, groups, err := db.Search(ctx, Query{Kind: KindGroup, Count: -1})
+	if err != nil || len(groups) != 2 || groups[0].Groups != nil {
+		t.Fatalf("groups carry no Groups: %+v, %v", groups, err)
 	}
 }

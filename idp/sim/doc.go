@@ -30,15 +30,16 @@
 // Users, Groups and Members grow the scenario's population; a step aimed at "all"
 // users or groups then works on each of them, Concurrency at a time, and Rate caps the
 // requests per second across workers. The report then keeps only the failures and
-// adds requests per second and latency percentiles (p50, p90, p99, max) per kind of
-// request. One http.Transport with an idle connection per worker serves the run and
+// adds requests per second, for the run and for each step, and latency percentiles
+// (p50, p90, p99, max) per kind of request. One http.Transport with an idle connection per worker serves the run and
 // create bodies are encoded before the first request, so the simulator is not what
 // limits a load test.
 //
 // # Scenario files
 //
-// A scenario is a YAML file; six are embedded (Scenarios lists them: okta-aiw,
-// okta-oin, entra, entra-compliant, okta-load, entra-load) and any file path works too.
+// A scenario is a YAML file; several are embedded (Scenarios lists them: okta-aiw,
+// okta-oin, entra, entra-compliant, okta-load, entra-load, bench, bench-create,
+// entra-first-cycle) and any file path works too.
 // Unknown fields, unknown step kinds and references to nobody are refused with the
 // file, line and field named.
 //
@@ -90,6 +91,12 @@
 //	rename-group          group, to: new name.
 //	delete-group          groups: DELETE /Groups/{id}.
 //	restart-provisioning  Entra only: forget cached ids; the next assign matches again.
+//	lookup                users: the IdP's userName lookup alone; a hit links the user.
+//	create                users: the IdP's create alone, without the lookup before it.
+//
+// lookup and create split assign in two so a load test can measure each kind of
+// request on its own; no IdP sends one without the other. The bench scenario runs
+// them, then deactivate, as three phases.
 //
 // A test connection that fails ends the run, as neither IdP saves settings it could not
 // test. A user the IdP stopped (Okta after a 409, Entra after InvalidAnchor) or never

@@ -180,23 +180,42 @@ func (e *entra) assign(ctx context.Context, a *action, u *user) {
 		e.sync(ctx, a, u, &u.Person, "Entra reads "+u.UserName+" to compare it")
 		return
 	}
+	f := e.match(ctx, a, u)
+	switch {
+	case !f.ok:
+		return
+	case len(f.hits) == 1:
+		a.note(NoteLinked, fmt.Sprintf("Entra matched the existing user (id %s) on %s and updates it instead of creating one.", u.id, e.matchOn))
+		e.patchDiff(ctx, a, u, f.hits[0], &u.Person)
+		return
+	}
+	e.create(ctx, a, u)
+}
+
+// match looks the user up on the matching attribute and links a single hit. Two
+// hits fail the user, as Entra skips it.
+func (e *entra) match(ctx context.Context, a *action, u *user) found {
 	value := e.matchValue(u)
 	req := request{what: "Entra looks " + u.UserName + " up by " + e.matchOn, kind: kindUsersFilter, method: http.MethodGet,
 		path: "/Users", query: filterQuery(exchange.Entra, e.matchOn, value), filter: true}
 	f := a.lookup(ctx, req, e.matchOn, value, u.held)
 	switch {
 	case !f.ok:
-		return
 	case len(f.hits) > 1:
 		a.fail(NoteDuplicateTargets, fmt.Sprintf("The lookup %s eq %q returned %d users. Entra logs DuplicateTargetEntries and skips the user: it neither creates nor updates it until only one matches.", e.matchOn, value, len(f.hits)))
-		return
+		f.ok = false
 	case len(f.hits) == 1:
 		u.id = str(f.hits[0], "id")
 		u.held = u.id
-		a.note(NoteLinked, fmt.Sprintf("Entra matched the existing user (id %s) on %s and updates it instead of creating one.", u.id, e.matchOn))
-		e.patchDiff(ctx, a, u, f.hits[0], &u.Person)
-		return
 	}
+	return f
+}
+
+// lookup is assign's first request alone: a single hit is linked.
+func (e *entra) lookup(ctx context.Context, a *action, u *user) { e.match(ctx, a, u) }
+
+// create is Entra's POST of a user its lookup did not find.
+func (e *entra) create(ctx context.Context, a *action, u *user) {
 	post := request{what: "Entra creates " + u.UserName, kind: kindUsersCreate, method: http.MethodPost, path: "/Users", body: u.createBody}
 	if len(u.Nulls) > 0 {
 		post.quirks = append(post.quirks, quirkNulls)

@@ -65,6 +65,57 @@ func TestLoadRunCountsAndPercentiles(t *testing.T) {
 	}
 }
 
+// TestBenchPhases: the bench scenario sends one kind of request per step, and each
+// step counts its own requests and rate.
+func TestBenchPhases(t *testing.T) {
+	for _, head := range []string{"idp: okta\nflavour: oin", "idp: entra"} {
+		idp := exchange.IdP(strings.Fields(head)[1])
+		t.Run(string(idp), func(t *testing.T) {
+			file := writeScenario(t, "phases.yaml", head+"\ngenerate: {users: 12}\nsteps:\n"+
+				"  - do: create\n    users: all\n  - do: lookup\n    users: all\n  - do: deactivate\n    users: all\n")
+			rep := play(t, Config{IdP: idp, Target: newServer(t, false, nil), Scenario: file, Concurrency: 3})
+			if !rep.Passed() {
+				t.Fatalf("the phases failed:\n%s", text(t, rep))
+			}
+			want := []string{kindUsersCreate, kindUsersFilter, kindUserPatch}
+			if len(rep.Latency) != len(want) {
+				t.Fatalf("latency rows %+v, want one per phase %v", rep.Latency, want)
+			}
+			for i, k := range rep.Latency {
+				if k.Kind != want[i] || k.Count != 12 {
+					t.Errorf("row %d: %s ×%d, want %s ×12", i, k.Kind, k.Count, want[i])
+				}
+				st := rep.Steps[i]
+				if st.Requests != 12 || st.Elapsed <= 0 || st.RequestsPerSecond <= 0 {
+					t.Errorf("step %d: %d requests in %v (%.0f/s), want 12 with a rate", st.Index, st.Requests, st.Elapsed, st.RequestsPerSecond)
+				}
+			}
+			if out := text(t, rep); !strings.Contains(out, "12 requests in") {
+				t.Errorf("the text report lacks the steps' rates:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestLookupStepFindsWhatCreateMade: a lookup that misses a user the run created is
+// the duplicate-in-the-making the assign step reports too.
+func TestLookupStepFindsWhatCreateMade(t *testing.T) {
+	file := writeScenario(t, "lookup.yaml", "idp: okta\nusers:\n  - userName: ann@example.com\nsteps:\n"+
+		"  - do: create\n    user: ann\n  - do: lookup\n    user: ann\n")
+	rep := play(t, Config{IdP: exchange.Okta, Target: newServer(t, false, nil), Scenario: file})
+	if !rep.Passed() {
+		t.Fatalf("create then lookup failed against a server that finds users:\n%s", text(t, rep))
+	}
+	hiding := newServer(t, false, intercept(isFilter("Users", "ann"), func(w http.ResponseWriter, _ *http.Request, _ []byte, _ http.Handler) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		fmt.Fprint(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}`)
+	}))
+	rep = play(t, Config{IdP: exchange.Okta, Target: hiding, Scenario: file})
+	if rep.Passed() || !strings.Contains(allNotes(rep.Steps[1]), "would create a duplicate") {
+		t.Fatalf("a lookup missing a created user must fail as a duplicate in the making:\n%s", text(t, rep))
+	}
+}
+
 func TestPercentile(t *testing.T) {
 	d := make([]time.Duration, 100)
 	for i := range d {

@@ -189,6 +189,16 @@ func (o *okta) assign(ctx context.Context, a *action, u *user) {
 	o.create(ctx, a, u)
 }
 
+// lookup is assign's first request alone: a hit is linked, as assign links it, but
+// an inactive match is not reactivated.
+func (o *okta) lookup(ctx context.Context, a *action, u *user) {
+	f := a.lookup(ctx, o.lookupReq(u), "userName", u.UserName, u.held)
+	if f.ok && len(f.hits) > 0 {
+		u.id = str(f.hits[0], "id")
+		u.held = u.id
+	}
+}
+
 // link is Okta's answer to a lookup hit: it stores the id instead of creating, and
 // reactivates an inactive match (reference §2.3, §2.5).
 func (o *okta) link(ctx context.Context, a *action, u *user, doc map[string]any) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimlab/scimlab/exchange"
@@ -88,7 +89,13 @@ type StepResult struct {
 	// Omitted counts outcomes left out of Outcomes.
 	Omitted int    `json:"omitted,omitempty"`
 	Notes   []Note `json:"notes,omitempty"`
-	mu      sync.Mutex
+	// Requests counts the step's requests, retries included; Elapsed is the step's
+	// wall time, so each phase of a load run has its own requests per second.
+	Requests          int64         `json:"requests"`
+	Elapsed           time.Duration `json:"elapsedNs"`
+	RequestsPerSecond float64       `json:"requestsPerSecond"`
+	mu                sync.Mutex
+	sent              atomic.Int64
 }
 
 func (s *StepResult) add(o Outcome) {
@@ -117,8 +124,12 @@ func (s *StepResult) done() int {
 	return s.Passed + s.Failed + s.Skipped
 }
 
-func (s *StepResult) finish() {
+func (s *StepResult) finish(elapsed time.Duration) {
 	sortOutcomes(s.Outcomes)
+	s.Requests, s.Elapsed = s.sent.Load(), elapsed
+	if secs := elapsed.Seconds(); secs > 0 {
+		s.RequestsPerSecond = float64(s.Requests) / secs
+	}
 	switch {
 	case s.Failed > 0:
 		s.Status = StatusFailed

@@ -71,6 +71,8 @@ type player interface {
 	testConnection(ctx context.Context, a *action)
 	saveSettings(ctx context.Context, a *action)
 	assign(ctx context.Context, a *action, u *user)
+	lookup(ctx context.Context, a *action, u *user)
+	create(ctx context.Context, a *action, u *user)
 	updateUser(ctx context.Context, a *action, u *user, set *Person)
 	deactivate(ctx context.Context, a *action, u *user)
 	reactivate(ctx context.Context, a *action, u *user)
@@ -302,6 +304,7 @@ func (a *action) transmit(ctx context.Context, req request, attempt int, waited 
 		ex.Err = "not sent: " + err.Error()
 		return ex, nil
 	}
+	a.step.sent.Add(1)
 	body := r.do(ctx, ex, request{method: req.method, body: req.body})
 	r.stats.record(req.kind, ex.Duration, ex.Failed())
 	r.obs.Answered(ex)
@@ -321,6 +324,7 @@ func (r *run) playStep(ctx context.Context, i int, st Step) *StepResult {
 	targets := r.targets(st)
 	res.Targets = max(len(targets), 1)
 	r.obs.StepStarted(res)
+	start := time.Now()
 	work := func(k int) {
 		a := &action{r: r, step: res, outcome: Outcome{Status: StatusPassed, index: k}}
 		if len(targets) > 0 {
@@ -351,7 +355,7 @@ func (r *run) playStep(ctx context.Context, i int, st Step) *StepResult {
 		}
 		wg.Wait()
 	}
-	res.finish()
+	res.finish(time.Since(start))
 	if (st.Do == StepTestConnection || st.Do == StepSaveSettings) && res.Status == StatusFailed {
 		r.halted = haltText(r.cfg.IdP, st.Do)
 	}
@@ -524,13 +528,17 @@ func (r *run) perform(ctx context.Context, a *action, st Step) {
 		a.skip(u.stopped)
 		return
 	}
-	if st.Do != StepAssign && st.Do != StepReactivate && u.id == "" {
+	if st.Do != StepAssign && st.Do != StepReactivate && st.Do != StepLookup && st.Do != StepCreate && u.id == "" {
 		a.skip(fmt.Sprintf("%s was never provisioned, so %s has no id to send this to.", u.UserName, r.cfg.IdP.Short()))
 		return
 	}
 	switch st.Do {
 	case StepAssign:
 		p.assign(ctx, a, u)
+	case StepLookup:
+		p.lookup(ctx, a, u)
+	case StepCreate:
+		p.create(ctx, a, u)
 	case StepUpdateUser:
 		set := *st.Set
 		set.UserName = withLabel(set.UserName, r.cfg.Label)

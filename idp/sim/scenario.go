@@ -94,6 +94,11 @@ const (
 	StepRenameGroup         StepKind = "rename-group"
 	StepDeleteGroup         StepKind = "delete-group"
 	StepRestartProvisioning StepKind = "restart-provisioning"
+	// StepLookup and StepCreate send one half of assign each: the IdP's userName
+	// lookup alone, or its create alone. No IdP splits them; a load test does, to
+	// measure each kind of request on its own.
+	StepLookup StepKind = "lookup"
+	StepCreate StepKind = "create"
 )
 
 // kindRule says what a step kind needs and which IdP sends it.
@@ -123,6 +128,8 @@ var kindRules = map[StepKind]kindRule{
 	StepRenameGroup:         {groups: true},
 	StepDeleteGroup:         {groups: true},
 	StepRestartProvisioning: {only: exchange.Entra, why: "Okta has no provisioning restart"},
+	StepLookup:              {users: true},
+	StepCreate:              {users: true},
 }
 
 // Step is one admin action of a scenario.

@@ -63,11 +63,16 @@ func TestBadScenariosAreRefusedWithFileAndLine(t *testing.T) {
 // TestEmbeddedScenariosLoad keeps every shipped scenario valid and named as the
 // defaults expect.
 func TestEmbeddedScenariosLoad(t *testing.T) {
-	want := []string{"entra", "entra-compliant", "entra-load", "okta-aiw", "okta-load", "okta-oin"}
+	want := []string{"bench", "bench-create", "entra", "entra-compliant", "entra-first-cycle", "entra-load", "okta-aiw", "okta-load", "okta-oin"}
 	if got := strings.Join(Scenarios(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("Scenarios() = %s, want %s", got, strings.Join(want, " "))
 	}
-	for _, name := range want {
+	for _, name := range []string{"bench", "bench-create", "entra-first-cycle"} {
+		if sc, err := LoadScenario(name); err != nil || sc.Description == "" || sc.Generate.Users == 0 {
+			t.Errorf("%s: want a load scenario with a description and a population: %v", name, err)
+		}
+	}
+	for _, name := range []string{"entra", "entra-compliant", "entra-load", "okta-aiw", "okta-load", "okta-oin"} {
 		sc, err := LoadScenario(name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -90,6 +90,9 @@ func (rep *Report) writeStep(w io.Writer, p palette, s *StepResult) {
 		}
 		fmt.Fprint(w, p.reset)
 	}
+	if rep.Load && s.Requests > 0 {
+		fmt.Fprintf(w, "%s · %d requests in %s, %.0f/s%s", p.dim, s.Requests, roundDuration(s.Elapsed), s.RequestsPerSecond, p.reset)
+	}
 	fmt.Fprintln(w)
 	for _, n := range s.Notes {
 		writeNote(w, "     ", n)
