@@ -74,6 +74,15 @@ func TestCompletionScripts(t *testing.T) {
 	if _, err := os.Stat(bashCompletion); err != nil {
 		t.Skip("the bash-completion package is not installed (" + bashCompletion + "); scripts/test.sh installs it")
 	}
+	// A lab to complete --lab with, in a data directory of the test's own.
+	dir := useDataDir(t)
+	classLab, _ := dir.Path("class-3")
+	if err := os.MkdirAll(filepath.Dir(classLab), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(classLab, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, env := asScimlab(t)
 	complete := func(line string) []string {
 		t.Helper()
@@ -108,6 +117,11 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		{"scimlab log --idp ", "unknown"},
 		{"scimlab serve --no-t", "--no-tunnel"},
 		{"scimlab serve --profile thi", "thinglink"},
+		{"scimlab la", "labs"},
+		{"scimlab serve --lab cl", "class-3"},
+		{"scimlab replay --to-lab ", "class-3"},
+		{"scimlab export --idp ", "entra"},
+		{"scimlab export --bu", "--bundle"},
 	} {
 		if got := complete(tc.line); !containsWord(got, tc.want) {
 			t.Errorf("%q completes to %q, want %q among them", tc.line, got, tc.want)
@@ -165,6 +179,10 @@ func TestExitStatusOfTheProcess(t *testing.T) {
 		{[]string{"serve", "--fault", "POST /Users 4299"}, 2, "Run 'scimlab serve --help' for usage.\n"},
 		{[]string{"serve", "--listen", busy.Addr().String(), "--db", db, "--no-tunnel"}, 1, "already in use"},
 		{[]string{"log", "--db", filepath.Join(t.TempDir(), "none.db")}, 1, "scimlab: "},
+		{[]string{"serve", "--lab", "a", "--db", db}, 2, "scimlab serve: --lab and --db both name a database; give one of them\n"},
+		{[]string{"replay", "--lab", "a"}, 2, "scimlab replay: give one of --target URL or --to-lab NAME: where to replay\n"},
+		{[]string{"export", "--lab", "nosuch", "--har", filepath.Join(t.TempDir(), "x.har")}, 1, "scimlab: there is no lab called \"nosuch\"; scimlab labs lists them\n"},
+		{[]string{"import", filepath.Join(t.TempDir(), "none.zip"), "--lab", "x"}, 1, "scimlab: "},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

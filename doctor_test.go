@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestDoctorCommandLine(t *testing.T) {
 	if err != nil {
 		t.Errorf("-h: %v", err)
 	}
-	for _, w := range []string{"scimlab doctor [--flags]", "Exit status", "--db ", "SQLite database FILE", "--listen ", "HOST:PORT", "--ngrok-token ", "--domain ", "--public-url ", "--no-tunnel ", "--tunnel ", "KIND: \"loopback\"", "--json ", "--no-network "} {
+	for _, w := range []string{"scimlab doctor [--flags]", "Exit status", "--db ", "SQLite database FILE", "--lab ", "named lab NAME", "--listen ", "HOST:PORT", "--ngrok-token ", "--domain ", "--public-url ", "--no-tunnel ", "--tunnel ", "KIND: \"loopback\"", "--json ", "--no-network "} {
 		if !strings.Contains(help, w) {
 			t.Errorf("doctor -h lacks %q:\n%s", w, help)
 		}
@@ -272,4 +273,41 @@ func doctorInTmux(t *testing.T, noColor string) string {
 		t.Fatal(err)
 	}
 	return string(capture)
+}
+
+// doctor --lab checks the start serving that lab, and lists every lab; --lab and --db
+// together are refused as for serve.
+func TestDoctorWithALab(t *testing.T) {
+	d := useDataDir(t)
+	rehearse(t, "acme")
+	stdout, stderr, err := runDoctorCmd(t, noEnv, "--json", "--no-network", "--lab", "acme", "--listen", freeAddr(t))
+	if err != nil || stderr != "" {
+		t.Fatalf("doctor --lab acme: %v\n%s", err, stderr)
+	}
+	var rep doctorReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	path, _ := d.Path("acme")
+	if status, found := rep.check(t, "paths", "database"); status != "ok" || !strings.Contains(found, "mode 0600") {
+		t.Errorf("database: %s %s", status, found)
+	}
+	for _, c := range rep.Checks {
+		if c.Group == "paths" && c.Name == "database" && c.Path != path {
+			t.Errorf("doctor --lab acme checked %s, want %s", c.Path, path)
+		}
+	}
+	if _, found := rep.check(t, "labs", "labs"); found != "1 lab, acme; scimlab --lab NAME creates another" {
+		t.Errorf("labs: %q", found)
+	}
+	if status, found := rep.check(t, "labs", "acme"); status != "ok" || !regexp.MustCompile(`^\d+ users?, \d+ groups?, [1-9]\d* requests; `).MatchString(found) {
+		t.Errorf("acme: %s %q", status, found)
+	}
+	_, stderr, err = runDoctorCmd(t, noEnv, "--lab", "acme", "--db", path)
+	if !errors.Is(err, errUsage) || !strings.Contains(stderr, "--lab and --db both name a database") {
+		t.Errorf("--lab with --db: %v\n%s", err, stderr)
+	}
+	if _, _, err := runDoctorCmd(t, noEnv, "--lab", "../x"); err == nil || !strings.Contains(err.Error(), "is a path") {
+		t.Errorf("--lab ../x: %v", err)
+	}
 }

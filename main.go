@@ -29,8 +29,11 @@ import (
 	"github.com/scimlab/scimlab/doctor"
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp/sim"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/logview"
 	"github.com/scimlab/scimlab/profile"
+	"github.com/scimlab/scimlab/progress"
+	"github.com/scimlab/scimlab/replay"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
 	"github.com/scimlab/scimlab/tunnel"
@@ -61,6 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			if !isTerminal(stdin) || !isTerminal(stdout) {
 				return errNoTerminal
 			}
+			o.Version = versionString()
 			return runConsoleSession(ctx, o, getenv, stdout, stderr, tui.Run)
 		},
 		Serve: func(ctx context.Context, o app.Options) error { return runServe(ctx, o, getenv, stdout, stderr) },
@@ -69,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return runSimulate(ctx, o, getenv, stdout, stderr)
 		},
 		Doctor: func(ctx context.Context, o cli.DoctorOptions) error { return runDoctor(ctx, o, getenv, stdout) },
+		Labs:   func(ctx context.Context, o cli.LabsOptions) error { return runLabs(ctx, o, stdout) },
+		Export: func(ctx context.Context, o cli.ExportOptions) error { return runExport(ctx, o, getenv, stdout, stderr) },
+		Import: func(ctx context.Context, o cli.ImportOptions) error { return runImport(ctx, o, stdout, stderr) },
+		Replay: func(ctx context.Context, o cli.ReplayOptions) error { return runReplay(ctx, o, getenv, stdout, stderr) },
 	})
 }
 
@@ -270,11 +278,11 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
   Profile        %s
-  Database       %s
+  Database       %s%s
   tunnel: %s
 %s  Try it:        curl -H "%s" %s/Users
 Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), labNote(a.Lab()), st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
 	for _, l := range a.Profile().Summary() {
 		fmt.Fprintf(w, "                 · %s\n", l)
 	}
@@ -288,6 +296,14 @@ Press Ctrl+C to stop.
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	return st
+}
+
+// labNote names the lab after the database file in the banner.
+func labNote(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "  (lab " + name + ")"
 }
 
 // faultBanner lists the fault rules in force, so nobody rehearses against an app that
@@ -455,3 +471,160 @@ func runDoctor(ctx context.Context, o cli.DoctorOptions, getenv func(string) str
 // errDoctorFound is a doctor report with a failed check; the report said which, so
 // main prints nothing more and exits 1.
 var errDoctorFound = cli.Reported("a check failed")
+
+// progressInterval is how often a command not on a terminal prints its progress.
+const progressInterval = 2 * time.Second
+
+// runLabs is "scimlab labs": the labs as a table, or as JSON.
+func runLabs(ctx context.Context, o cli.LabsOptions, stdout io.Writer) error {
+	infos, err := lab.DefaultDir().List(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return lab.WriteJSON(stdout, infos)
+	}
+	return lab.WriteTable(stdout, infos, time.Now())
+}
+
+// runExport is "scimlab export": the lab's HAR or support bundle, with a progress line
+// on stderr and what was written on stdout.
+func runExport(ctx context.Context, o cli.ExportOptions, getenv func(string) string, stdout, stderr io.Writer) error {
+	path, err := existingDB(o.Lab, o.DB)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer st.Close()
+	label := o.Lab
+	if label == "" {
+		label = path
+	}
+	line := progress.New(stderr, "exporting", "records", isTerminal(stderr), progressInterval)
+	eo := lab.ExportOptions{Lab: label, Requests: o.Requests, Secrets: app.ExportSecrets(getenv), Creator: versionString(), Progress: line.Update}
+	var res lab.Exported
+	if o.HAR != "" {
+		res, err = lab.ExportHAR(ctx, st, o.HAR, eo)
+	} else {
+		res, err = lab.ExportBundle(ctx, st, o.Bundle, eo)
+	}
+	line.Done()
+	if err != nil {
+		return err
+	}
+	if o.HAR != "" {
+		fmt.Fprintf(stdout, "Wrote %s: %s (%s), HAR 1.2.\n", res.Path, plural(res.Requests, "request"), lab.Size(res.Bytes))
+		return nil
+	}
+	fmt.Fprintf(stdout, "Wrote %s: %s, %s, %s, %s, %s%s (%s).\n", res.Path, plural(res.Requests, "request"), plural(res.Users, "user"),
+		plural(res.Groups, "group"), plural(res.Memberships, "membership"), plural(res.Settings, "setting"),
+		appSide(res.Tombstones, res.AppActions, res.Independent), lab.Size(res.Bytes))
+	return nil
+}
+
+// existingDB is the database export reads, which must exist: a command that only reads
+// must not create an empty lab because a name was mistyped.
+func existingDB(labName, db string) (string, error) {
+	if labName != "" {
+		return lab.DefaultDir().Existing(labName)
+	}
+	fi, err := os.Stat(db)
+	if err != nil {
+		return "", fmt.Errorf("no database at %s: %w", db, errors.Unwrap(err))
+	}
+	if fi.IsDir() {
+		return "", fmt.Errorf("%s is a directory, not a database file", db)
+	}
+	return db, nil
+}
+
+// appSide counts the app-side state an export or import carried, "" when none.
+func appSide(tombstones, actions, independent int) string {
+	var parts []string
+	if tombstones > 0 {
+		parts = append(parts, plural(tombstones, "deleted resource")+" kept")
+	}
+	if independent > 0 {
+		parts = append(parts, plural(independent, "independent account"))
+	}
+	if actions > 0 {
+		parts = append(parts, plural(actions, "app action"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// runImport is "scimlab import": the bundle loaded into a new lab, and how to open it.
+func runImport(ctx context.Context, o cli.ImportOptions, stdout, stderr io.Writer) error {
+	line := progress.New(stderr, "importing", "records", isTerminal(stderr), progressInterval)
+	res, err := lab.DefaultDir().Import(ctx, o.Bundle, o.Lab, lab.ImportOptions{Force: o.Force, Progress: line.Update})
+	line.Done()
+	if err != nil {
+		return err
+	}
+	from := res.Manifest.Lab
+	if from != "" {
+		from = fmt.Sprintf(" (exported from %s on %s)", from, res.Manifest.Created.Local().Format("2006-01-02 15:04"))
+	}
+	fmt.Fprintf(stdout, "Imported %s into the lab %q%s: %s, %s, %s, %s%s.\nOpen it with: scimlab --lab %s\n",
+		o.Bundle, res.Name, from, plural(res.Requests, "request"), plural(res.Users, "user"), plural(res.Groups, "group"),
+		plural(res.Memberships, "membership"), appSide(res.Tombstones, res.AppActions, res.Independent), res.Name)
+	return nil
+}
+
+// errReplayDiffers is a replay in which an answer differed; the report said which, so
+// nothing more is printed and scimlab exits 1.
+var errReplayDiffers = cli.Reported("answers differ")
+
+// runReplay is "scimlab replay": the recording sent again to the target, or to a lab
+// started for it, and the report of what differed.
+func runReplay(ctx context.Context, o cli.ReplayOptions, getenv func(string) string, stdout, stderr io.Writer) error {
+	rec, err := app.OpenRecording(ctx, o.FromLab, o.Bundle)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	t := replay.Target{BaseURL: o.Target, Token: o.Token, TokenHeader: o.TokenHeader}
+	playing := ""
+	if o.ToLab != "" {
+		a, err := app.StartReplayLab(ctx, o.ToLab, o.Profile, rec.Profile, o.Strict)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		t, playing = a.ReplayTarget(), a.Profile().Name
+	}
+	line := progress.New(stderr, "replaying", "requests", isTerminal(stderr), progressInterval)
+	rep, err := replay.Run(ctx, rec.Requests, rec.Total, t, func(done, total int) { line.Update(int64(done), int64(total)) })
+	line.Done()
+	if err != nil {
+		return err
+	}
+	if o.ToLab != "" {
+		rep.Target = "the lab " + o.ToLab + " (" + rep.Target + ", playing " + playing + ")"
+	}
+	if o.JSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout, isTerminal(stdout) && getenv("NO_COLOR") == "")
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Differs() {
+		return errReplayDiffers
+	}
+	return nil
+}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/scimlab/scimlab/exchange"
 	"github.com/scimlab/scimlab/idp"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 )
 
 // walkthroughSetting is the settings key of a walkthrough's saved progress, so a
 // rehearsal stopped half way resumes where it was.
-func walkthroughSetting(p exchange.IdP) string { return "walkthrough." + string(p) }
+func walkthroughSetting(p exchange.IdP) string { return lab.WalkthroughSetting(p) }
 
 // annotator connects the server's recorder to the IdP classifier and feeds every
 // annotated exchange to both walkthroughs. The server calls annotate from one goroutine
@@ -28,6 +29,12 @@ type annotator struct {
 	walks    map[exchange.IdP]*idp.Walkthrough
 	dirty    map[exchange.IdP]bool
 	lastSave time.Time
+	// later saves a change that no request followed within a second, so what another
+	// process reads (an export of the running lab) lags by a second at most.
+	later *time.Timer
+	// saveMu makes saves one after the other, so the last one (at close) returns only
+	// once every earlier one has written.
+	saveMu sync.Mutex
 }
 
 func newAnnotator(ctx context.Context, db *store.DB, logger *slog.Logger) *annotator {
@@ -65,6 +72,9 @@ func (a *annotator) annotate(rec *exchange.Record) exchange.Annotation {
 	// Saving costs a write transaction; under a flood once a second is plenty, and
 	// Close saves whatever is left.
 	saveNow := len(a.dirty) > 0 && time.Since(a.lastSave) > time.Second
+	if len(a.dirty) > 0 && !saveNow && a.later == nil {
+		a.later = time.AfterFunc(time.Second, func() { a.save(context.Background()) })
+	}
 	a.mu.Unlock()
 	if saveNow {
 		a.save(context.Background())
@@ -74,7 +84,13 @@ func (a *annotator) annotate(rec *exchange.Record) exchange.Annotation {
 
 // save writes the progress of every walkthrough that changed since the last save.
 func (a *annotator) save(ctx context.Context) {
+	a.saveMu.Lock()
+	defer a.saveMu.Unlock()
 	a.mu.Lock()
+	if a.later != nil {
+		a.later.Stop()
+		a.later = nil
+	}
 	states := map[exchange.IdP][]byte{}
 	for p := range a.dirty {
 		data, err := json.Marshal(a.walks[p])
@@ -96,14 +112,15 @@ func (a *annotator) save(ctx context.Context) {
 
 // Walkthrough returns the live checklist for p (exchange.Okta or exchange.Entra), or nil.
 func (a *App) Walkthrough(p exchange.IdP) *idp.Walkthrough {
-	a.annotator.mu.Lock()
-	defer a.annotator.mu.Unlock()
-	return a.annotator.walks[p]
+	an := a.current().annotator
+	an.mu.Lock()
+	defer an.mu.Unlock()
+	return an.walks[p]
 }
 
 // ResetWalkthrough starts p's checklist again, for the next rehearsal.
 func (a *App) ResetWalkthrough(p exchange.IdP) {
-	an := a.annotator
+	an := a.current().annotator
 	an.mu.Lock()
 	if w := an.walks[p]; w != nil {
 		w.Reset()
@@ -115,7 +132,9 @@ func (a *App) ResetWalkthrough(p exchange.IdP) {
 
 // Pending returns the time-based hints (no traffic for a long time, a user never
 // pushed to a group, ...) as of now.
-func (a *App) Pending(now time.Time) []exchange.Hint { return a.annotator.classifier.Pending(now) }
+func (a *App) Pending(now time.Time) []exchange.Hint {
+	return a.current().annotator.classifier.Pending(now)
+}
 
 // storeNames lets the classifier name users and groups it has not seen in traffic,
 // e.g. the members of a group created before this run.

@@ -34,9 +34,13 @@ import (
 // Options are the settings shared by the console (bare "scimlab") and "scimlab serve":
 // both run the same server, so a script and a person see the same behaviour.
 type Options struct {
-	Listen       string
-	Token        string
-	DB           string
+	Listen string
+	Token  string
+	DB     string
+	// Lab names the lab DB is, "" for a database file given by path.
+	Lab string
+	// Version is how this scimlab names itself in what it exports.
+	Version      string
 	NoTunnel     bool
 	Strict       bool
 	MaxBody      int64
@@ -100,18 +104,27 @@ func (o Options) Validate() error {
 // App is one running scimlab: store, SCIM server, local listener, tunnel and the IdP
 // annotator.
 type App struct {
-	opts      Options
-	logger    *slog.Logger
-	getenv    func(string) string
+	opts   Options
+	logger *slog.Logger
+	getenv func(string) string
+	// labMu guards the lab served (the fields below, and opts.DB and opts.Lab),
+	// which the console can switch while requests and reads go on; switchMu makes
+	// switches and resets one at a time.
+	labMu     sync.RWMutex
+	switchMu  sync.Mutex
 	db        *store.DB
 	srv       *scimserver.Server
 	annotator *annotator
-	// faults are the fault rules in force; faultsMu orders their changes with saving.
+	// faults are the fault rules in force (the lab's); faultsMu orders their changes
+	// with saving.
 	faults   *fault.Set
 	faultsMu sync.Mutex
+	// front is the HTTP handler of the listener and the tunnel; it passes each
+	// request to the server of the lab served, so a switch of lab keeps both.
+	front front
 
 	closeOnce sync.Once
-	lock      *store.Lock
+	lock      *store.Lock // guarded by labMu
 	listener  net.Listener
 	httpSrv   *http.Server
 	serveErr  chan error
@@ -191,46 +204,12 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 	a.localURL = "http://" + displayHost(a.listener.Addr()) + scimserver.BasePath
 
-	a.lock, err = store.AcquireLock(o.DB, store.Holder{PID: os.Getpid(), Address: a.localURL})
-	if err != nil {
-		return nil, lockError(err)
-	}
-	// The integrity check of a lab that needs no migration goes on while the server
-	// starts: on a big lab it takes longer than the rest of a start. Writes wait for
-	// it; a damaged file stops the server (watchIntegrity).
-	a.db, err = store.OpenServing(ctx, o.DB)
-	if err != nil {
-		var damaged *store.DamagedError
-		if errors.As(err, &damaged) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("opening the database %s: %w", o.DB, err)
-	}
-	choice, err := resolveToken(ctx, a.db, o.Token, getenv)
+	served, err := a.openLab(ctx, o.DB, labStart{strict: o.Strict, profile: given, commandLineFaults: true})
 	if err != nil {
 		return nil, err
 	}
-	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = choice.token, choice.generated, choice.override, choice.storedDiffers
-	prof, err := resolveProfile(ctx, a.db, given, logger)
-	if err != nil {
-		return nil, err
-	}
-	a.rememberCustom(prof)
-	a.annotator = newAnnotator(ctx, a.db, logger)
-	if err := a.startFaults(ctx); err != nil {
-		return nil, err
-	}
-	a.srv = scimserver.New(scimserver.Config{
-		Token:        a.token,
-		Strict:       o.Strict,
-		MaxBodyBytes: o.MaxBody,
-		LogRetention: o.LogRetention,
-		LogMaxAge:    o.LogMaxAge,
-		Annotate:     a.annotator.annotate,
-		Faults:       a.faults,
-		Profile:      prof,
-		SenderIdP:    a.annotator.classifier.Sender,
-	}, a.db, logger)
+	a.use(served)
+	a.front.set(a.srv.Handler())
 	if seed != nil {
 		rep, err := a.Seed(ctx, seed)
 		if err != nil {
@@ -240,7 +219,7 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	}
 
 	a.httpSrv = &http.Server{
-		Handler:           a.srv.Handler(),
+		Handler:           &a.front,
 		ConnContext:       scimserver.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -259,7 +238,7 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 		}
 		close(a.serveErr)
 	}()
-	go a.watchIntegrity(httpSrv, started)
+	go a.watchIntegrity(served, httpSrv, started)
 
 	if err := a.startTunnel(ctx, getenv); err != nil {
 		return nil, err
@@ -267,18 +246,154 @@ func Start(ctx context.Context, o Options, getenv func(string) string, logger *s
 	return a, nil
 }
 
+// served is what serving one lab takes: its server lock, its store, the token it
+// serves with, the profile it plays and its fault rules, the annotator holding its
+// walkthroughs, and the SCIM server over it.
+type served struct {
+	lock      *store.Lock
+	db        *store.DB
+	token     tokenChoice
+	profile   *profile.Profile
+	faults    *fault.Set
+	annotator *annotator
+	srv       *scimserver.Server
+}
+
+// labStart says how to open a lab.
+type labStart struct {
+	strict bool
+	// profile is the profile given on the command line (nil: the lab's own); only
+	// the lab scimlab starts on gets it, and the command line's fault rules.
+	profile           *profile.Profile
+	commandLineFaults bool
+	// inherit is the token a lab without one of its own is given (a lab created from
+	// the console keeps the IdP's token); "" generates one.
+	inherit string
+}
+
+// openLab takes the server lock of the database at path, opens it, picks its token,
+// profile and fault rules, and starts a SCIM server over it. On error nothing stays
+// open.
+//
+// The integrity check of a lab that needs no migration goes on while the server
+// starts (store.OpenServing): on a big lab it takes longer than the rest of a start.
+// Writes wait for it, so a write here (a new token, a profile) fails with the damage
+// it found; once the lab is served, watchIntegrity stops the server on damage.
+func (a *App) openLab(ctx context.Context, path string, st labStart) (_ *served, err error) {
+	s := &served{}
+	defer func() {
+		if err != nil {
+			s.close(a.logger)
+			var damaged *store.DamagedError
+			var ex *explained
+			if errors.As(err, &damaged) && !errors.As(err, &ex) {
+				err = damagedDatabase(damaged)
+			}
+		}
+	}()
+	s.lock, err = store.AcquireLock(path, store.Holder{PID: os.Getpid(), Address: a.localURL})
+	if err != nil {
+		return nil, lockError(err)
+	}
+	s.db, err = store.OpenServing(ctx, path)
+	if err != nil {
+		var damaged *store.DamagedError
+		if errors.As(err, &damaged) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("opening the database %s: %w", path, err)
+	}
+	if st.inherit != "" {
+		if stored, err := s.db.BearerToken(ctx); err != nil {
+			return nil, fmt.Errorf("reading the stored token: %w", err)
+		} else if stored == "" {
+			if err := s.db.SetBearerToken(ctx, st.inherit); err != nil {
+				return nil, fmt.Errorf("storing the token: %w", err)
+			}
+		}
+	}
+	if s.token, err = resolveToken(ctx, s.db, a.opts.Token, a.getenv); err != nil {
+		return nil, err
+	}
+	if s.profile, err = resolveProfile(ctx, s.db, st.profile, a.logger); err != nil {
+		return nil, err
+	}
+	if s.faults, err = a.loadFaults(ctx, s.db, st.commandLineFaults); err != nil {
+		return nil, err
+	}
+	a.startServer(ctx, s, st.strict)
+	return s, nil
+}
+
+// startServer starts the annotator and the SCIM server over s's store: the one place
+// the server is configured, for a start and a switch of lab alike.
+func (a *App) startServer(ctx context.Context, s *served, strict bool) {
+	s.annotator = newAnnotator(ctx, s.db, a.logger)
+	s.srv = scimserver.New(scimserver.Config{
+		Token:        s.token.token,
+		Strict:       strict,
+		MaxBodyBytes: a.opts.MaxBody,
+		LogRetention: a.opts.LogRetention,
+		LogMaxAge:    a.opts.LogMaxAge,
+		Annotate:     s.annotator.annotate,
+		Faults:       s.faults,
+		Profile:      s.profile,
+		SenderIdP:    s.annotator.classifier.Sender,
+	}, s.db, a.logger)
+}
+
+// use makes s the lab the app serves (the HTTP front still needs pointing at it).
+func (a *App) use(s *served) {
+	a.labMu.Lock()
+	a.lock, a.db, a.annotator, a.srv = s.lock, s.db, s.annotator, s.srv
+	a.labMu.Unlock()
+	a.faultsMu.Lock()
+	a.faults = s.faults
+	a.faultsMu.Unlock()
+	a.rememberCustom(s.profile)
+	a.tokenMu.Lock()
+	a.token, a.tokenGenerated, a.tokenOverride, a.storedTokenDiffers = s.token.token, s.token.generated, s.token.override, s.token.storedDiffers
+	a.rotated = false
+	a.tokenMu.Unlock()
+}
+
+// close stops the SCIM server (writing out its queued log), saves the walkthroughs,
+// closes the store and releases the lock, whichever of them were started.
+func (s *served) close(logger *slog.Logger) {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+	if s.annotator != nil {
+		s.annotator.save(context.Background())
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	if s.lock != nil {
+		if err := s.lock.Release(); err != nil {
+			logger.Warn("releasing the database lock", "err", err)
+		}
+	}
+}
+
 // watchIntegrity waits for the verdict of the integrity check that runs while the
-// server starts. A damaged file stops the server with the error a start on it would
-// have given; Done delivers it. Until then the server answered reads, and no write
-// reached the file (the store holds writes until the check passed).
-func (a *App) watchIntegrity(httpSrv *http.Server, started time.Time) {
+// lab s starts being served, at a start or after a switch of lab. A damaged file
+// stops the server with the error a start on it would have given; Done delivers it.
+// Until then the server answered reads, and no write reached the file (the store
+// holds writes until the check passed).
+func (a *App) watchIntegrity(s *served, httpSrv *http.Server, started time.Time) {
 	var damaged *store.DamagedError
-	err := a.db.Check(context.Background())
+	err := s.db.Check(context.Background())
 	if err == nil {
-		a.logger.Info("the lab's files passed the integrity check", "after", time.Since(started).Round(time.Millisecond))
+		a.logger.Info("the lab's files passed the integrity check", "path", s.db.Path(), "after", time.Since(started).Round(time.Millisecond))
 	}
 	if !errors.As(err, &damaged) {
-		// Passed, or cut short by Close.
+		// Passed, or cut short by Close (the lab was switched away from).
+		return
+	}
+	if a.current().db != s.db {
+		// Switched away from meanwhile: the lab served now is another.
+		a.logger.Warn("the integrity check found a lab no longer served damaged", "file", damaged.Path, "found", damaged.Found)
 		return
 	}
 	a.logger.Error("stopping: the integrity check found the lab damaged", "file", damaged.Path, "found", damaged.Found)
@@ -351,7 +466,7 @@ func lockError(err error) error {
 		where = " at " + le.Holder.Address
 	}
 	return fmt.Errorf("%s is already serving the database %s%s. Two servers on one database would accept different tokens; "+
-		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --db", who, le.Database, where)
+		"use that one (the console, or scimlab log to read its requests), stop it first, or start this one with another --lab or --db", who, le.Database, where)
 }
 
 // startTunnel picks the tunnel from the flags, the environment and the config file.
@@ -379,7 +494,7 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 	}
 	a.ngrokSource = source
 	a.tunnel = tunnel.NewSwitch(tunnel.Select(a.tunnelOptions(token, source)))
-	return a.tunnel.Start(ctx, a.srv.Handler())
+	return a.tunnel.Start(ctx, &a.front)
 }
 
 // tunnelOptions is the one place the options become tunnel options, so the tunnel
@@ -505,14 +620,21 @@ func scimBase(origin string) string {
 }
 
 // DBPath is the database file the app serves from.
-func (a *App) DBPath() string { return a.db.Path() }
+func (a *App) DBPath() string { return a.current().db.Path() }
+
+// Lab is the name of the lab served, "" for a database file given by path.
+func (a *App) Lab() string {
+	a.labMu.RLock()
+	defer a.labMu.RUnlock()
+	return a.opts.Lab
+}
 
 // Strict reports whether strict RFC mode is on.
-func (a *App) Strict() bool { return a.srv.Strict() }
+func (a *App) Strict() bool { return a.current().srv.Strict() }
 
 // Subscribe starts a live subscription to recorded requests (scimserver.Server.Subscribe).
 func (a *App) Subscribe(buffer int) (<-chan exchange.Event, func()) {
-	return a.srv.Subscribe(buffer)
+	return a.current().srv.Subscribe(buffer)
 }
 
 // Done delivers the error that stopped the HTTP server when it stops on its own, and
@@ -536,14 +658,15 @@ func (a *App) RotateToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := a.db.SetBearerToken(ctx, t); err != nil {
+	cur := a.current()
+	if err := cur.db.SetBearerToken(ctx, t); err != nil {
 		return "", fmt.Errorf("storing the new token: %w", err)
 	}
 	a.tokenMu.Lock()
 	a.token = t
 	a.rotated = true
 	a.tokenMu.Unlock()
-	a.srv.SetToken(t)
+	cur.srv.SetToken(t)
 	return t, nil
 }
 
@@ -613,9 +736,9 @@ func (a *App) SaveNgrokToken(token string) error {
 func (a *App) Close() { a.closeOnce.Do(a.close) }
 
 func (a *App) close() {
-	if a.srv != nil {
+	if srv := a.current().srv; srv != nil {
 		// Requests a fault rule is holding back would keep the shutdown waiting.
-		a.srv.Stopping()
+		srv.Stopping()
 	}
 	if a.tunnel != nil {
 		if err := a.tunnel.Close(); err != nil {
@@ -631,21 +754,8 @@ func (a *App) close() {
 	} else if a.listener != nil {
 		a.listener.Close()
 	}
-	if a.srv != nil {
-		// Writes out the queued request log before the database closes.
-		a.srv.Close()
-	}
-	if a.annotator != nil {
-		a.annotator.save(context.Background())
-	}
-	if a.db != nil {
-		a.db.Close()
-	}
-	if a.lock != nil {
-		if err := a.lock.Release(); err != nil {
-			a.logger.Warn("releasing the database lock", "err", err)
-		}
-	}
+	// Writes out the queued request log before the database closes.
+	a.current().close(a.logger)
 }
 
 // Names of what can set the token instead of the database, as the admin typed them.
@@ -719,4 +829,4 @@ func displayHost(addr net.Addr) string {
 func (a *App) Seeded() *SeedReport { return a.seeded }
 
 // SetStrict switches strict RFC mode for the requests that start after it returns.
-func (a *App) SetStrict(strict bool) { a.srv.SetStrict(strict) }
+func (a *App) SetStrict(strict bool) { a.current().srv.SetStrict(strict) }

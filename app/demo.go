@@ -86,7 +86,7 @@ func (d demo) holdsAny(ctx context.Context, plan *sim.Plan) (bool, error) {
 		names []string
 	}{{store.KindUser, "userName", plan.UserNames}, {store.KindGroup, "displayName", plan.GroupNames}} {
 		for _, name := range q.names {
-			n, _, err := d.a.db.Search(ctx, store.Query{Kind: q.kind, Count: 0,
+			n, _, err := d.a.current().db.Search(ctx, store.Query{Kind: q.kind, Count: 0,
 				Where: store.CondCmp{Field: store.Field{Path: []string{q.attr}}, Op: "eq", Value: name}})
 			if err != nil {
 				return false, err

@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/fault"
+	"github.com/scimlab/scimlab/lab"
+	"github.com/scimlab/scimlab/store"
 )
 
-// faultsSetting is the settings key of the fault rules in force, kept so that a restart
-// keeps them and a copy of the database carries them.
-const faultsSetting = "faults"
+// The fault rules in force are kept in the lab's settings (lab.FaultsSetting), so a
+// restart keeps them and an exported lab carries them.
 
 // commandLineFaults reads the rules of --faults FILE, then of each --fault, and reports
 // whether the command line says anything about faults (a rule, a file, or --no-faults).
@@ -43,31 +44,34 @@ func (o Options) commandLineFaults() (rules []fault.Rule, given bool, err error)
 	return rules, given, nil
 }
 
-// startFaults puts the rules in force: those of the command line when it gives any
-// (and saves them), else those saved by the last run.
-func (a *App) startFaults(ctx context.Context) error {
-	a.faults = fault.NewSet(a.opts.FaultSeed)
-	rules, given, err := a.opts.commandLineFaults()
-	if err != nil {
-		return err
-	}
-	if given {
-		states := make([]fault.State, len(rules))
-		for i, r := range rules {
-			states[i] = fault.State{Rule: r.String(), Enabled: true}
+// loadFaults returns the rules a lab puts in force: with commandLine, those of the
+// command line when it gives any (saved in db), else those db saved last. A lab
+// switched to in the console plays its own.
+func (a *App) loadFaults(ctx context.Context, db *store.DB, commandLine bool) (*fault.Set, error) {
+	set := fault.NewSet(a.opts.FaultSeed)
+	if commandLine {
+		rules, given, err := a.opts.commandLineFaults()
+		if err != nil {
+			return nil, err
 		}
-		if err := a.faults.Replace(states); err != nil {
-			return err
+		if given {
+			states := make([]fault.State, len(rules))
+			for i, r := range rules {
+				states[i] = fault.State{Rule: r.String(), Enabled: true}
+			}
+			if err := set.Replace(states); err != nil {
+				return nil, err
+			}
+			return set, saveFaults(ctx, db, set)
 		}
-		return a.saveFaults(ctx)
 	}
-	saved, _, err := a.db.Setting(ctx, faultsSetting)
+	saved, _, err := db.Setting(ctx, lab.FaultsSetting)
 	if err != nil {
-		return fmt.Errorf("reading the saved fault rules: %w", err)
+		return nil, fmt.Errorf("reading the saved fault rules: %w", err)
 	}
 	states, err := fault.DecodeStates(saved)
 	if err == nil {
-		err = a.faults.Replace(states)
+		err = set.Replace(states)
 	}
 	if err != nil {
 		// Refusing to start over a rule this build cannot read would lock the admin
@@ -75,25 +79,35 @@ func (a *App) startFaults(ctx context.Context) error {
 		// rules are changed.
 		a.logger.Warn("starting without fault rules: the saved ones are unreadable", "err", err)
 	}
-	return nil
+	return set, nil
 }
 
-func (a *App) saveFaults(ctx context.Context) error {
-	data, err := fault.EncodeStates(a.faults.States())
+// saveFaults saves the rules in force in the lab served; faultsMu is held.
+func (a *App) saveFaults(ctx context.Context) error { return saveFaults(ctx, a.current().db, a.faults) }
+
+func saveFaults(ctx context.Context, db *store.DB, set *fault.Set) error {
+	data, err := fault.EncodeStates(set.States())
 	if err != nil {
 		return err
 	}
-	if err := a.db.SetSetting(ctx, faultsSetting, data); err != nil {
+	if err := db.SetSetting(ctx, lab.FaultsSetting, data); err != nil {
 		return fmt.Errorf("saving the fault rules: %w", err)
 	}
 	return nil
 }
 
 // Faults lists the fault rules in force with their counters.
-func (a *App) Faults() []fault.Entry { return a.faults.Entries() }
+func (a *App) Faults() []fault.Entry { return a.faultSet().Entries() }
 
 // FaultSeed is the seed of the fault rules' percent draws.
-func (a *App) FaultSeed() uint64 { return a.faults.Seed() }
+func (a *App) FaultSeed() uint64 { return a.faultSet().Seed() }
+
+// faultSet is the lab served's fault rules; a switch of lab replaces them.
+func (a *App) faultSet() *fault.Set {
+	a.faultsMu.Lock()
+	defer a.faultsMu.Unlock()
+	return a.faults
+}
 
 // AddFault parses a rule, puts it in force and saves it. A rule that cannot be saved
 // is taken out again, so what is in force is what a restart brings back.
@@ -149,7 +163,7 @@ func (a *App) changeFaults(ctx context.Context, change func() error) error {
 // FaultLines lists the rules in force for serve's banner, one per line.
 func (a *App) FaultLines() []string {
 	var out []string
-	for _, e := range a.faults.Entries() {
+	for _, e := range a.faultSet().Entries() {
 		line := e.Rule.String()
 		if !e.Enabled {
 			line += "  (off)"

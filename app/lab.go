@@ -34,7 +34,8 @@ const walkthroughPrefix = "walkthrough."
 
 // SetUserActive deactivates or reactivates a user as the app's own admin does.
 func (a *App) SetUserActive(ctx context.Context, id string, active bool) error {
-	res, err := a.db.SetUserActive(ctx, id, active)
+	db := a.current().db
+	res, err := db.SetUserActive(ctx, id, active)
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (a *App) SetUserActive(ctx context.Context, id string, active bool) error {
 	if active {
 		action = ActionReactivateUser
 	}
-	return a.db.AppendAppAction(ctx, &store.AppAction{Action: action, ResourceType: string(store.KindUser), ResourceID: id, Name: res.UserName})
+	return db.AppendAppAction(ctx, &store.AppAction{Action: action, ResourceType: string(store.KindUser), ResourceID: id, Name: res.UserName})
 }
 
 // DeleteResource deletes a user or group as the app's own admin does. It stays in the
@@ -52,18 +53,19 @@ func (a *App) DeleteResource(ctx context.Context, kind store.Kind, id string) er
 		name, action string
 		err          error
 	)
+	db := a.current().db
 	switch kind {
 	case store.KindUser:
 		var r *store.Resource
-		if r, err = a.db.GetUser(ctx, id); err == nil {
+		if r, err = db.GetUser(ctx, id); err == nil {
 			name, action = r.UserName, ActionDeleteUser
-			err = a.db.DeleteUser(ctx, id, 0)
+			err = db.DeleteUser(ctx, id, 0)
 		}
 	case store.KindGroup:
 		var r *store.Resource
-		if r, err = a.db.GetGroup(ctx, id); err == nil {
+		if r, err = db.GetGroup(ctx, id); err == nil {
 			name, action = r.DisplayName, ActionDeleteGroup
-			err = a.db.DeleteGroup(ctx, id, 0)
+			err = db.DeleteGroup(ctx, id, 0)
 		}
 	default:
 		return fmt.Errorf("unknown resource kind %q", kind)
@@ -71,21 +73,39 @@ func (a *App) DeleteResource(ctx context.Context, kind store.Kind, id string) er
 	if err != nil {
 		return err
 	}
-	return a.db.AppendAppAction(ctx, &store.AppAction{Action: action, ResourceType: string(kind), ResourceID: id, Name: name})
+	return db.AppendAppAction(ctx, &store.AppAction{Action: action, ResourceType: string(kind), ResourceID: id, Name: name})
 }
 
-// ResetLab empties the lab for the next class: users, groups, memberships, tombstones,
-// independent accounts, the request log, the app actions and the walkthroughs'
-// progress. The token and the profile stay.
+// ResetLab empties the lab served for the next class: users, groups, memberships,
+// tombstones, independent accounts, the request log, the app actions and the
+// walkthroughs' progress. The token, the profile and the fault rules stay.
 func (a *App) ResetLab(ctx context.Context) error {
-	if err := a.db.ResetLab(ctx, walkthroughPrefix); err != nil {
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
+	return a.resetServed(ctx)
+}
+
+// resetServed resets the lab served; switchMu is held. For the moment it takes, new
+// requests are answered 503 with Retry-After, which Okta and Entra retry, and those
+// under way finish and are written to the log first: no request of the rehearsal
+// before the reset lands in the log after it, nor writes into the emptied lab.
+func (a *App) resetServed(ctx context.Context) error {
+	cur := a.current()
+	if !a.front.set(unavailable).drain(drainTimeout) {
+		a.logger.Warn("requests to the lab were still running when it was reset")
+	}
+	defer a.front.set(cur.srv.Handler())
+	if err := cur.srv.Flush(ctx); err != nil {
+		return fmt.Errorf("writing out the request log before the reset: %w", err)
+	}
+	if err := cur.db.ResetLab(ctx, walkthroughPrefix); err != nil {
 		return err
 	}
-	if err := a.db.ClearRequests(ctx); err != nil {
+	if err := cur.db.ClearRequests(ctx); err != nil {
 		return err
 	}
-	a.annotator.reset()
-	return a.db.AppendAppAction(ctx, &store.AppAction{Action: ActionResetLab, Detail: "profile " + a.srv.Profile().Name + " kept"})
+	cur.annotator.reset()
+	return cur.db.AppendAppAction(ctx, &store.AppAction{Action: ActionResetLab, Detail: "profile " + cur.srv.Profile().Name + " kept"})
 }
 
 // SeedReport says what a seed added.
@@ -143,6 +163,7 @@ func (a *App) Seed(ctx context.Context, s *Seed) (SeedReport, error) {
 		groups            []store.SeedGroup
 		groupLines        []int
 		byName            = map[string]int{}
+		db                = a.current().db
 	)
 	addGroup := func(name, externalID string, line int, members ...string) {
 		key := strings.ToLower(name)
@@ -164,7 +185,7 @@ func (a *App) Seed(ctx context.Context, s *Seed) (SeedReport, error) {
 		addGroup(g.DisplayName, g.ExternalID, g.line, g.Members...)
 	}
 	for _, u := range s.Users {
-		exists, err := a.accountExists(ctx, u.UserName)
+		exists, err := accountExists(ctx, db, u.UserName)
 		if err != nil {
 			return rep, err
 		}
@@ -185,7 +206,7 @@ func (a *App) Seed(ctx context.Context, s *Seed) (SeedReport, error) {
 			addGroup(g, "", u.line, u.UserName)
 		}
 	}
-	res, err := a.db.Seed(ctx, users, indep, groups)
+	res, err := db.Seed(ctx, users, indep, groups)
 	var se *store.SeedError
 	if errors.As(err, &se) {
 		lines := map[string][]int{"users": userLines, "independent": iLines, "groups": groupLines}[se.Part]
@@ -199,18 +220,18 @@ func (a *App) Seed(ctx context.Context, s *Seed) (SeedReport, error) {
 		return rep, err
 	}
 	rep.Users, rep.Independent, rep.Groups, rep.Merged, rep.Members = res.Users, res.Independent, res.Groups, res.Merged, res.Members
-	err = a.db.AppendAppAction(ctx, &store.AppAction{Action: ActionSeed, Name: filepath.Base(s.File), Detail: rep.String()})
+	err = db.AppendAppAction(ctx, &store.AppAction{Action: ActionSeed, Name: filepath.Base(s.File), Detail: rep.String()})
 	return rep, err
 }
 
 // accountExists tells whether the lab holds userName, as a user or an independent account.
-func (a *App) accountExists(ctx context.Context, userName string) (bool, error) {
-	total, _, err := a.db.Search(ctx, store.Query{Kind: store.KindUser,
+func accountExists(ctx context.Context, db *store.DB, userName string) (bool, error) {
+	total, _, err := db.Search(ctx, store.Query{Kind: store.KindUser,
 		Where: store.CondCmp{Field: store.Field{Path: []string{"userName"}, Type: "string"}, Op: "eq", Value: userName}})
 	if err != nil || total > 0 {
 		return total > 0, err
 	}
-	return a.db.IsIndependentAccount(ctx, userName)
+	return db.IsIndependentAccount(ctx, userName)
 }
 
 // doc is the SCIM document of a seeded user.

@@ -2,24 +2,13 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/profile"
 	"github.com/scimlab/scimlab/store"
 )
-
-// settingProfile keeps the profile the lab plays, so a restart without --profile plays
-// it again: a built-in by name, a custom one with its file's text, so it survives the
-// file moving.
-const settingProfile = "profile"
-
-type storedProfile struct {
-	Name   string `json:"name"`
-	Source string `json:"source,omitempty"`
-	Text   string `json:"text,omitempty"`
-}
 
 // loadProfileOption reads --profile before anything else starts, so a bad file stops
 // scimlab with nothing changed. "" means the profile stored in the database.
@@ -36,24 +25,19 @@ func resolveProfile(ctx context.Context, db *store.DB, given *profile.Profile, l
 	if given != nil {
 		return given, storeProfile(ctx, db, given)
 	}
-	raw, ok, err := db.Setting(ctx, settingProfile)
+	raw, ok, err := db.Setting(ctx, lab.ProfileSetting)
 	if err != nil {
 		return nil, fmt.Errorf("reading the stored profile: %w", err)
 	}
 	if !ok {
 		return profile.Default(), nil
 	}
-	var sp storedProfile
-	if err := json.Unmarshal([]byte(raw), &sp); err != nil {
+	sp, err := profile.DecodeStored(raw)
+	if err != nil {
 		logger.Warn("the stored profile is unreadable; playing generic", "err", err)
 		return profile.Default(), nil
 	}
-	var p *profile.Profile
-	if sp.Text == "" {
-		p, err = profile.Builtin(sp.Name)
-	} else {
-		p, err = profile.Parse(sp.Source, []byte(sp.Text))
-	}
+	p, err := sp.Profile()
 	if err != nil {
 		// A profile this scimlab cannot read (written by another version) must not
 		// keep the lab from starting; the admin sees generic in the header.
@@ -63,23 +47,17 @@ func resolveProfile(ctx context.Context, db *store.DB, given *profile.Profile, l
 	return p, nil
 }
 
+// storeProfile keeps p in the lab (lab.ProfileSetting), so a restart without
+// --profile plays it again and an export carries it.
 func storeProfile(ctx context.Context, db *store.DB, p *profile.Profile) error {
-	sp := storedProfile{Name: p.Name}
-	if !p.Builtin() {
-		sp.Source, sp.Text = p.Source(), string(p.Text())
-	}
-	data, err := json.Marshal(sp)
-	if err != nil {
-		return err
-	}
-	if err := db.SetSetting(ctx, settingProfile, string(data)); err != nil {
+	if err := db.SetSetting(ctx, lab.ProfileSetting, profile.StoredOf(p).Encode()); err != nil {
 		return fmt.Errorf("storing the profile: %w", err)
 	}
 	return nil
 }
 
 // Profile returns the profile the server plays now.
-func (a *App) Profile() *profile.Profile { return a.srv.Profile() }
+func (a *App) Profile() *profile.Profile { return a.current().srv.Profile() }
 
 // Profiles lists the profiles the console can switch to: the built-in ones, and the
 // custom one the lab played since it started, if any.
@@ -111,18 +89,20 @@ func (a *App) SetProfile(ctx context.Context, name string) error {
 	if p == nil {
 		return fmt.Errorf("no profile %q to switch to", name)
 	}
-	if err := storeProfile(ctx, a.db, p); err != nil {
+	cur := a.current()
+	if err := storeProfile(ctx, cur.db, p); err != nil {
 		return err
 	}
-	from := a.srv.Profile().Name
-	a.srv.SetProfile(p)
-	return a.db.AppendAppAction(ctx, &store.AppAction{Action: ActionSwitchProfile, Name: p.Name, Detail: "from " + from})
+	from := cur.srv.Profile().Name
+	cur.srv.SetProfile(p)
+	return cur.db.AppendAppAction(ctx, &store.AppAction{Action: ActionSwitchProfile, Name: p.Name, Detail: "from " + from})
 }
 
-// rememberCustom keeps a custom profile for the console's list.
+// rememberCustom keeps the custom profile a lab starts with for the console's list;
+// a lab starting on a built-in one (after a switch of lab) lists none.
 func (a *App) rememberCustom(p *profile.Profile) {
-	if p == nil || p.Builtin() {
-		return
+	if p != nil && p.Builtin() {
+		p = nil
 	}
 	a.profileMu.Lock()
 	a.customProfile = p

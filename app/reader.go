@@ -19,7 +19,7 @@ import (
 func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 	return tui.Deps{
 		Subscribe: a.Subscribe,
-		Reader:    &consoleReader{db: a.db, srv: a.srv, localURL: a.localURL},
+		Reader:    labReader{a: a},
 		Tunnel:    a.TunnelChanges(ctx),
 		TunnelNow: a.TunnelStatus,
 		LocalURL:  a.localURL,
@@ -30,8 +30,8 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		},
 		TokenOverride:   a.TokenOverride(),
 		TokenWarning:    a.TokenWarning,
-		Strict:          a.srv.Strict,
-		SetStrict:       a.srv.SetStrict,
+		Strict:          a.Strict,
+		SetStrict:       a.SetStrict,
 		SaveNgrokToken:  a.SaveNgrokToken,
 		NgrokTokenSaved: a.NgrokTokenSaved,
 		ForgetNgrokToken: func() (tui.NgrokForgotten, error) {
@@ -50,6 +50,8 @@ func (a *App) ConsoleDeps(ctx context.Context, logger *slog.Logger) tui.Deps {
 		SetProfile:       func(name string) error { return a.SetProfile(ctx, name) },
 		Lab:              consoleLab{a: a},
 		Logger:           logger,
+		Labs:             consoleLabs{a: a},
+		Resend:           a.resendCompared,
 
 		Faults:          a.Faults,
 		FaultSeed:       a.FaultSeed,

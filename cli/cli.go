@@ -40,6 +40,10 @@ type Handlers struct {
 	Log      func(context.Context, logview.Options) error
 	Simulate func(context.Context, SimulateOptions) error
 	Doctor   func(context.Context, DoctorOptions) error
+	Labs     func(context.Context, LabsOptions) error
+	Export   func(context.Context, ExportOptions) error
+	Import   func(context.Context, ImportOptions) error
+	Replay   func(context.Context, ReplayOptions) error
 }
 
 // Exit statuses, the same for every command.

@@ -24,6 +24,10 @@ var noop = Handlers{
 	Log:      func(context.Context, logview.Options) error { return nil },
 	Simulate: func(context.Context, SimulateOptions) error { return nil },
 	Doctor:   func(context.Context, DoctorOptions) error { return nil },
+	Labs:     func(context.Context, LabsOptions) error { return nil },
+	Export:   func(context.Context, ExportOptions) error { return nil },
+	Import:   func(context.Context, ImportOptions) error { return nil },
+	Replay:   func(context.Context, ReplayOptions) error { return nil },
 }
 
 func execute(t *testing.T, h Handlers, args ...string) (stdout, stderr string, err error) {

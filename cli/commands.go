@@ -25,7 +25,8 @@ func newRoot(env IO, l *layers, h Handlers) *cobra.Command {
 		Long: reflow(`scimlab is a SCIM 2.0 server for rehearsing Okta and Microsoft Entra ID provisioning.
 With no command it starts the server and opens the live console in front of it: every
 request the IdP sends, with what it means and what to change. "scimlab serve" runs the
-same server without the console.
+same server without the console. Each rehearsal can keep a lab of its own (--lab NAME):
+"scimlab labs" lists them, and export, import and replay hand them over and play them again.
 
 Settings come from the flags, then the environment (SCIMLAB_*, NGROK_AUTHTOKEN), then
 the config file (config.yaml in scimlab's config directory, ~/.config/scimlab on Linux; "scimlab doctor" shows where), then the defaults: docs/cli.md has the table.
@@ -33,12 +34,16 @@ the config file (config.yaml in scimlab's config directory, ~/.config/scimlab on
 			environment(settingVars(settingKeys()...)...)),
 		Example: `# open the console: base URL and token to paste into Okta or Entra, then every request
 scimlab
+# a lab of its own for one customer's rehearsal, kept apart from the others
+scimlab --lab acme
 # the same server without the console, on another port, refusing IdP quirks
 scimlab serve --listen 127.0.0.1:9000 --strict
 # what was recorded, as JSON lines
 scimlab log --json
 # play Entra's provisioning against a throw-away server
 scimlab simulate entra
+# hand a lab over as a support bundle
+scimlab export --lab acme --bundle acme.scimlab.zip
 # what this machine gives scimlab, with the fix for each problem
 scimlab doctor`,
 		Args: unknownCommand,
@@ -60,6 +65,10 @@ scimlab doctor`,
 		newLog(env, l, h),
 		newSimulate(env, h),
 		newDoctor(l, h),
+		newLabs(h),
+		newExport(l, h),
+		newImport(h),
+		newReplay(env, h),
 		newVersion(),
 	)
 	root.InitDefaultCompletionCmd()
@@ -86,6 +95,8 @@ It takes the same flags as the console.
 scimlab serve
 # local only, on a free port, with a database of its own
 scimlab serve --no-tunnel --listen 127.0.0.1:0 --db ./customer.db
+# the lab class-3, created on first use
+scimlab serve --lab class-3
 # play ThingLink's SCIM app, and answer the first two user creations with Okta's rate limit
 scimlab serve --profile thinglink --fault "POST /Users 429 retry-after=30 times=2"`,
 		Args: noArgs,
@@ -106,6 +117,9 @@ func startOptions(cmd *cobra.Command, l *layers, o *app.Options) error {
 	if err := l.apply(cmd, false); err != nil {
 		return err
 	}
+	if err := chooseDatabase(cmd, &o.Lab, &o.DB); err != nil {
+		return err
+	}
 	if err := o.Validate(); err != nil {
 		return usageError(cmd, err)
 	}
@@ -117,7 +131,8 @@ func startOptions(cmd *cobra.Command, l *layers, o *app.Options) error {
 func appFlags(fs *pflag.FlagSet, o *app.Options) {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "the address to listen on, HOST:PORT (port 0 picks a free one)")
 	fs.StringVar(&o.Token, "token", "", "the bearer TOKEN the IdP must send (default: $SCIMLAB_TOKEN, else the one stored in the database, made on the first start)")
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "the SQLite database FILE; the request log is kept beside it, in the same name with .log.db")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "the SQLite database FILE (not with --lab); the request log is kept beside it, in the same name with .log.db")
+	fs.StringVar(&o.Lab, "lab", "", labFlagText+"; created on first use")
 	fs.BoolVar(&o.NoTunnel, "no-tunnel", false, "run no tunnel (no ngrok), even with a token; a --public-url still stands")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse IdP quirks the way a strict RFC 7644 server would")
 	fs.Int64Var(&o.MaxBody, "max-body", scimserver.DefaultMaxBodyBytes, "the largest request body accepted, in BYTES (larger ones get 413)")
@@ -134,6 +149,7 @@ func appFlags(fs *pflag.FlagSet, o *app.Options) {
 	fs.BoolVar(&o.NoFaults, "no-faults", false, "start without fault rules, clearing those saved in the database")
 	fs.Uint64Var(&o.FaultSeed, "fault-seed", fault.DefaultSeed, "the SEED that decides which requests a percent= fault rule fails")
 	completeFiles(fs, "db", "faults", "seed")
+	completeLabs(fs, "lab")
 	completeWords(fs, "tunnel", "loopback")
 	// A profile is a built-in name or a file: the names are offered, and files too.
 	completeWords(fs, "profile", append(profile.Names(), filesToo)...)
@@ -272,6 +288,10 @@ const filesToo = "\x00files"
 // subcommands.
 func registerCompletions(cmd *cobra.Command) {
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[labsAnnotation]; ok {
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, labNames)
+			return
+		}
 		words, ok := f.Annotations[wordsAnnotation]
 		if !ok {
 			return

@@ -15,8 +15,8 @@ import (
 
 func newLog(env IO, l *layers, h Handlers) *cobra.Command {
 	var (
-		o           = logview.Options{AllIdPs: true}
-		since, idpF string
+		o                    = logview.Options{AllIdPs: true}
+		since, idpF, labName string
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
@@ -27,6 +27,7 @@ Works while scimlab is running, and follows it with --follow.
 ` + exitStatus("the log was printed (an empty one too)", "the database is missing or cannot be read") +
 			environment(
 				settingVars("db")[0], settingVars("db")[1],
+				settingVars("lab")[0], settingVars("lab")[1],
 				"SCIMLAB_TOKEN", "a token to keep out of what is printed, besides the stored one",
 				"NO_COLOR", "no colours, even on a terminal",
 			)),
@@ -37,14 +38,22 @@ scimlab log --since 1h --failed --bodies
 # Entra's requests as JSON lines, for jq
 scimlab log --idp entra --json | jq .status
 # follow a running scimlab from another terminal
-scimlab log -f`,
+scimlab log -f
+# what the lab acme recorded
+scimlab log --lab acme`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := l.apply(cmd, false); err != nil {
 				return err
 			}
+			if err := chooseDatabase(cmd, &labName, &o.DB); err != nil {
+				return err
+			}
 			if err := completeLogOptions(cmd, &o, since, idpF, time.Now()); err != nil {
 				return usageError(cmd, err)
+			}
+			if err := existingLab(labName); err != nil {
+				return err
 			}
 			o.Color = isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == ""
 			o.Secrets = []string{env.Getenv("SCIMLAB_TOKEN")}
@@ -52,7 +61,8 @@ scimlab log -f`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.DB, "db", store.DefaultPath(), "the SQLite database FILE written by scimlab or scimlab serve")
+	fs.StringVar(&o.DB, "db", store.DefaultPath(), "the SQLite database FILE written by scimlab or scimlab serve (not with --lab)")
+	fs.StringVar(&labName, "lab", "", labFlagText)
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVarP(&o.Follow, "follow", "f", false, "keep printing requests as they are recorded, until Ctrl+C")
 	fs.BoolVar(&o.Bodies, "bodies", false, "include request and response headers and bodies (Authorization and passwords stay redacted)")
@@ -62,6 +72,7 @@ scimlab log -f`,
 	fs.StringVar(&idpF, "idp", "", "only requests from IDP: okta, entra or unknown")
 	fs.BoolVar(&o.AppActions, "app-actions", false, "print what the app's own admin did in the console (seeding, deactivating, deleting, resetting, switching the profile) instead of the requests")
 	completeFiles(fs, "db")
+	completeLabs(fs, "lab")
 	completeWords(fs, "idp", "okta", "entra", "unknown")
 	return cmd
 }

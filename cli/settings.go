@@ -47,11 +47,17 @@ func (l *layers) apply(cmd *cobra.Command, tolerant bool) error {
 		}
 		file = nil
 	}
+	if err := l.checkApart(cmd, file); err != nil {
+		return err
+	}
 	var firstErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		s, ok := config.Lookup(f.Name)
 		if firstErr != nil || !ok || s.Secret || f.Changed {
 			return
+		}
+		if s.Apart != "" && cmd.Flags().Lookup(s.Apart) != nil && l.place(cmd, s.Apart, file) > l.place(cmd, s.Key, file) {
+			return // the other way of saying it was given higher up, and wins
 		}
 		if v := l.getenv(s.Env); v != "" {
 			if f.Value.Set(v) != nil {
@@ -70,6 +76,48 @@ func (l *layers) apply(cmd *cobra.Command, tolerant bool) error {
 		}
 	})
 	return firstErr
+}
+
+// Places a setting can be given in, lowest first.
+const (
+	notGiven = iota
+	inFile
+	inEnv
+	onCommandLine
+)
+
+// place is the highest place that gives the setting with key to cmd.
+func (l *layers) place(cmd *cobra.Command, key string, file *config.File) int {
+	s, _ := config.Lookup(key)
+	switch {
+	case cmd.Flags().Changed(key):
+		return onCommandLine
+	case l.getenv(s.Env) != "":
+		return inEnv
+	case file != nil && file.Values[key].Text != "":
+		return inFile
+	}
+	return notGiven
+}
+
+// checkApart refuses two settings that say the same thing another way (--lab and
+// --db) given in the same place; config.Load refuses them in the file.
+func (l *layers) checkApart(cmd *cobra.Command, file *config.File) error {
+	for _, s := range config.Settings {
+		// Each pair once, named as "--lab and --db".
+		if s.Apart == "" || s.Key < s.Apart || cmd.Flags().Lookup(s.Key) == nil || cmd.Flags().Lookup(s.Apart) == nil {
+			continue
+		}
+		other, _ := config.Lookup(s.Apart)
+		switch p := l.place(cmd, s.Key, file); {
+		case p != l.place(cmd, s.Apart, file):
+		case p == onCommandLine:
+			return usagef(cmd, "--%s and --%s both name %s; give one of them", s.Key, s.Apart, s.Names)
+		case p == inEnv:
+			return usagef(cmd, "%s and %s both name %s; set one of them", s.Env, other.Env, s.Names)
+		}
+	}
+	return nil
 }
 
 // wantedValue names the kind of value a flag takes, for an error about a value from

@@ -39,6 +39,11 @@ type Setting struct {
 	// file refuses them with Why.
 	Secret bool
 	Why    string
+	// Apart is the key of a setting that says the same thing another way (--lab and
+	// --db both name the database): one place may give only one of the two, and the
+	// one given in a higher place wins over the other given in a lower one. Both say
+	// Names what they give.
+	Apart, Names string
 }
 
 // Settings are scimlab's settings, in the order the docs list them. A flag that is
@@ -46,7 +51,8 @@ type Setting struct {
 // repeat itself at every start if it were kept.
 var Settings = []Setting{
 	{Key: "listen", Env: "SCIMLAB_LISTEN"},
-	{Key: "db", Env: "SCIMLAB_DB", Path: true},
+	{Key: "db", Env: "SCIMLAB_DB", Path: true, Apart: "lab", Names: "a database"},
+	{Key: "lab", Env: "SCIMLAB_LAB", Apart: "db", Names: "a database"},
 	{Key: "strict", Env: "SCIMLAB_STRICT"},
 	{Key: "profile", Env: "SCIMLAB_PROFILE", MaybePath: true},
 	{Key: "max-body", Env: "SCIMLAB_MAX_BODY"},
@@ -175,6 +181,10 @@ func Load(path string) (*File, error) {
 		}
 		if v.Tag == "!!null" {
 			continue // "db:" with nothing after it leaves the default
+		}
+		if other, both := f.Values[s.Apart]; s.Apart != "" && both {
+			return f, &Error{Path: path, Line: k.Line, Msg: fmt.Sprintf("%s and %s both name %s (lines %d and %d); keep one of them",
+				s.Apart, k.Value, s.Names, other.Line, k.Line)}
 		}
 		text := v.Value
 		if s.Path || s.MaybePath && looksLikePath(text) {

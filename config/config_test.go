@@ -91,6 +91,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"list", "db:\n  - a\n  - b\n", 2, "db takes one value, not a list or a map"},
 		{"twice", "listen: a\nstrict: true\nlisten: b\n", 3, "listen is set twice (lines 1 and 3)"},
 		{"not a mapping", "- listen\n", 1, "must be a list of settings"},
+		{"lab and db", "db: x.db\nstrict: true\nlab: acme\n", 3, "db and lab both name a database (lines 1 and 3); keep one of them"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,6 +131,12 @@ func TestSettingsAreWellFormed(t *testing.T) {
 		seen[s.Key], seen[s.Env] = true, true
 		if s.Secret != (s.Why != "") {
 			t.Errorf("%s: a secret says why the file refuses it, and only a secret", s.Key)
+		}
+		if s.Apart != "" {
+			other, ok := Lookup(s.Apart)
+			if !ok || other.Apart != s.Key || other.Names != s.Names || s.Names == "" {
+				t.Errorf("%s is apart from %q, which must be a setting apart from it naming the same", s.Key, s.Apart)
+			}
 		}
 		if want := "SCIMLAB_" + strings.ToUpper(strings.ReplaceAll(s.Key, "-", "_")); s.Env != want && s.Key != "ngrok-token" {
 			t.Errorf("%s: environment variable %s, want %s", s.Key, s.Env, want)

@@ -16,9 +16,9 @@ import (
 
 const storedToken = "stored-bearer-token-0123456789-wxyz"
 
-// lab writes a closed database with 2 users, 1 group, 1 request and, when token is
+// labFile writes a closed database with 2 users, 1 group, 1 request and, when token is
 // not "", a stored token.
-func lab(t *testing.T, token string) string {
+func labFile(t *testing.T, token string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "scimlab.db")
 	ctx := context.Background()
@@ -61,7 +61,7 @@ func setSchemaVersion(t *testing.T, path string, v int) {
 }
 
 func TestDatabaseChecksOnAHealthyLab(t *testing.T) {
-	path := lab(t, storedToken)
+	path := labFile(t, storedToken)
 	before := tree(t, filepath.Dir(path))
 	checks := databaseChecks(context.Background(), path, time.Minute, func(string) string { return "" })
 	sameTree(t, before, tree(t, filepath.Dir(path)))
@@ -77,11 +77,11 @@ func TestDatabaseChecksOnAHealthyLab(t *testing.T) {
 }
 
 func TestDatabaseChecksTokens(t *testing.T) {
-	none := lab(t, "")
+	none := labFile(t, "")
 	checks := databaseChecks(context.Background(), none, time.Minute, func(string) string { return "" })
 	want(t, find(t, checks, GroupDatabase, "bearer token"), OK, "none stored yet")
 
-	stored := lab(t, storedToken)
+	stored := labFile(t, storedToken)
 	same := func(k string) string {
 		if k == "SCIMLAB_TOKEN" {
 			return storedToken
@@ -105,13 +105,13 @@ func TestDatabaseChecksTokens(t *testing.T) {
 }
 
 func TestDatabaseChecksSchemas(t *testing.T) {
-	older := lab(t, "")
+	older := labFile(t, "")
 	setSchemaVersion(t, older, store.SchemaVersion()-1)
 	checks := databaseChecks(context.Background(), older, time.Minute, func(string) string { return "" })
 	want(t, find(t, checks, GroupDatabase, "schema"), OK, fmt.Sprintf("version %d; this build upgrades it to %d", store.SchemaVersion()-1, store.SchemaVersion()), "older scimlab cannot open it")
 	find(t, checks, GroupDatabase, "contents")
 
-	newer := lab(t, "")
+	newer := labFile(t, "")
 	setSchemaVersion(t, newer, store.SchemaVersion()+1)
 	checks = databaseChecks(context.Background(), newer, time.Minute, func(string) string { return "" })
 	want(t, find(t, checks, GroupDatabase, "schema"), Fail, "written by a newer scimlab", "refuses to open it", "--db")
@@ -160,7 +160,7 @@ func TestDatabaseChecksProblems(t *testing.T) {
 	want(t, c[0], Warn, "did not finish within 30s", "5.0 GiB")
 	refuse(t, c[0], "damaged")
 	// A bound already passed stops a real check.
-	c = databaseChecks(context.Background(), lab(t, ""), time.Nanosecond, func(string) string { return "" })
+	c = databaseChecks(context.Background(), labFile(t, ""), time.Nanosecond, func(string) string { return "" })
 	if len(c) != 1 {
 		t.Fatalf("checks %+v", c)
 	}
@@ -170,7 +170,7 @@ func TestDatabaseChecksProblems(t *testing.T) {
 // Beside a scimlab that has the database open, what it committed to the
 // write-ahead log is counted too.
 func TestDatabaseChecksBesideAnOpenDatabase(t *testing.T) {
-	path := lab(t, storedToken)
+	path := labFile(t, storedToken)
 	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestDatabaseChecksBesideAnOpenDatabase(t *testing.T) {
 // there yet, damaged (which keeps the lab), or still inside an older lab's database.
 func TestDatabaseChecksTheRequestLog(t *testing.T) {
 	noEnv := func(string) string { return "" }
-	path := lab(t, storedToken)
+	path := labFile(t, storedToken)
 	logPath := store.LogPath(path)
 	checks := databaseChecks(context.Background(), path, time.Minute, noEnv)
 	c := find(t, checks, GroupDatabase, "request log")

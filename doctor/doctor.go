@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -54,6 +55,7 @@ const (
 	GroupScimlab  Group = "scimlab"
 	GroupPaths    Group = "paths"
 	GroupDatabase Group = "database"
+	GroupLabs     Group = "labs"
 	GroupTunnel   Group = "tunnel"
 	GroupTerminal Group = "terminal"
 	GroupPort     Group = "port"
@@ -98,7 +100,7 @@ func (r Report) count(s Status) int {
 // Options are what doctor checks and how.
 type Options struct {
 	// App are the options of the start to check, as serve's flags set them; doctor
-	// reads DB (the default database when empty), Listen, NgrokToken, Domain,
+	// reads DB (the default database when empty; a --lab's file when one is given), Listen, NgrokToken, Domain,
 	// PublicURL, NoTunnel and TunnelMode.
 	App app.Options
 	// NoNetwork skips the check of ngrok's service, the only one that leaves the
@@ -138,6 +140,7 @@ func Run(ctx context.Context, o Options) Report {
 	locks := readLocks(o.App.DB)
 	r.Checks = append(r.Checks, pathChecks(o.App.DB, o.Getenv, locks)...)
 	r.Checks = append(r.Checks, databaseChecks(ctx, o.App.DB, o.CheckTimeout, o.Getenv)...)
+	r.Checks = append(r.Checks, labChecks(ctx, lab.DefaultDir(), o.App.DB)...)
 	r.Checks = append(r.Checks, tunnelChecks(ctx, o)...)
 	r.Checks = append(r.Checks, terminalChecks(gatherTerminal(ctx, o.Stdout, o.Getenv))...)
 	r.Checks = append(r.Checks, portCheck(o.App.Listen, locks))

@@ -50,7 +50,7 @@ func TestRunOnAFreshMachineCreatesNothing(t *testing.T) {
 			t.Errorf("failed: %+v", c)
 		}
 	}
-	order := []Group{GroupScimlab, GroupPaths, GroupDatabase, GroupTunnel, GroupTerminal, GroupPort}
+	order := []Group{GroupScimlab, GroupPaths, GroupDatabase, GroupLabs, GroupTunnel, GroupTerminal, GroupPort}
 	if len(groups) != len(order) {
 		t.Fatalf("groups %v, want %v", groups, order)
 	}
@@ -63,6 +63,8 @@ func TestRunOnAFreshMachineCreatesNothing(t *testing.T) {
 	want(t, find(t, rep.Checks, GroupScimlab, "platform"), OK, runtime.GOOS+"/"+runtime.GOARCH)
 	want(t, find(t, rep.Checks, GroupScimlab, "built with"), OK, runtime.Version())
 	want(t, find(t, rep.Checks, GroupDatabase, "database"), OK, "no database yet")
+	want(t, find(t, rep.Checks, GroupPaths, "labs directory"), OK, "not created yet")
+	want(t, find(t, rep.Checks, GroupLabs, "labs"), OK, "none yet", "--lab NAME")
 	want(t, find(t, rep.Checks, GroupTunnel, "ngrok service"), Warn, "unreachable")
 	want(t, find(t, rep.Checks, GroupTerminal, "terminal"), OK, "not a terminal")
 	want(t, find(t, rep.Checks, GroupPort, "listen address"), OK, "is free")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/config"
+	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
 )
@@ -40,13 +41,14 @@ func readLocks(db string) []dbLock {
 }
 
 // pathChecks reports where scimlab keeps its files and whether it can use them.
-// Each place is one line; a new one (a directory of named labs) is one more
-// dirCheck or fileCheck here.
+// Each place is one line; a new one is one more dirCheck or fileCheck here.
 func pathChecks(db string, getenv func(string) string, locks []dbLock) []Check {
 	dataDir := filepath.Dir(store.DefaultPath())
 	checks := []Check{
 		dirCheck("data directory", dataDir, "scimlab creates it (mode 0700) on first start",
 			"set XDG_DATA_HOME to a directory you own, or pass --db"),
+		dirCheck("labs directory", lab.DefaultDir().LabsDir(), "scimlab creates it with the first lab named with --lab NAME or in the console",
+			"set XDG_DATA_HOME to a directory you own, or keep to the default lab"),
 	}
 	abs := locks[0].DB
 	if abs != store.DefaultPath() {
@@ -61,7 +63,7 @@ func pathChecks(db string, getenv func(string) string, locks []dbLock) []Check {
 		consoleLogCheck(app.ConsoleLogPath(), app.ConsoleLogFallbackPath()),
 	)
 	for _, v := range []struct{ name, dir, holds string }{
-		{"XDG_DATA_HOME", xdg.DataHome, "the database"},
+		{"XDG_DATA_HOME", xdg.DataHome, "the database and the labs"},
 		{"XDG_CONFIG_HOME", xdg.ConfigHome, "the config file and saved settings"},
 		{"XDG_STATE_HOME", xdg.StateHome, "the console's log"},
 	} {
@@ -211,7 +213,7 @@ func lockCheck(l dbLock) Check {
 		if st.Evidence == store.HolderProcess {
 			c.Found += fmt.Sprintf(" (process %d is running; this system keeps no table of locks to confirm it is that scimlab)", st.Holder.PID)
 		}
-		c.Notes = append(c.Notes, "a second scimlab on this database is refused: use that one (scimlab log reads beside it), stop it, or start the other with another --db")
+		c.Notes = append(c.Notes, "a second scimlab on this database is refused: use that one (scimlab log reads beside it), stop it, or start the other with another --lab or --db")
 	case st.Held == store.LockFree:
 		c.Found = "left by a scimlab that stopped without removing it"
 		if st.Holder.PID > 0 {
@@ -220,7 +222,7 @@ func lockCheck(l dbLock) Check {
 		c.Notes = append(c.Notes, "harmless: the next start takes the lock over")
 	default:
 		c.Status, c.Found = Warn, "a lock file is there, and this system cannot tell whether a scimlab holds it"
-		c.Fix = "if no scimlab is running, nothing: the next start takes the lock over; if one is, use it or pass another --db"
+		c.Fix = "if no scimlab is running, nothing: the next start takes the lock over; if one is, use it or pass another --lab or --db"
 	}
 	return c
 }

@@ -42,7 +42,7 @@ func portCheck(listen string, locks []dbLock) Check {
 		if l, ok := scimlabOnPort(port, locks); ok {
 			c.Status = Warn
 			c.Found = fmt.Sprintf("%s is in use by the scimlab serving %s (pid %d, %s)", listen, l.DB, l.State.Holder.PID, l.State.Holder.Address)
-			c.Fix = "that scimlab is running: use it, or start another with " + instead + " and another --db"
+			c.Fix = "that scimlab is running: use it, or start another with " + instead + " and another --lab or --db"
 		} else {
 			c.Found = listen + " is in use by another program"
 			c.Fix = "stop that program, or start scimlab with " + instead

@@ -24,7 +24,7 @@ func TestPortCheck(t *testing.T) {
 
 	served := []dbLock{{DB: "/labs/a.db", State: store.LockState{Held: store.LockHeldByServer,
 		Holder: store.Holder{PID: 4242, Address: "http://127.0.0.1:" + port + "/scim/v2"}}}}
-	want(t, portCheck(busy, served), Warn, "in use by the scimlab serving /labs/a.db (pid 4242", "use it", "another --db")
+	want(t, portCheck(busy, served), Warn, "in use by the scimlab serving /labs/a.db (pid 4242", "use it", "another --lab or --db")
 
 	// A lock left by a scimlab that is gone says nothing about who has the port.
 	stale := []dbLock{{DB: "/labs/a.db", State: store.LockState{Held: store.LockFree,

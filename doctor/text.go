@@ -13,6 +13,7 @@ var groupTitles = map[Group]string{
 	GroupScimlab:  "scimlab",
 	GroupPaths:    "Paths",
 	GroupDatabase: "Database",
+	GroupLabs:     "Labs",
 	GroupTunnel:   "Tunnel",
 	GroupTerminal: "Terminal",
 	GroupPort:     "Port",

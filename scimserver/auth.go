@@ -183,17 +183,3 @@ func (s *Server) wasPreviousToken(token string) bool {
 	sum := sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(sum[:], st.previous[:]) == 1
 }
-
-// redactAuthorization keeps the scheme, which tells an admin what the IdP sent, and hides
-// the credential.
-func redactAuthorization(v string) string {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return ""
-	}
-	scheme, _, ok := strings.Cut(v, " ")
-	if !ok {
-		return "[redacted]"
-	}
-	return scheme + " [redacted]"
-}

@@ -221,6 +221,9 @@ type recorder struct {
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
+	// flushes asks the writer to write out what is queued; it closes the channel it is
+	// sent once that is in the store.
+	flushes chan chan struct{}
 
 	// nextSeq is the number the next recorded request gets. The recorder is the log's
 	// only writer, so numbering here, before annotation, lets whatever points back at a
@@ -236,6 +239,7 @@ func newRecorder(s *Server) *recorder {
 		full:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+		flushes: make(chan chan struct{}),
 		nextSeq: 1,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -327,6 +331,9 @@ func (r *recorder) run() {
 			if r.sincePrune >= pruneAfterRows {
 				r.prune()
 			}
+		case written := <-r.flushes:
+			r.drain()
+			close(written)
 		case <-ticker.C:
 			if r.sincePrune > 0 || r.s.cfg.LogMaxAge > 0 {
 				r.prune()
@@ -396,6 +403,25 @@ func (r *recorder) prune() {
 		return
 	}
 	r.sincePrune = 0
+}
+
+// flush returns once every exchange queued before it was called is in the store, or
+// when ctx ends or the recorder stops first (having then written them out itself).
+func (r *recorder) flush(ctx context.Context) error {
+	written := make(chan struct{})
+	select {
+	case r.flushes <- written:
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-written:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // close stops accepting exchanges, writes what is queued and waits for the recorder.

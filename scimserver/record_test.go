@@ -236,6 +236,38 @@ func TestCloseFlushesAndRetentionPrunes(t *testing.T) {
 	s.Close() // idempotent
 }
 
+// Flush returns only once every request answered before it is in the store, however
+// slow the annotator; after Close it returns at once.
+func TestFlushWritesWhatWasAnswered(t *testing.T) {
+	db := openStore(t)
+	slow := func(*exchange.Record) exchange.Annotation {
+		time.Sleep(5 * time.Millisecond)
+		return exchange.Annotation{}
+	}
+	s := New(Config{Token: testToken, Annotate: slow}, db, nil)
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	for range 10 {
+		req, _ := http.NewRequest("GET", hs.URL+BasePath+"/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		res, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := db.ListRequests(context.Background(), 0, 100); err != nil || len(rows) != 10 {
+		t.Fatalf("after Flush: %d rows, %v; want all 10", len(rows), err)
+	}
+	s.Close()
+	if err := s.Flush(context.Background()); err != nil {
+		t.Errorf("Flush after Close: %v", err)
+	}
+}
+
 // LogMaxAge reaches the store: on Close, requests older than the age are trimmed.
 func TestRetentionByAge(t *testing.T) {
 	db := openStore(t)

@@ -6,6 +6,7 @@
 package scimserver
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -163,6 +164,11 @@ func (s *Server) Strict() bool { return s.strict.Load() }
 func (s *Server) Subscribe(buffer int) (events <-chan exchange.Event, cancel func()) {
 	return s.broker.subscribe(buffer)
 }
+
+// Flush returns once every exchange answered before it was called is numbered,
+// annotated and in the store, or with ctx's error. The app resets a lab only after
+// it, so no request of the rehearsal before lands in the log after.
+func (s *Server) Flush(ctx context.Context) error { return s.rec.flush(ctx) }
 
 // Close writes the requests still queued to the log, stops the recorder and ends every
 // subscription. Requests served after Close are answered but not recorded.

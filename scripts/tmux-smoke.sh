@@ -225,6 +225,23 @@ run() { # run W H
 	demo "$w" "$h" "$tag-18-demo-okta" 0 "Okta walkthrough"
 	demo "$w" "$h" "$tag-19-demo-entra" 2 "Microsoft Entra ID walkthrough"
 
+	log "labs: create one and switch to it in-process; the address and token stay"
+	key 7
+	expect "$tag-16-labs" "Labs" "serving the database" "NAME"
+	key n
+	tmux send-keys -t "$SESSION" -l "smoke-$w"
+	key Enter
+	expect "$tag-16-labs-create" "Create the lab smoke-$w?"
+	key y
+	sleep 0.5
+	expect "$tag-16-labs-created" "smoke-$w ●" "serving"
+	local status
+	status=$(scim GET "/Users/$(printf 'no-such-%s' "$w")")
+	[[ $status == 404 ]] || fail "$tag: the new lab answers $status to the token the IdP had, want 404 (empty lab)"
+	echo "ok   $tag-16-labs-same-token"
+	key 2
+	expect "$tag-16-labs-requests" "smoke-$w"
+
 	log "quit"
 	key q
 	for _ in $(seq 25); do

@@ -41,6 +41,8 @@ type Inspection struct {
 	LogInDatabase bool
 	// Log is what the look at the request log's own file found.
 	Log LogInspection
+	// Settings are every stored setting, the token among them.
+	Settings map[string]string
 }
 
 // LogInspection is what a read-only look at a lab's request log file (LogPath)
@@ -75,6 +77,18 @@ func LogSchemaVersion() int { return len(logMigrations) }
 // damaged file a *DamagedError naming it, with the Inspection saying how long the
 // checks took. ctx bounds the integrity checks, which read the whole files.
 func Inspect(ctx context.Context, path string) (Inspection, error) {
+	return inspect(ctx, path, true)
+}
+
+// Peek is Inspect without the integrity check: what a listing of labs shows, quick
+// on a large file, with the same guarantee of changing, creating and locking nothing.
+// A damaged file is found only where reading the schema version, the counts or the
+// settings trips on it.
+func Peek(ctx context.Context, path string) (Inspection, error) {
+	return inspect(ctx, path, false)
+}
+
+func inspect(ctx context.Context, path string, check bool) (Inspection, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return Inspection{}, fmt.Errorf("store: %w", err)
@@ -102,11 +116,13 @@ func Inspect(ctx context.Context, path string) (Inspection, error) {
 	var wg sync.WaitGroup
 	var logErr error
 	if lg != nil {
-		wg.Go(func() { logErr = in.Log.inspect(ctx, lg) })
+		wg.Go(func() { logErr = in.Log.inspect(ctx, lg, check) })
 	}
-	start := time.Now()
-	err = checkIntegrity(ctx, db, abs)
-	in.CheckTook = time.Since(start)
+	if check {
+		start := time.Now()
+		err = checkIntegrity(ctx, db, abs)
+		in.CheckTook = time.Since(start)
+	}
 	wg.Wait()
 	if err != nil {
 		return in, err
@@ -129,17 +145,19 @@ func Inspect(ctx context.Context, path string) (Inspection, error) {
 	return in, nil
 }
 
-// inspect checks the log's file and counts its requests.
-func (l *LogInspection) inspect(ctx context.Context, db *sql.DB) error {
-	return logDamage(l.Path, l.look(ctx, db))
+// inspect checks the log's file, when check is set, and counts its requests.
+func (l *LogInspection) inspect(ctx context.Context, db *sql.DB, check bool) error {
+	return logDamage(l.Path, l.look(ctx, db, check))
 }
 
-func (l *LogInspection) look(ctx context.Context, db *sql.DB) error {
-	start := time.Now()
-	err := checkIntegrity(ctx, db, l.Path)
-	l.CheckTook = time.Since(start)
-	if err != nil {
-		return err
+func (l *LogInspection) look(ctx context.Context, db *sql.DB, check bool) error {
+	if check {
+		start := time.Now()
+		err := checkIntegrity(ctx, db, l.Path)
+		l.CheckTook = time.Since(start)
+		if err != nil {
+			return err
+		}
 	}
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&l.SchemaVersion); err != nil {
 		return orDamaged(l.Path, "read the request log's schema version", err)
@@ -191,9 +209,9 @@ func openInspection(abs string, readWAL *bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// count fills the counts and the token in one read transaction, so they agree, and
-// reports whether the request log is still in this file (a lab last opened by an
-// older scimlab), where its requests are counted too.
+// count fills the counts, the settings and the token in one read transaction, so
+// they agree, and reports whether the request log is still in this file (a lab last
+// opened by an older scimlab), where its requests are counted too.
 func (in *Inspection) count(ctx context.Context, db *sql.DB) (logInLab bool, err error) {
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -220,10 +238,23 @@ func (in *Inspection) count(ctx context.Context, db *sql.DB) (logInLab bool, err
 			return false, orDamaged(in.Path, "count "+c.table, err)
 		}
 	}
-	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, settingBearerToken).Scan(&in.BearerToken)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, orDamaged(in.Path, "read the stored token", err)
+	rows, err := tx.QueryContext(ctx, `SELECT key, value FROM settings`)
+	if err != nil {
+		return false, orDamaged(in.Path, "read the settings", err)
 	}
+	defer rows.Close()
+	in.Settings = map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return false, orDamaged(in.Path, "read the settings", err)
+		}
+		in.Settings[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return false, orDamaged(in.Path, "read the settings", err)
+	}
+	in.BearerToken = in.Settings[settingBearerToken]
 	return logInLab, nil
 }
 

@@ -152,6 +152,40 @@ func TestInspectSchemaVersions(t *testing.T) {
 	}
 }
 
+// Peek reads what Inspect reads but runs no integrity check: a listing of labs stays
+// quick on a large file, and changes nothing either, beside a server or not. The
+// requests are counted in the log's own file.
+func TestPeek(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scimlab.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillLab(t, db)
+	if err := db.SetSetting(context.Background(), "profile", `{"name":"thinglink"}`); err != nil {
+		t.Fatal(err)
+	}
+	for _, open := range []bool{true, false} {
+		if !open {
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := dirListing(t, filepath.Dir(path))
+		in, err := Peek(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.CheckTook != 0 || in.Log.CheckTook != 0 || in.Users != 2 || in.Groups != 1 || in.Requests != 3 || in.Log.Requests != 3 ||
+			in.ReadWAL != open || in.BearerToken != "stored-token-0123456789" || in.Settings["profile"] != `{"name":"thinglink"}` {
+			t.Errorf("open %v: peek %+v", open, in)
+		}
+		if after := dirListing(t, filepath.Dir(path)); !slices.Equal(before, after) {
+			t.Errorf("open %v: the directory changed:\nbefore %q\nafter  %q", open, before, after)
+		}
+	}
+}
+
 // The look covers the request log's own file: its size, schema, check and count,
 // beside the lab's file, and a damaged log is named as the log.
 func TestInspectTheRequestLog(t *testing.T) {

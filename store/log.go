@@ -117,6 +117,21 @@ func (l *logDB) close() error {
 	return errors.Join(l.r.Close(), l.w.Close())
 }
 
+// read runs fn in a read transaction on the log's reader pool, so that every query
+// inside fn sees the same snapshot of the log.
+func (l *logDB) read(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer l.noteDamage(&err)
+	tx, err := l.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: begin log read: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // write runs fn in a write transaction on the log's writer and commits if fn
 // returns nil.
 func (l *logDB) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {

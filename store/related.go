@@ -36,7 +36,7 @@ func insertRelated(ctx context.Context, tx *sql.Tx, rs []*exchange.Record, seqs 
 
 // attachRelated fills Related of records read from the log, with one indexed query per
 // relatedChunk records.
-func attachRelated(ctx context.Context, q *sql.DB, records []*exchange.Record) error {
+func attachRelated(ctx context.Context, q queryer, records []*exchange.Record) error {
 	bySeq := make(map[int64]*exchange.Record, len(records))
 	for _, r := range records {
 		bySeq[r.Seq] = r

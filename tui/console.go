@@ -51,6 +51,7 @@ const (
 	tabGroups
 	tabWalkthrough
 	tabFaults
+	tabLabs
 	tabCount
 )
 
@@ -169,6 +170,13 @@ type Model struct {
 	events   <-chan exchange.Event
 	cancel   func()
 	frame    *frame
+
+	labs *labsTab
+	// resend is the view of a request sent again, nil when closed.
+	resend *resendView
+	// switching is set from a confirmed switch of lab until its answer: reads of
+	// the old lab still arriving are dropped.
+	switching bool
 }
 
 // New builds the console for d. It does no I/O: subscribing and the first
@@ -197,17 +205,24 @@ func New(d Deps) Model {
 		active: tabConnection,
 		frame:  &frame{},
 	}
+	m.buildTabs()
+	m.demo = newDemoState(d.Demo)
+	m.restyle()
+	return m
+}
+
+// buildTabs creates every tab afresh over the shared state.
+func (m *Model) buildTabs() {
+	sh := m.sh
 	m.conn = newConnectionTab(sh)
 	m.reqs = newRequestsTab(sh)
 	m.users = newResourcesTab(sh, KindUser)
 	m.groups = newResourcesTab(sh, KindGroup)
 	m.walk = newWalkthroughTab(sh)
 	m.faults = newFaultsTab(sh)
-	m.demo = newDemoState(d.Demo)
+	m.labs = newLabsTab(sh)
 	m.conn.recent = m.reqs.recent
-	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.faults}
-	m.restyle()
-	return m
+	m.tabs = [tabCount]tab{m.conn, m.reqs, m.users, m.groups, m.walk, m.faults, m.labs}
 }
 
 // Run runs the console full-screen until the user quits or ctx is done. It
@@ -319,6 +334,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		m.frame.valid = false
 	}
+	if m.switching && staleWhileSwitching(msg) {
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -341,8 +359,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.waitEvents()
 
 	case eventsClosedMsg:
-		m.events = nil
-		m.sh.log.Info("event subscription closed")
+		// A subscription to a lab switched away from may close after the new one
+		// began; only the current one's end matters.
+		if msg.from == m.events {
+			m.events = nil
+			m.sh.log.Info("event subscription closed")
+		}
 		return m, nil
 
 	case tunnelMsg:
@@ -446,6 +468,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case walkthroughMsg, walkthroughResetMsg:
 		return m, m.walk.update(msg)
 
+	case labActionMsg:
+		m.switching = m.switching || msg.switching
+		m.labs.busy = msg.what
+		return m, msg.run
+
+	case labsListedMsg, labChangedMsg, exportProgressMsg, exportDoneMsg:
+		return m, m.labs.update(msg)
+
+	case labSwitchedMsg:
+		return m, m.onLabSwitched(msg)
+
+	case resendOpenMsg:
+		m.resend = newResendView(m.sh, msg.rec, msg.edit, m.width, m.bodyHeight(m.active))
+		return m, m.resend.start()
+
+	case resendDoneMsg, resendConfirmedMsg:
+		if m.resend != nil {
+			return m, m.resend.update(msg)
+		}
+		return m, nil
+
 	case faultsMsg, faultChangedMsg:
 		return m, m.faults.update(msg)
 
@@ -460,6 +503,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case tea.MouseWheelMsg, tea.MouseClickMsg:
 		if m.value != nil {
+			return m, nil
+		}
+		if m.resend != nil {
+			if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.dialog == nil {
+				m.resend.wheel(wheel)
+			}
 			return m, nil
 		}
 		if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.showHelp && m.dialog == nil {
@@ -477,7 +526,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onMouse(msg.(tea.MouseMsg))
 	}
 	// Anything else (pastes, cursor blinks of text fields, terminal reports)
-	// goes to the active tab, which ignores what it does not know.
+	// goes to the resend editor when open, else to the active tab, which ignores
+	// what it does not know.
+	if m.resend != nil {
+		return m, m.resend.update(msg)
+	}
 	return m, m.tabs[m.active].update(msg)
 }
 
@@ -537,6 +590,13 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, m.gkeys.ForceQuit) {
 		return *m, tea.Quit
 	}
+	if m.resend != nil {
+		cmd, closed := m.resend.onKey(msg)
+		if closed {
+			m.resend = nil
+		}
+		return *m, cmd
+	}
 	if m.demo.panel {
 		return *m, m.demoPanelKey(msg)
 	}
@@ -554,7 +614,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return *m, nil
 		case m.scrollHelp(msg):
 			return *m, nil
-		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Faults, m.gkeys.Quit):
+		case key.Matches(msg, m.gkeys.Next, m.gkeys.Prev, m.gkeys.Conn, m.gkeys.Reqs, m.gkeys.Users, m.gkeys.Groups, m.gkeys.Guide, m.gkeys.Faults, m.gkeys.Labs, m.gkeys.Quit):
 		default:
 			m.showHelp = false
 		}
@@ -581,6 +641,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return *m, m.setActive(tabWalkthrough)
 	case key.Matches(msg, m.gkeys.Faults):
 		return *m, m.setActive(tabFaults)
+	case key.Matches(msg, m.gkeys.Labs):
+		return *m, m.setActive(tabLabs)
 	}
 	if cmd, ok := m.demoKey(msg); ok {
 		return *m, cmd
@@ -629,6 +691,8 @@ func (m *Model) setActive(t tabID) tea.Cmd {
 		return m.walk.refresh()
 	case tabFaults:
 		return m.faults.refresh()
+	case tabLabs:
+		return m.labs.refresh()
 	}
 	return nil
 }
@@ -638,6 +702,9 @@ func (m *Model) resize() {
 		t.setSize(m.width, m.bodyHeight(tabID(i)))
 	}
 	m.help.SetWidth(m.width)
+	if m.resend != nil {
+		m.resend.setSize(m.width, m.bodyHeight(m.active))
+	}
 }
 
 func (m *Model) restyle() {
@@ -647,6 +714,10 @@ func (m *Model) restyle() {
 	m.users.restyle()
 	m.groups.restyle()
 	m.faults.restyle()
+	m.labs.restyle()
+	if m.resend != nil {
+		m.resend.restyle()
+	}
 }
 
 // View draws the whole screen.
@@ -680,6 +751,8 @@ func (m Model) render() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(w, bodyH)
+	case m.resend != nil:
+		body = m.resend.view()
 	default:
 		body = m.tabs[m.active].view()
 	}
@@ -722,6 +795,7 @@ var tabNames = [tabCount][2]string{
 	{"Groups", "Groups"},
 	{"Walkthrough", "Guide"},
 	{"Faults", "Faults"},
+	{"Labs", "Labs"},
 }
 
 // tabLabels returns the tab captions that fit in w cells next to the brand.
@@ -805,8 +879,24 @@ func (m Model) statusLine(w int) string {
 	s := m.sh.st
 	glyph, word, st := tunnelBadge(s, m.sh.tunnel)
 	left := " " + st.Render(glyph+" "+word) + "  " + s.URL.Render(m.sh.baseURL())
-	right := s.Muted.Render(plural(int(m.reqs.latest), "request", "requests") + " logged ")
-	return spread(left, right, w)
+	requests := plural(int(m.reqs.latest), "request", "requests")
+	rights := []string{s.Muted.Render(requests + " logged ")}
+	if m.sh.d.Labs != nil {
+		if name := m.sh.d.Labs.Current(); name != "" {
+			// The lab's name, then the count, as room allows.
+			rights = []string{
+				s.Muted.Render("lab ") + s.Bold.Render(name) + s.Muted.Render(" · "+requests+" logged "),
+				s.Bold.Render(name) + s.Muted.Render(" · "+requests+" "),
+				rights[0],
+			}
+		}
+	}
+	for _, right := range rights {
+		if cellWidth(left)+cellWidth(right)+1 <= w {
+			return spread(left, right, w)
+		}
+	}
+	return spread(left, rights[len(rights)-1], w)
 }
 
 // tunnelBadge is the glyph, word and style for a tunnel state.
@@ -845,6 +935,8 @@ func (m Model) footer(w int) string {
 		km = m.demo.panelKeys()
 	case m.showHelp:
 		km = m.hkeys.keyMap()
+	case m.resend != nil:
+		km = m.resend.keys()
 	case m.tabs[m.active].typing():
 		km = m.tabs[m.active].keys()
 	default:

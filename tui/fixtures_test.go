@@ -251,6 +251,8 @@ type testDeps struct {
 	askedAt  []time.Time // the times Pending was asked about
 	retries  int
 	resetIdP []exchange.IdP
+	labs     *fakeLabs
+	resent   []*exchange.Record // what Resend was asked to send
 	// faults are the fault rules the console shows; a real Set, empty unless a
 	// test adds rules.
 	faults *fault.Set
@@ -319,6 +321,7 @@ func newTestDeps(evs []exchange.Event) *testDeps {
 		profile:  "generic",
 		profiles: sampleProfiles,
 		lab:      &fakeLab{},
+		labs:     newFakeLabs(),
 	}
 }
 
@@ -407,6 +410,8 @@ func (td *testDeps) deps() Deps {
 			td.resetIdP = append(td.resetIdP, p)
 			td.walks[p].Reset()
 		},
+		Labs:      td.labs,
+		Resend:    td.resend,
 		Faults:    td.faults.Entries,
 		FaultSeed: td.faults.Seed,
 		AddFault: func(text string) (fault.Entry, error) {
@@ -507,6 +512,8 @@ func keyPress(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}

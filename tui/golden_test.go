@@ -64,6 +64,12 @@ var screens = []struct {
 	{name: "reset-dialog", keys: []string{"X"}},
 	{name: "seed-input", keys: []string{"S", "c", "l", "a", "s", "s", ".", "c", "s", "v"}},
 	{name: "inspector-effects", setup: playing("thinglink"), keys: []string{"!effects", "2", "enter"}},
+	{name: "labs", keys: []string{"7"}},
+	{name: "labs-create-dialog", keys: []string{"7", "n", "c", "l", "a", "s", "s", "-", "3", "enter"}},
+	{name: "labs-delete-dialog", keys: []string{"7", "down", "D"}},
+	{name: "resend-same", keys: []string{"2", "up", "up", "up", "up", "up", "enter", "S"}},
+	{name: "resend-differs", keys: []string{"2", "up", "up", "up", "up", "enter", "S", "y"}},
+	{name: "resend-edit", keys: []string{"2", "up", "up", "up", "up", "enter", "E"}},
 }
 
 // playing makes the console's server play the named profile.

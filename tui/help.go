@@ -93,24 +93,31 @@ func (m Model) helpLayout(w int) []string {
 }
 
 // packColumns flows blocks, in order, into at most cols columns of the least
-// height that holds them, never splitting a block.
+// height that holds them, never splitting a block. Each block ends in a blank
+// separator line, which the last block of a column does without.
 func packColumns(blocks [][]string, cols int) [][]string {
 	total, tallest := 0, 0
 	for _, b := range blocks {
 		total += len(b)
-		tallest = max(tallest, len(b))
+		tallest = max(tallest, len(b)-1)
 	}
-	for h := max(tallest, (total+cols-1)/cols); ; h++ {
+	for h := max(tallest, (total+cols-1)/cols-1); ; h++ {
 		columns := [][]string{nil}
 		for _, b := range blocks {
 			c := len(columns) - 1
-			if len(columns[c]) > 0 && len(columns[c])+len(b) > h {
+			if len(columns[c]) > 0 && len(columns[c])+len(b)-1 > h {
 				columns = append(columns, nil)
 				c++
 			}
 			columns[c] = append(columns[c], b...)
 		}
 		if len(columns) <= cols {
+			for i, c := range columns {
+				for len(c) > 0 && c[len(c)-1] == "" {
+					c = c[:len(c)-1]
+				}
+				columns[i] = c
+			}
 			return columns
 		}
 	}

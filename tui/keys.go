@@ -28,6 +28,7 @@ type globalKeys struct {
 	Next, Prev                       key.Binding
 	Conn, Reqs, Users, Groups, Guide key.Binding
 	Faults                           key.Binding
+	Labs                             key.Binding
 	Help, Quit, ForceQuit            key.Binding
 }
 
@@ -41,6 +42,7 @@ func newGlobalKeys() globalKeys {
 		Groups:    bind([]string{"4"}, "4", "groups"),
 		Guide:     bind([]string{"5"}, "5", "walkthrough"),
 		Faults:    bind([]string{"6"}, "6", "fault rules"),
+		Labs:      bind([]string{"7"}, "7", "labs"),
 		Help:      bind([]string{"?"}, "?", "toggle help"),
 		Quit:      bind([]string{"q"}, "q", "quit"),
 		ForceQuit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
@@ -48,7 +50,7 @@ func newGlobalKeys() globalKeys {
 }
 
 func (g globalKeys) full() []key.Binding {
-	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Faults, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
+	return []key.Binding{g.Conn, g.Reqs, g.Users, g.Groups, g.Guide, g.Faults, g.Labs, g.Next, g.Prev, g.Help, g.Quit, g.ForceQuit}
 }
 
 // navKeys move a selection or scroll a pane.
@@ -138,7 +140,7 @@ func (k requestKeys) keyMap() keyMap {
 // inspectorKeys act on an open request.
 type inspectorKeys struct {
 	navKeys
-	Back, Curl, ShowCurl, Prev, Next key.Binding
+	Back, Curl, ShowCurl, Prev, Next, Resend, Edit key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
@@ -149,13 +151,16 @@ func newInspectorKeys() inspectorKeys {
 		ShowCurl: bind([]string{"v"}, "v", "show as curl"),
 		Prev:     bind([]string{"["}, "[", "previous request"),
 		Next:     bind([]string{"]"}, "]", "next request"),
+		Resend:   bind([]string{"S"}, "S", "send again"),
+		Edit:     bind([]string{"E"}, "E", "edit and send again"),
 	}
 }
 
 func (k inspectorKeys) keyMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back}},
+		short: []key.Binding{k.Back, k.Down, k.Up, k.Prev, k.Next, k.Curl, k.Resend, k.Edit},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Prev, k.Next, k.Curl, k.ShowCurl, k.Back},
+			{k.Resend, k.Edit}},
 	}
 }
 
@@ -401,6 +406,10 @@ func helpSections() []helpSection {
 			intro: "The guided checklist of the IdP's setup; steps tick as matching traffic arrives. The presenter view shows one step large, with each event narrated. `R` starts the checklist afresh for the next rehearsal."},
 		{title: "6 Faults", label: "6 Faults", tabs: []tabID{tabFaults}, keys: flatKeys(newFaultKeys().keyMap()),
 			intro: "The fault rules in force, with how many requests each matched and made fail. `a` opens a field for a rule in the syntax of `--fault` (docs/faults.md), checked as you type; the tab bar counts the rules that are on."},
+		{title: "7 Labs", label: "7 Labs", tabs: []tabID{tabLabs}, keys: flatKeys(newLabsKeys().keyMap()),
+			intro: "Every lab, one database per rehearsal. Switching (or creating) restarts the server on the other lab in the same process: the address, the tunnel and its URL stay; each lab has its own users, log, walkthroughs, profile, fault rules and token (a new lab starts with the token served now). `e` and `b` export the selected lab as HAR or a support bundle, secrets removed, with a progress bar."},
+		{title: "Send a request again", label: "Send again", tabs: []tabID{tabRequests}, keys: flatKeys(newResendKeys().keyMap()),
+			intro: "`S` on an open request sends it again to this scimlab as recorded (writes ask first), `E` opens it in an editor first: the first line is the method and the path, then the headers, a blank line and the body. The answer is shown beside the recorded one, with what differs; the request is a real one, logged like any other."},
 		{title: "Demo — on any tab", label: "Demo", keys: flatKeys(newDemoKeys().keyMap()),
 			intro: "A class demo without a tenant: `M` opens the demo panel, where you pick Okta (App Integration Wizard or catalog app) or Entra (default or `aadOptscim062020`) and a pace, and start it. " +
 				"It sends each request to this scimlab over HTTP exactly as that IdP does, so every tab, the walkthrough and the presenter view fill as with a real tenant; the IdP's walkthrough starts afresh. " +
@@ -412,7 +421,7 @@ func helpSections() []helpSection {
 			intro: "`?` lists every key, grouped by tab, starting at the tab you are on. Tab switches keep it open."},
 		{title: "Text fields", label: "Text fields", keys: flatKeys(newInputKeys().keyMap())},
 		{title: "Confirmation dialogs", label: "Dialogs", keys: flatKeys(newDialogKeys().keyMap()),
-			intro: "Rotating the token, switching the mode or the profile, forgetting the ngrok token, the app-side actions, resetting the lab, restarting a walkthrough and removing every fault rule ask first."},
+			intro: "Rotating the token, switching the mode or the profile, forgetting the ngrok token, the app-side actions, restarting a walkthrough, removing every fault rule, switching, creating, resetting and deleting labs, and sending a write request again ask first."},
 	}
 }
 

@@ -21,8 +21,9 @@ type subscribedMsg struct {
 // eventsMsg is a burst of events drained from the subscription in one go.
 type eventsMsg []exchange.Event
 
-// eventsClosedMsg says the server closed the subscription (it is shutting down).
-type eventsClosedMsg struct{}
+// eventsClosedMsg says the server closed the subscription from (it is shutting down,
+// or it served a lab the console switched away from).
+type eventsClosedMsg struct{ from <-chan exchange.Event }
 
 // rearmEventsMsg fires one frame after a burst; only then is the subscription
 // read again, so a flood costs at most one update per frame.
@@ -226,3 +227,62 @@ type labDoneMsg struct {
 
 // labResetMsg reports that the lab was emptied for the next class.
 type labResetMsg struct{ err error }
+
+// labsListedMsg returns the labs (Deps.Labs.List).
+type labsListedMsg struct {
+	labs []LabInfo
+	err  error
+}
+
+// labSwitchedMsg reports a switch to another lab, a new one or the current one reset;
+// on success the console starts over on the lab served.
+type labSwitchedMsg struct {
+	res   LabSwitched
+	reset bool
+	err   error
+}
+
+// labChangedMsg reports that a lab other than the one served was reset or deleted.
+type labChangedMsg struct {
+	name, what string
+	err        error
+}
+
+// exportProgressMsg says how far the running export is.
+type exportProgressMsg struct {
+	id          int
+	done, total int64
+}
+
+// exportDoneMsg ends an export.
+type exportDoneMsg struct {
+	id  int
+	res ExportResult
+	err error
+}
+
+// resendOpenMsg opens the resend view on a recorded request with its bodies; edit
+// starts in the editor.
+type resendOpenMsg struct {
+	rec  *exchange.Record
+	edit bool
+}
+
+// resendConfirmedMsg says the admin agreed to send a write request again.
+type resendConfirmedMsg struct{ sent *exchange.Record }
+
+// resendDoneMsg returns the running server's answer to a request sent again.
+type resendDoneMsg struct {
+	sent *exchange.Record
+	ans  *Answer
+	err  error
+}
+
+// labActionMsg starts a confirmed action on a lab (a switch, a reset): what is shown
+// until its answer arrives, switching tells that it replaces the lab served, run does
+// it.
+type labActionMsg struct {
+	what      string
+	switching bool
+	run       tea.Cmd
+}

@@ -257,7 +257,7 @@ func TestNoPendingDependencyAsksNothing(t *testing.T) {
 	m = send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = send(t, m, clockMsg(t0))
 	m = send(t, m, events(8, 8))
-	mustShow(t, m, "8 requests logged")
+	mustShow(t, m, "8 requests")
 	if len(td.askedAt) != 0 {
 		t.Fatal("Pending was asked for although it is nil")
 	}

@@ -139,7 +139,10 @@ func (t *requestsTab) keys() keyMap {
 	case t.search:
 		return t.fk.keyMap()
 	case t.open:
-		return t.ik.keyMap()
+		k := t.ik
+		k.Resend.SetEnabled(t.sh.d.Resend != nil)
+		k.Edit.SetEnabled(t.sh.d.Resend != nil)
+		return k.keyMap()
 	}
 	return t.k.keyMap()
 }
@@ -688,6 +691,8 @@ func (t *requestsTab) updateInspector(msg tea.KeyPressMsg) tea.Cmd {
 		return t.curl(false)
 	case key.Matches(msg, t.ik.ShowCurl):
 		return t.curl(true)
+	case key.Matches(msg, t.ik.Resend, t.ik.Edit):
+		return t.resend(key.Matches(msg, t.ik.Edit))
 	}
 	t.insp.scroll(msg, t.ik.navKeys)
 	return nil

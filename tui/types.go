@@ -105,6 +105,13 @@ type Deps struct {
 	// Logger receives the console's diagnostics. While the console runs it must
 	// write to a file, never to the terminal. Nil discards.
 	Logger *slog.Logger
+	// Labs shows, switches, creates, resets, deletes and exports labs; nil leaves
+	// the Labs tab without actions.
+	Labs Labs
+	// Resend sends sent (a recorded request, edited or not) to the running server
+	// again and returns its answer compared with recorded's. It is a real request:
+	// it changes the lab and is logged. Nil hides the action.
+	Resend func(ctx context.Context, recorded, sent *exchange.Record) (*Answer, error)
 }
 
 // NgrokForgotten is what forgetting the saved ngrok token did.

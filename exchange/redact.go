@@ -1,4 +1,4 @@
-package scimserver
+package exchange
 
 import (
 	"bytes"
@@ -7,14 +7,15 @@ import (
 	"strings"
 )
 
-const redacted = `"[redacted]"`
+// redactedJSON is Redacted as a JSON string.
+const redactedJSON = `"` + Redacted + `"`
 
-// redactPasswords replaces password values in a recorded request body: a "password"
+// RedactPasswords replaces password values in a request body: a "password"
 // member anywhere (Okta sends a random one with every POST /Users), and the value of a
 // PATCH operation whose path is "password". It edits the bytes in place of re-encoding
 // so the log keeps the key order and spacing the IdP sent. Bodies that are not JSON, or
 // are cut off by the log's size cap, are redacted as far as they parse.
-func redactPasswords(body []byte) []byte {
+func RedactPasswords(body []byte) []byte {
 	if !bytes.Contains(bytes.ToLower(body), []byte("password")) {
 		return body
 	}
@@ -96,7 +97,7 @@ func redactPasswords(body []byte) []byte {
 			continue
 		}
 		out.Write(body[prev:sp[0]])
-		out.WriteString(redacted)
+		out.WriteString(redactedJSON)
 		prev = sp[1]
 	}
 	out.Write(body[prev:])
