@@ -468,8 +468,8 @@ func TestTunnelRejectedTokenNamesItsSource(t *testing.T) {
 	}{
 		{name: "flag", token: ngrokTokenFlag, opts: app.Options{NgrokToken: ngrokTokenFlag}, env: envWith("NGROK_AUTHTOKEN", ngrokTokenEnv), source: "--ngrok-token"},
 		{name: "environment", token: ngrokTokenEnv, env: envWith("NGROK_AUTHTOKEN", ngrokTokenEnv), config: true, source: "NGROK_AUTHTOKEN"},
-		{name: "config file", token: ngrokTokenConfig, env: noEnv, config: true, source: "the config file"},
-		{name: "saved from the console", token: ngrokTokenSaved, env: noEnv, save: true, source: "the config file"},
+		{name: "config file", token: ngrokTokenConfig, env: noEnv, config: true, source: "scimlab's saved settings"},
+		{name: "saved from the console", token: ngrokTokenSaved, env: noEnv, save: true, source: "scimlab's saved settings"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -476,7 +476,7 @@ func (a *App) startTunnel(ctx context.Context, getenv func(string) string) error
 	cfg, err := tunnel.LoadConfig(a.tunnelPath)
 	if err != nil {
 		// A broken config file must not keep the server down; say so and go on.
-		a.logger.Warn("ignoring the scimlab config file", "path", a.tunnelPath, "err", err)
+		a.logger.Warn("ignoring scimlab's saved settings (config.json)", "path", a.tunnelPath, "err", err)
 		cfg = tunnel.Config{}
 	}
 	a.tunnelCfg = cfg

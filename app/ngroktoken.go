@@ -8,7 +8,7 @@ import (
 )
 
 // ErrNoSavedNgrokToken reports that there is no saved ngrok token to forget.
-var ErrNoSavedNgrokToken = errors.New("no ngrok auth token is saved in scimlab's config file")
+var ErrNoSavedNgrokToken = errors.New("no ngrok auth token is saved in scimlab's saved settings (config.json)")
 
 // NgrokForgotten is what forgetting the saved ngrok token did.
 type NgrokForgotten struct {

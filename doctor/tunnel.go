@@ -60,7 +60,7 @@ func tokenSource(source string) string {
 	case tunnel.SourceEnv:
 		return "the NGROK_AUTHTOKEN variable"
 	case tunnel.SourceConfig:
-		return "scimlab's config file"
+		return "scimlab's saved settings (config.json)"
 	}
 	return source
 }
@@ -69,7 +69,7 @@ func tokenSource(source string) string {
 func tokenCheck(plan app.TunnelPlan, o app.Options) Check {
 	c := Check{Group: GroupTunnel, Name: "ngrok auth token", Status: OK}
 	if plan.TokenSource == "" {
-		c.Found = "none: not passed with --ngrok-token, not in NGROK_AUTHTOKEN, not saved in the config file"
+		c.Found = "none: not passed with --ngrok-token, not in NGROK_AUTHTOKEN, not in the saved settings (config.json)"
 		return c
 	}
 	c.Found = "from " + tokenSource(plan.TokenSource)
@@ -104,7 +104,7 @@ func tunnelModeCheck(plan app.TunnelPlan, o app.Options) Check {
 		case strings.TrimSpace(o.Domain) != "":
 			c.Found += "on " + plan.Domain + " (--domain; remembered for the next start)"
 		case plan.Domain != "":
-			c.Found += "on " + plan.Domain + " (remembered in the config file from an earlier --domain)"
+			c.Found += "on " + plan.Domain + " (remembered in the saved settings from an earlier --domain)"
 		default:
 			c.Found += "on the domain ngrok assigns"
 		}

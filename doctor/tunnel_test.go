@@ -94,13 +94,13 @@ func TestTunnelChecksSavedDomain(t *testing.T) {
 	}
 	save(`{"ngrok_authtoken":"` + ngrokToken + `","domain":"saved.ngrok-free.app"}`)
 	checks := tunnelChecks(context.Background(), Options{NoNetwork: true, Getenv: envOf(nil)})
-	want(t, find(t, checks, GroupTunnel, "ngrok auth token"), OK, "config file")
-	want(t, find(t, checks, GroupTunnel, "tunnel"), OK, "on saved.ngrok-free.app (remembered in the config file")
+	want(t, find(t, checks, GroupTunnel, "ngrok auth token"), OK, "saved settings (config.json)")
+	want(t, find(t, checks, GroupTunnel, "tunnel"), OK, "on saved.ngrok-free.app (remembered in the saved settings")
 	want(t, find(t, checks, GroupTunnel, "ngrok service"), OK, "not checked (--no-network)")
 
 	save(`{"ngrok_authtoken":"` + ngrokToken + `","domain":"https://saved.ngrok-free.app/scim"}`)
 	checks = tunnelChecks(context.Background(), Options{NoNetwork: true, Getenv: envOf(nil)})
-	want(t, find(t, checks, GroupTunnel, "tunnel"), Fail, "domain saved in the config file", `"domain" in `+path)
+	want(t, find(t, checks, GroupTunnel, "tunnel"), Fail, "domain in scimlab's saved settings", `"domain" in `+path)
 }
 
 // The probe of ngrok's service runs for real against addresses that fail as an

@@ -197,7 +197,7 @@ func (t *connectionTab) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return func() tea.Msg {
 			return confirmMsg{
 				title: "Forget the saved ngrok token?",
-				body: "scimlab removes the ngrok auth token from its config file. If the tunnel runs on it, the tunnel stops " +
+				body: "scimlab removes the ngrok auth token from its saved settings (config.json). If the tunnel runs on it, the tunnel stops " +
 					"and Okta and Entra can no longer reach this server until you save another token (n). " +
 					"A token given by --ngrok-token or NGROK_AUTHTOKEN is not touched.",
 				action: "forget it",
@@ -394,7 +394,7 @@ func (t *connectionTab) view() string {
 		input = []string{
 			"",
 			" " + t.input.View(),
-			" " + s.Muted.Render(trunc("enter saves it to scimlab's config file (mode 0600) · esc cancels", w-2)),
+			" " + s.Muted.Render(trunc("enter saves it in scimlab's config.json (mode 0600) · esc cancels", w-2)),
 		}
 	}
 	if t.seeding {

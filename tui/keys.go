@@ -391,7 +391,7 @@ func helpSections() []helpSection {
 	return []helpSection{
 		{title: "Everywhere", label: "Everywhere", keys: newGlobalKeys().full()},
 		{title: "1 Connection", label: "1 Connection", tabs: []tabID{tabConnection}, keys: flatKeys(newConnectionKeys().keyMap()),
-			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode, and the lab: the app profile scimlab plays (`p`), seeding users and groups from a file (`S`), resetting for the next class (`X`). `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt. `F` is offered while an ngrok token is saved in scimlab's config file: it removes it, after asking, and stops a tunnel that ran on it."},
+			intro: "What to paste into Okta or Entra, the tunnel, the token and the mode, and the lab: the app profile scimlab plays (`p`), seeding users and groups from a file (`S`), resetting for the next class (`X`). `r` is offered while the tunnel is down (failed or reconnecting): it skips the wait before the next attempt. `F` is offered while an ngrok token is saved in scimlab's saved settings (config.json): it removes it, after asking, and stops a tunnel that ran on it."},
 		{title: "1 Connection — choosing a profile", label: "1 Connection — profiles", tabs: []tabID{tabConnection}, keys: flatKeys(newPickerKeys().keyMap()),
 			intro: "`p` lists the built-in profiles and the custom one scimlab was started with; switching asks first."},
 		{title: "2 Requests — list", label: "2 Requests", tabs: []tabID{tabRequests}, keys: flatKeys(newRequestKeys().keyMap()),

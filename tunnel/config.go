@@ -56,7 +56,7 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := json.Unmarshal(data, &c); err != nil {
 		// The error text may quote the file, which holds the token.
-		return Config{}, fmt.Errorf("config file %s is not valid JSON; fix or delete it", path)
+		return Config{}, fmt.Errorf("saved settings %s are not valid JSON; fix or delete the file", path)
 	}
 	return c, nil
 }
@@ -106,7 +106,7 @@ func SaveConfig(path string, cfg Config) error {
 const (
 	SourceFlag   = "--ngrok-token"
 	SourceEnv    = "NGROK_AUTHTOKEN"
-	SourceConfig = "the config file"
+	SourceConfig = "scimlab's saved settings"
 )
 
 // ResolveToken picks the ngrok token: the --ngrok-token flag, then the
@@ -140,7 +140,7 @@ func ResolveDomain(flag string, cfg Config) (domain string, remember bool, err e
 	}
 	d, err := NormalizeDomain(cfg.Domain)
 	if err != nil {
-		return "", false, fmt.Errorf("domain saved in the config file: %w", err)
+		return "", false, fmt.Errorf("domain in scimlab's saved settings: %w", err)
 	}
 	return d, false, nil
 }

@@ -20,7 +20,7 @@ const (
 	ReasonNoToken = "no ngrok auth token: set NGROK_AUTHTOKEN, pass --ngrok-token, or save one in the console"
 	// ReasonTokenForgotten is the LocalOnly reason after the saved token, which the
 	// tunnel ran on, was removed from the config file.
-	ReasonTokenForgotten = "the saved ngrok auth token was forgotten (removed from scimlab's config file)"
+	ReasonTokenForgotten = "the saved ngrok auth token was forgotten (removed from scimlab's saved settings, config.json)"
 	// EnableHint tells how to get a public URL.
 	EnableHint = "Okta and Entra need a public HTTPS URL: get a free token at dashboard.ngrok.com → Your Authtoken " +
 		"and set NGROK_AUTHTOKEN, pass --ngrok-token or save it in the console; or run your own tunnel and pass --public-url"
