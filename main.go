@@ -28,6 +28,7 @@ import (
 	"github.com/scimlab/scimlab/cli"
 	"github.com/scimlab/scimlab/doctor"
 	"github.com/scimlab/scimlab/exchange"
+	"github.com/scimlab/scimlab/human"
 	"github.com/scimlab/scimlab/idp/sim"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/logview"
@@ -516,12 +517,12 @@ func runExport(ctx context.Context, o cli.ExportOptions, getenv func(string) str
 		return err
 	}
 	if o.HAR != "" {
-		fmt.Fprintf(stdout, "Wrote %s: %s (%s), HAR 1.2.\n", res.Path, plural(res.Requests, "request"), lab.Size(res.Bytes))
+		fmt.Fprintf(stdout, "Wrote %s: %s (%s), HAR 1.2.\n", res.Path, plural(res.Requests, "request"), human.Bytes(res.Bytes))
 		return nil
 	}
 	fmt.Fprintf(stdout, "Wrote %s: %s, %s, %s, %s, %s%s (%s).\n", res.Path, plural(res.Requests, "request"), plural(res.Users, "user"),
 		plural(res.Groups, "group"), plural(res.Memberships, "membership"), plural(res.Settings, "setting"),
-		appSide(res.Tombstones, res.AppActions, res.Independent), lab.Size(res.Bytes))
+		appSide(res.Tombstones, res.AppActions, res.Independent), human.Bytes(res.Bytes))
 	return nil
 }
 

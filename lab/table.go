@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scimlab/scimlab/human"
 )
 
 // WriteTable prints labs as `scimlab labs` shows them: one line each, with what it
@@ -32,7 +34,7 @@ func WriteTable(w io.Writer, infos []Info, now time.Time) error {
 			status = "served by another scimlab"
 		}
 		rows = append(rows, []string{in.Name, profile, fmt.Sprint(in.Users), fmt.Sprint(in.Groups), fmt.Sprint(in.Requests),
-			Size(in.Bytes), Ago(in.LastUsed, now), status})
+			human.Bytes(in.Bytes), human.Ago(in.LastUsed, now), status})
 	}
 	// Names and words align left, numbers right.
 	right := []bool{false, false, true, true, true, true, false, false}
@@ -71,37 +73,4 @@ func WriteJSON(w io.Writer, infos []Info) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(infos)
-}
-
-// Size is a byte count for people: 512 B, 96 KB, 1.2 MB.
-func Size(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1024*1024:
-		return fmt.Sprintf("%d KB", (n+512)/1024)
-	case n < 10*1024*1024*1024:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
-	}
-	return fmt.Sprintf("%.1f GB", float64(n)/(1024*1024*1024))
-}
-
-// Ago says how long before now t was: "just now", "5m ago", "3h ago", "2d ago", and
-// the date past a month.
-func Ago(t, now time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
-	case d < 30*24*time.Hour:
-		return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
-	}
-	return t.Local().Format("2006-01-02")
 }

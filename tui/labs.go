@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/scimlab/scimlab/human"
 )
 
 // labsTab lists the labs and switches, creates, resets, deletes and exports them.
@@ -163,7 +164,7 @@ func (t *labsTab) update(msg tea.Msg) tea.Cmd {
 		if kind == ExportBundle {
 			what += ", " + plural(msg.res.Users, "user", "users") + ", " + plural(msg.res.Groups, "group", "groups")
 		}
-		return toast(fmt.Sprintf("Wrote %s (%s, %s), secrets removed", msg.res.Path, what, byteSize(msg.res.Bytes)))
+		return toast(fmt.Sprintf("Wrote %s (%s, %s), secrets removed", msg.res.Path, what, human.Bytes(msg.res.Bytes)))
 	case tea.KeyPressMsg:
 		if t.typing() {
 			return t.updateInput(msg)
@@ -424,7 +425,7 @@ func (t *labsTab) view() string {
 			lines = append(lines, tableRow(s, cols, widths, []cell{
 				{name, nameStyle}, {profile, &s.Muted},
 				{thousands(int(l.Users)), &s.Text}, {thousands(int(l.Groups)), &s.Text}, {thousands(int(l.Requests)), &s.Text},
-				{byteSize(l.Bytes), &s.Muted}, {ago(l.LastUsed, now), &s.Muted}, {clean(state), stateStyle},
+				{human.Bytes(l.Bytes), &s.Muted}, {human.Ago(l.LastUsed, now), &s.Muted}, {clean(state), stateStyle},
 			}, i == t.sel, true, w))
 		}
 	}
@@ -469,38 +470,6 @@ func (t *labsTab) dataDir() string {
 		return filepath.Dir(dir)
 	}
 	return dir
-}
-
-// byteSize is a byte count for people.
-func byteSize(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1024*1024:
-		return fmt.Sprintf("%d KB", (n+512)/1024)
-	case n < 1024*1024*1024:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
-	}
-	return fmt.Sprintf("%.1f GB", float64(n)/(1024*1024*1024))
-}
-
-// ago says how long before now t was.
-func ago(t, now time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
-	case d < 30*24*time.Hour:
-		return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
-	}
-	return t.Local().Format("2006-01-02")
 }
 
 // labsKeys act on the Labs tab.
