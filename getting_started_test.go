@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -252,6 +253,17 @@ func (g *guide) console(line string) {
 		t.Errorf("%s: tab 1 shows no ngrok attempt, although the guide passes a token:\n%s", line, screen)
 	}
 	tmux("send-keys", "-t", session, "q")
+	// The guide's serve comes later on the same lab and port: wait until the console
+	// has let go of them, or serve would rightly refuse a second server.
+	for range 100 {
+		conn, err := net.DialTimeout("tcp", g.listen, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("%s: the console still listens on %s after q", line, g.listen)
 }
 
 func containsAll(s string, subs []string) bool {
