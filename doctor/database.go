@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/human"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tui"
 )
@@ -54,7 +55,7 @@ func inspectionChecks(in store.Inspection, err error, timeout time.Duration, env
 		c.Fix = app.DamagedDatabaseFix(in.Path)
 		return []Check{c}
 	case errors.Is(err, context.DeadlineExceeded):
-		c := check("integrity", Warn, fmt.Sprintf("SQLite's quick_check did not finish within %s (%s file)", timeout, size(in.Size)))
+		c := check("integrity", Warn, fmt.Sprintf("SQLite's quick_check did not finish within %s (%s file)", timeout, human.Bytes(in.Size)))
 		c.Fix = "nothing, if it is merely large: scimlab runs the same check at each start, which then takes as long; if it should be small, look at it with sqlite3 " + in.Path
 		return []Check{c}
 	case err != nil:
@@ -91,7 +92,7 @@ const walNote = "read together with its write-ahead log, which a scimlab serving
 // integrityCheck reports the database file's passed integrity check.
 func integrityCheck(in store.Inspection) Check {
 	c := Check{Group: GroupDatabase, Name: "integrity", Status: OK, Path: in.Path,
-		Found: fmt.Sprintf("SQLite's quick_check passed in %s (%s)", took(in.CheckTook), size(in.Size))}
+		Found: fmt.Sprintf("SQLite's quick_check passed in %s (%s)", took(in.CheckTook), human.Bytes(in.Size))}
 	if in.ReadWAL {
 		c.Notes = append(c.Notes, walNote)
 	}
@@ -113,7 +114,7 @@ func logCheck(in store.Inspection) Check {
 		c.Fix = "run the newer scimlab, or pass --db with another file to start a new lab"
 		return c
 	default:
-		c.Found = fmt.Sprintf("%s; SQLite's quick_check passed in %s (%s)", plural(l.Requests, "request", "requests"), took(l.CheckTook), size(l.Size))
+		c.Found = fmt.Sprintf("%s; SQLite's quick_check passed in %s (%s)", plural(l.Requests, "request", "requests"), took(l.CheckTook), human.Bytes(l.Size))
 		if l.SchemaVersion < build {
 			c.Notes = append(c.Notes, fmt.Sprintf("schema version %d: this build upgrades it to %d at its next start", l.SchemaVersion, build))
 		}

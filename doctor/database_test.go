@@ -157,7 +157,7 @@ func TestDatabaseChecksProblems(t *testing.T) {
 	if len(c) != 1 {
 		t.Fatalf("checks %+v", c)
 	}
-	want(t, c[0], Warn, "did not finish within 30s", "5.0 GiB")
+	want(t, c[0], Warn, "did not finish within 30s", "5.0 GB")
 	refuse(t, c[0], "damaged")
 	// A bound already passed stops a real check.
 	c = databaseChecks(context.Background(), labFile(t, ""), time.Nanosecond, func(string) string { return "" })

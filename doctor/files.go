@@ -79,22 +79,6 @@ func othersMayRead(m fs.FileMode) bool {
 	return runtime.GOOS != "windows" && m.Perm()&0o077 != 0
 }
 
-// size is a byte count for people.
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	v, suffix := float64(n)/unit, "KiB"
-	for _, s := range []string{"MiB", "GiB", "TiB"} {
-		if v < unit {
-			break
-		}
-		v, suffix = v/unit, s
-	}
-	return fmt.Sprintf("%.1f %s", v, suffix)
-}
-
 // plural is "1 user" or "3 users".
 func plural(n int64, one, many string) string {
 	if n == 1 {

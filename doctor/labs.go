@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimlab/scimlab/app"
+	"github.com/scimlab/scimlab/human"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 )
@@ -61,7 +62,7 @@ func labCheck(in lab.Info, selected bool) Check {
 		c.Fix = "check that this user may read " + in.Path + " and its directory"
 	default:
 		c.Found = fmt.Sprintf("%s, %s, %s; %s", plural(in.Users, "user", "users"), plural(in.Groups, "group", "groups"),
-			plural(in.Requests, "request", "requests"), size(in.Bytes))
+			plural(in.Requests, "request", "requests"), human.Bytes(in.Bytes))
 		if in.Profile != "" {
 			c.Found += "; plays " + in.Profile
 		}

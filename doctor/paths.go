@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimlab/scimlab/app"
 	"github.com/scimlab/scimlab/config"
+	"github.com/scimlab/scimlab/human"
 	"github.com/scimlab/scimlab/lab"
 	"github.com/scimlab/scimlab/store"
 	"github.com/scimlab/scimlab/tunnel"
@@ -129,7 +130,7 @@ func databaseFileCheck(name, path string) Check {
 		c.Status, c.Found = Fail, "this user may not write it (mode "+modeBits(f.Mode)+"), and scimlab writes every request to it"
 		c.Fix, c.Command = "let this user write it, or run scimlab as the file's owner", "chmod u+w "+path
 	default:
-		c.Status, c.Found = OK, size(f.Size)+", mode "+modeBits(f.Mode)
+		c.Status, c.Found = OK, human.Bytes(f.Size)+", mode "+modeBits(f.Mode)
 		if othersMayRead(f.Mode) {
 			c.Notes = append(c.Notes, "other users may read it; scimlab makes it private (0600) again at its next start")
 		}
@@ -149,7 +150,7 @@ func walCheck(db string, lock dbLock) Check {
 	var parts []string
 	for _, f := range []fileFacts{wal, shm} {
 		if f.Exists {
-			parts = append(parts, filepath.Base(f.Path)+" "+size(f.Size))
+			parts = append(parts, filepath.Base(f.Path)+" "+human.Bytes(f.Size))
 		}
 	}
 	c.Found = joinAnd(parts)
@@ -316,7 +317,7 @@ func consoleLogCheck(path, fallback string) Check {
 		usable = false
 		c.Found = "this user may not write it (mode " + modeBits(f.Mode) + ")"
 	case f.Exists:
-		c.Found = size(f.Size) + ", mode " + modeBits(f.Mode)
+		c.Found = human.Bytes(f.Size) + ", mode " + modeBits(f.Mode)
 	default:
 		if ok, blocker := creatable(path); ok {
 			c.Found = "none yet: the console writes it while it runs"
@@ -331,7 +332,7 @@ func consoleLogCheck(path, fallback string) Check {
 		c.Fix = "make " + filepath.Dir(path) + " writable, or set XDG_STATE_HOME to a directory you own"
 	}
 	if fb := lookAt(fallback); fb.Exists && !fb.IsDir {
-		c.Notes = append(c.Notes, "an earlier session logged to "+fallback+" ("+size(fb.Size)+")")
+		c.Notes = append(c.Notes, "an earlier session logged to "+fallback+" ("+human.Bytes(fb.Size)+")")
 	}
 	return c
 }

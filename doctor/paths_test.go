@@ -44,7 +44,7 @@ func TestDatabaseFileCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := databaseFileCheck("database", db)
-	want(t, c, OK, "4.0 KiB", "mode 0600")
+	want(t, c, OK, "4 KB", "mode 0600")
 	refuse(t, c, "other users")
 	if runtime.GOOS != "windows" {
 		if err := os.Chmod(db, 0o644); err != nil {
@@ -73,7 +73,7 @@ func TestWALCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := walCheck(db, free)
-	want(t, c, OK, "scimlab.db-wal 2.0 KiB and scimlab.db-shm 2.0 KiB", "stopped without closing", "keep it")
+	want(t, c, OK, "scimlab.db-wal 2 KB and scimlab.db-shm 2 KB", "stopped without closing", "keep it")
 	refuse(t, c, "has the database open")
 	served := dbLock{DB: db, State: store.LockState{Held: store.LockHeldByServer, Evidence: store.KernelLockTable}}
 	c = walCheck(db, served)
@@ -174,7 +174,7 @@ func TestConsoleLogCheck(t *testing.T) {
 	if err := os.WriteFile(path, make([]byte, 100), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	want(t, consoleLogCheck(path, fallback), OK, "100 bytes")
+	want(t, consoleLogCheck(path, fallback), OK, "100 B")
 
 	// A file where the state directory should be: the console falls back.
 	blocked := filepath.Join(dir, "file", "scimlab", "console.log")
