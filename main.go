@@ -279,23 +279,24 @@ func printBanner(w io.Writer, a *app.App, strict bool) tunnel.Status {
   Entra:  Tenant URL = the base URL, Secret Token = the token
   Mode           %s
   Profile        %s
-  Database       %s%s
-  tunnel: %s
-%s  Try it:        curl -H "%s" %s/Users
-Press Ctrl+C to stop.
-`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()), a.DBPath(), labNote(a.Lab()), st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
+`, a.BaseURL(), a.LocalURL(), a.Token(), tokenNote, mode, profileLine(a.Profile()))
+	// What the profile does sits under its name, before anything else is said.
 	for _, l := range a.Profile().Summary() {
 		fmt.Fprintf(w, "                 · %s\n", l)
 	}
+	fmt.Fprintf(w, "  Database       %s%s\n", a.DBPath(), labNote(a.Lab()))
 	if rep := a.Seeded(); rep != nil {
 		fmt.Fprintf(w, "  Seed           %s\n", rep.String())
 	}
+	fmt.Fprintf(w, "  tunnel: %s\n%s  Try it:        curl -H \"%s\" %s/Users\n",
+		st.String(), faultBanner(a), tokenHeaderLine(a.Profile(), a.Token()), a.LocalURL())
 	if warn := a.TokenWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	if warn := a.URLWarning(); warn != "" {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
+	fmt.Fprintln(w, "Press Ctrl+C to stop.")
 	return st
 }
 

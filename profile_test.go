@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serve plays the profile it is given and seeds the lab, says so in its banner, and
@@ -22,15 +23,33 @@ func TestServeWithProfileAndSeed(t *testing.T) {
 	}
 	base, token, stdout, stop := startServe(t, []string{"--listen", "127.0.0.1:0", "--db", dbPath, "--no-tunnel",
 		"--profile", profilePath, "--seed", seedPath}, noEnv)
+	// The banner ends with how to stop: everything it says comes before that line, the
+	// profile's behaviours under its name.
+	const stopLine = "Press Ctrl+C to stop."
+	for i := 0; i < 200 && !strings.Contains(stdout.String(), stopLine); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	banner := stdout.String()
+	end := strings.Index(banner, stopLine)
+	if end < 0 {
+		t.Fatalf("banner lacks %q:\n%s", stopLine, banner)
+	}
+	prev := 0
 	for _, want := range []string{
 		"Profile        school — ThingLink (" + profilePath + ")",
 		"· DELETE /Users keeps the user, inactive",
 		"· seat limit 2 users (then 403)",
+		"Database",
 		"Seed           seeded 1 user, 1 new group, 1 membership",
 	} {
-		if !strings.Contains(banner, want) {
+		at := strings.Index(banner, want)
+		switch {
+		case at < 0:
 			t.Errorf("banner lacks %q:\n%s", want, banner)
+		case at < prev || at > end:
+			t.Errorf("banner says %q out of place (after %q, or after the line on how to stop):\n%s", want, banner[:prev], banner)
+		default:
+			prev = at
 		}
 	}
 	bearer := "Bearer " + token
